@@ -1,0 +1,177 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using FASTER.core;
+
+namespace Backbone.Store.Backend;
+
+/// <summary>
+/// The FASTER KV that holds every record (revision records, leases, meta) as opaque bytes.
+///
+/// Threads: <see cref="Upsert"/> and <see cref="Delete"/> only from the single apply thread (one
+/// session, so that a checkpoint is a prefix of the apply order); <see cref="TryRead"/> from any
+/// thread (sessions are pooled, one per concurrent reader, as FASTER requires).
+/// </summary>
+internal sealed class FasterBackend : IDisposable
+{
+    private readonly IDevice device;
+    private readonly FasterKV<SpanByte, SpanByte> store;
+    private readonly SpanByteFunctions<Empty> functions = new(MemoryPool<byte>.Shared);
+    private readonly ClientSession<SpanByte, SpanByte, SpanByte, SpanByteAndMemory, Empty, SpanByteFunctions<Empty>> writer;
+    private readonly ConcurrentBag<ClientSession<SpanByte, SpanByte, SpanByte, SpanByteAndMemory, Empty, SpanByteFunctions<Empty>>> readers = [];
+    private readonly string logPath;
+
+    public FasterBackend(StoreOptions options)
+    {
+        string dir = Path.Combine(options.DataDir, "faster");
+        Directory.CreateDirectory(dir);
+        logPath = Path.Combine(dir, "hlog.log");
+        device = Devices.CreateLogDevice(logPath, preallocateFile: false, deleteOnClose: false);
+        FasterKVSettings<SpanByte, SpanByte> settings = new()
+        {
+            LogDevice = device,
+            IndexSize = options.IndexSizeBytes,
+            PageSize = options.PageSizeBytes,
+            MemorySize = options.MemorySizeBytes,
+            CheckpointDir = Path.Combine(dir, "checkpoints"),
+            RemoveOutdatedCheckpoints = true,
+            TryRecoverLatest = true,
+        };
+        try
+        {
+            store = new FasterKV<SpanByte, SpanByte>(settings);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            device.Dispose();
+            throw new StoreCorruptException(dir, $"FASTER could not recover its checkpoint: {e.Message}", e);
+        }
+
+        writer = NewSession();
+    }
+
+    /// <summary>Bytes of the FASTER log from its begin to its tail (what etcd calls db size).</summary>
+    public long LogSizeBytes => store.Log.TailAddress - store.Log.BeginAddress;
+
+    public unsafe void Upsert(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        fixed (byte* k = key, v = value)
+        {
+            SpanByte keyBytes = SpanByte.FromPointer(k, key.Length);
+            SpanByte valueBytes = SpanByte.FromPointer(v, value.Length);
+            Status status = writer.Upsert(ref keyBytes, ref valueBytes, Empty.Default, 0);
+            if (status.IsPending)
+            {
+                writer.CompletePending(wait: true);
+            }
+        }
+    }
+
+    public unsafe void Delete(ReadOnlySpan<byte> key)
+    {
+        fixed (byte* k = key)
+        {
+            SpanByte keyBytes = SpanByte.FromPointer(k, key.Length);
+            Status status = writer.Delete(ref keyBytes, Empty.Default, 0);
+            if (status.IsPending)
+            {
+                writer.CompletePending(wait: true);
+            }
+        }
+    }
+
+    /// <summary>Reads a record's bytes, or null when absent. Any thread.</summary>
+    public byte[]? TryRead(ReadOnlySpan<byte> key)
+    {
+        if (!readers.TryTake(out var session))
+        {
+            session = NewSession();
+        }
+
+        try
+        {
+            return Read(session, key);
+        }
+        finally
+        {
+            readers.Add(session);
+        }
+    }
+
+    /// <summary>Visits every record the log holds, oldest first; deleted keys are reported as tombstones.</summary>
+    public void Scan(RecordVisitor visit)
+    {
+        using IFasterScanIterator<SpanByte, SpanByte> iterator = store.Log.Scan(store.Log.BeginAddress, store.Log.TailAddress);
+        while (iterator.GetNext(out RecordInfo info))
+        {
+            visit(iterator.GetKey().AsReadOnlySpan(), iterator.GetValue().AsReadOnlySpan(), info.Tombstone);
+        }
+    }
+
+    /// <summary>
+    /// Starts a checkpoint of index and log. Every write made before this call is in it (CPR: the
+    /// apply session crosses the version boundary only on a later operation).
+    /// </summary>
+    public bool TryStartCheckpoint() => store.TryInitiateFullCheckpoint(out _, CheckpointType.FoldOver);
+
+    public ValueTask CompleteCheckpointAsync(CancellationToken cancellationToken) => store.CompleteCheckpointAsync(cancellationToken);
+
+    /// <summary>Takes a checkpoint and waits for it: used at clean shutdown.</summary>
+    public async Task CheckpointAsync()
+    {
+        await store.TakeFullCheckpointAsync(CheckpointType.FoldOver).ConfigureAwait(false);
+    }
+
+    public void Dispose()
+    {
+        writer.Dispose();
+        while (readers.TryTake(out var session))
+        {
+            session.Dispose();
+        }
+
+        store.Dispose();
+        device.Dispose();
+    }
+
+    private ClientSession<SpanByte, SpanByte, SpanByte, SpanByteAndMemory, Empty, SpanByteFunctions<Empty>> NewSession() =>
+        store.For(functions).NewSession<SpanByteFunctions<Empty>>();
+
+    private static unsafe byte[]? Read(
+        ClientSession<SpanByte, SpanByte, SpanByte, SpanByteAndMemory, Empty, SpanByteFunctions<Empty>> session,
+        ReadOnlySpan<byte> key)
+    {
+        fixed (byte* k = key)
+        {
+            SpanByte keyBytes = SpanByte.FromPointer(k, key.Length);
+            SpanByte input = default;
+            SpanByteAndMemory output = default;
+            Status status = session.Read(ref keyBytes, ref input, ref output, Empty.Default, 0);
+            if (status.IsPending)
+            {
+                // The record was evicted to disk: wait for the device read to complete.
+                session.CompletePendingWithOutputs(out var completed, wait: true);
+                using (completed)
+                {
+                    while (completed.Next())
+                    {
+                        status = completed.Current.Status;
+                        output = completed.Current.Output;
+                    }
+                }
+            }
+
+            if (!status.Found)
+            {
+                output.Memory?.Dispose();
+                return null;
+            }
+
+            using IMemoryOwner<byte>? owner = output.Memory;
+            return owner is not null
+                ? owner.Memory.Span[..output.Length].ToArray()
+                : output.SpanByte.AsReadOnlySpan().ToArray();
+        }
+    }
+}
+
+internal delegate void RecordVisitor(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, bool tombstone);

@@ -1,0 +1,13 @@
+using Backbone.Store.Commands;
+
+namespace Backbone.Store;
+
+/// <summary>
+/// Orders commands and applies them once durable: today a local write-ahead log
+/// (<see cref="LocalCommandLog"/>), next the Raft log. The returned task completes with the
+/// command's result after it is on disk and applied, or faults with a <see cref="StoreException"/>.
+/// </summary>
+public interface ICommandLog
+{
+    Task<object> ProposeAsync(StoreCommand command, CancellationToken cancellationToken);
+}

@@ -1,0 +1,231 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Backbone.Store.Backend;
+using Backbone.Store.Commands;
+using Backbone.Store.Log;
+using Backbone.Store.Mvcc;
+
+namespace Backbone.Store;
+
+/// <summary>
+/// The single-node command log: proposals queue up, the apply loop appends a batch to the WAL
+/// with one fdatasync (group commit), applies it in log order and only then completes the
+/// callers. Between batches the same loop deletes compacted records from FASTER and starts
+/// checkpoints, so every FASTER write stays on the one apply session.
+///
+/// Pipeline, in order: <see cref="ProposeAsync"/> → queue → <see cref="RunApplyLoopAsync"/>:
+/// WAL append + sync → <see cref="MvccStore.Apply"/> → afterBatch (watch, leases) → complete → maintenance.
+/// </summary>
+public sealed class LocalCommandLog : ICommandLog, IAsyncDisposable
+{
+    private const long MaxBatchBytes = 16L << 20;
+
+    private readonly WriteAheadLog wal;
+    private readonly MvccStore store;
+    private readonly FasterBackend backend;
+    private readonly StoreOptions options;
+    private readonly TimeProvider time;
+    private readonly Action afterBatch;
+    private readonly Channel<Pending> queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(65_536) { SingleReader = true });
+    private readonly Task loop;
+    private long entriesSinceCheckpoint;
+    private long lastCheckpointTicks;
+    private Task? checkpointInFlight;
+    private long checkpointedIndex;
+    private Exception? fault;
+
+    internal LocalCommandLog(WriteAheadLog wal, MvccStore store, FasterBackend backend, StoreOptions options, TimeProvider time, Action afterBatch)
+    {
+        this.wal = wal;
+        this.store = store;
+        this.backend = backend;
+        this.options = options;
+        this.time = time;
+        this.afterBatch = afterBatch;
+        lastCheckpointTicks = time.GetTimestamp();
+        entriesSinceCheckpoint = wal.LastIndex - store.AppliedIndex;
+        loop = Task.Run(RunApplyLoopAsync);
+    }
+
+    public async Task<object> ProposeAsync(StoreCommand command, CancellationToken cancellationToken)
+    {
+        Pending pending = new(command, command.Serialize(), cancellationToken);
+        await Enqueue(pending, cancellationToken).ConfigureAwait(false);
+        return await pending.Completion.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>Serialized size of a command as the log stores it (for the request-size limit).</summary>
+    public static int EncodedSize(StoreCommand command) => command.Serialize().Length;
+
+    /// <summary>Asks the loop for a maintenance turn (checkpoint policy, physical compaction) with no command.</summary>
+    public void Tick() => queue.Writer.TryWrite(Pending.MaintenanceTick);
+
+    /// <summary>Stops taking proposals, drains the queue, then takes a final checkpoint.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        queue.Writer.TryComplete();
+        await loop.ConfigureAwait(false);
+        if (checkpointInFlight is not null)
+        {
+            await checkpointInFlight.ConfigureAwait(false);
+        }
+
+        if (fault is null && store.AppliedIndex > checkpointedIndex)
+        {
+            long index = store.AppliedIndex;
+            await backend.CheckpointAsync().ConfigureAwait(false);
+            wal.TruncateBefore(index + 1);
+        }
+
+        wal.Dispose();
+    }
+
+    private ValueTask Enqueue(Pending pending, CancellationToken cancellationToken)
+    {
+        if (fault is not null)
+        {
+            throw new StoreException(StoreError.Stopped, $"the store stopped after a fatal error: {fault.Message}");
+        }
+
+        return queue.Writer.WriteAsync(pending, cancellationToken);
+    }
+
+    private async Task RunApplyLoopAsync()
+    {
+        List<Pending> batch = [];
+        List<LogEntry> entries = [];
+        ChannelReader<Pending> reader = queue.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            entries.Clear();
+            long bytes = 0;
+            long next = wal.LastIndex + 1;
+            while (batch.Count < options.MaxBatchCommands && bytes < MaxBatchBytes && reader.TryRead(out Pending? pending))
+            {
+                if (pending.Command is null || pending.Cancellation.IsCancellationRequested)
+                {
+                    pending.Completion.TrySetCanceled();
+                    continue;
+                }
+
+                entries.Add(new LogEntry(next++, pending.Bytes));
+                batch.Add(pending);
+                bytes += pending.Bytes.Length;
+            }
+
+            if (fault is null && batch.Count > 0)
+            {
+                ApplyBatch(batch, entries);
+            }
+            else
+            {
+                foreach (Pending pending in batch)
+                {
+                    pending.Completion.TrySetException(new StoreException(StoreError.Stopped, "the store is stopped"));
+                }
+            }
+
+            if (fault is null)
+            {
+                Maintain();
+            }
+        }
+    }
+
+    private void ApplyBatch(List<Pending> batch, List<LogEntry> entries)
+    {
+        object?[] results = new object?[batch.Count];
+        try
+        {
+            wal.Append(entries);
+            for (int i = 0; i < batch.Count; i++)
+            {
+                try
+                {
+                    results[i] = store.Apply(entries[i].Index, batch[i].Command!);
+                }
+                catch (StoreException e)
+                {
+                    results[i] = e;
+                }
+            }
+
+            entriesSinceCheckpoint += batch.Count;
+            afterBatch();
+        }
+        catch (Exception e)
+        {
+            // Durability or state is now unknown: stop taking writes rather than guess.
+            fault = e;
+            queue.Writer.TryComplete();
+            foreach (Pending pending in batch)
+            {
+                pending.Completion.TrySetException(new StoreException(StoreError.Stopped, $"the store stopped: {e.Message}"));
+            }
+
+            return;
+        }
+
+        for (int i = 0; i < batch.Count; i++)
+        {
+            if (results[i] is StoreException refused)
+            {
+                batch[i].Completion.TrySetException(refused);
+            }
+            else
+            {
+                batch[i].Completion.TrySetResult(results[i]!);
+            }
+        }
+    }
+
+    /// <summary>Apply-thread housekeeping between batches.</summary>
+    private void Maintain()
+    {
+        if (store.RunPhysicalCompactionStep(options.PhysicalCompactionChunk) > 0 && store.PendingPhysicalDeletes > 0)
+        {
+            Tick(); // more to delete: come back soon, between client batches
+        }
+
+        if (checkpointInFlight is { IsCompleted: true })
+        {
+            checkpointInFlight = null;
+            wal.TruncateBefore(checkpointedIndex + 1);
+        }
+
+        bool due = entriesSinceCheckpoint >= options.CheckpointEveryEntries
+            || (entriesSinceCheckpoint > 0 && time.GetElapsedTime(lastCheckpointTicks) >= options.CheckpointInterval);
+        if (checkpointInFlight is null && due)
+        {
+            long index = store.AppliedIndex;
+            if (backend.TryStartCheckpoint())
+            {
+                entriesSinceCheckpoint = 0;
+                lastCheckpointTicks = time.GetTimestamp();
+                checkpointInFlight = CompleteCheckpointAsync(index);
+            }
+        }
+    }
+
+    private async Task CompleteCheckpointAsync(long index)
+    {
+        await backend.CompleteCheckpointAsync(CancellationToken.None).ConfigureAwait(false);
+        Debug.Assert(index >= checkpointedIndex, "checkpoints complete in order");
+        checkpointedIndex = index;
+        Tick(); // let the loop truncate the WAL even when no client writes arrive
+    }
+
+    private sealed class Pending(StoreCommand? command, byte[] bytes, CancellationToken cancellation)
+    {
+        public static readonly Pending MaintenanceTick = new(null, [], CancellationToken.None);
+
+        public StoreCommand? Command { get; } = command;
+
+        public byte[] Bytes { get; } = bytes;
+
+        public CancellationToken Cancellation { get; } = cancellation;
+
+        public TaskCompletionSource<object> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

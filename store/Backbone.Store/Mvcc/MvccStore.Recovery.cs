@@ -1,0 +1,87 @@
+using Backbone.Core;
+using Backbone.Store.Backend;
+using Backbone.Store.Index;
+using MessagePack;
+
+namespace Backbone.Store.Mvcc;
+
+internal sealed partial class MvccStore
+{
+    /// <summary>
+    /// Rebuilds the index and leases from what FASTER recovered (its last checkpoint). Records of a
+    /// command that the checkpoint cut in half (newer than the meta record) are ignored: replaying the
+    /// log writes them again, identically.
+    /// </summary>
+    private void Recover()
+    {
+        Span<byte> metaKey = stackalloc byte[FasterKey.Length];
+        FasterKey.WriteMeta(metaKey);
+        byte[]? metaBytes = backend.TryRead(metaKey);
+        StoreMeta meta = metaBytes is null ? new StoreMeta() : MessagePackSerializer.Deserialize<StoreMeta>(metaBytes);
+
+        Dictionary<Revision, RevisionRecord> records = [];
+        HashSet<Revision> deleted = [];
+        Dictionary<long, LeaseRecord?> leaseRecords = [];
+        backend.Scan((key, value, tombstone) =>
+        {
+            switch (key[0])
+            {
+                case FasterKey.RevisionTag:
+                    Revision at = FasterKey.ReadRevision(key);
+                    if (tombstone)
+                    {
+                        deleted.Add(at);
+                    }
+                    else if (at.Main <= meta.Revision)
+                    {
+                        records[at] = MessagePackSerializer.Deserialize<RevisionRecord>(value.ToArray());
+                    }
+
+                    break;
+                case FasterKey.LeaseTag:
+                    // Later log positions hold newer versions of the same lease record.
+                    long id = System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(key[1..]);
+                    leaseRecords[id] = tombstone ? null : MessagePackSerializer.Deserialize<LeaseRecord>(value.ToArray());
+                    break;
+            }
+        });
+
+        foreach (Revision gone in deleted)
+        {
+            records.Remove(gone);
+        }
+
+        foreach (LeaseRecord? record in leaseRecords.Values)
+        {
+            bool live = record is not null
+                && record.GrantIndex <= meta.AppliedIndex
+                && (record.RevokeIndex == 0 || record.RevokeIndex > meta.AppliedIndex);
+            if (live)
+            {
+                leases.Add(record!.Id, record.TtlSeconds);
+            }
+        }
+
+        Dictionary<byte[], long> latestLease = new(ByteArrayComparer.Instance);
+        foreach ((Revision at, RevisionRecord record) in records.OrderBy(r => r.Key))
+        {
+            index.Restore(record.Key, new KeyRevision(at, record.CreateRevision, record.Version, record.Tombstone));
+            latestLease[record.Key] = record.Tombstone ? 0 : record.Lease;
+        }
+
+        foreach ((byte[] key, long lease) in latestLease)
+        {
+            leases.Attach(lease, key);
+        }
+
+        revision = meta.Revision;
+        compactRevision = meta.CompactRevision;
+        appliedIndex = meta.AppliedIndex;
+
+        // Finish a physical compaction the crash interrupted.
+        foreach (Revision dead in index.Compact(compactRevision))
+        {
+            physicalDeletes.Enqueue(dead);
+        }
+    }
+}

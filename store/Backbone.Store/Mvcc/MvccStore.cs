@@ -1,0 +1,168 @@
+using Backbone.Core;
+using Backbone.Store.Backend;
+using Backbone.Store.Commands;
+using Backbone.Store.Index;
+using Backbone.Store.Leases;
+using Backbone.Store.Model;
+using MessagePack;
+
+namespace Backbone.Store.Mvcc;
+
+/// <summary>
+/// The MVCC state machine: the key index, leases and revision counters over the FASTER backend.
+/// Commands are applied by one thread in log order (<see cref="Apply"/>); reads run on any thread.
+///
+/// Lock order: <see cref="stateLock"/> is taken alone; nothing is awaited while it is held.
+/// Writers (apply, physical compaction) take it for writing, readers for reading.
+/// </summary>
+internal sealed partial class MvccStore : IDisposable
+{
+    private readonly ReaderWriterLockSlim stateLock = new(LockRecursionPolicy.NoRecursion);
+    private readonly KeyIndex index = new();
+    private readonly LeaseTable leases = new();
+    private readonly FasterBackend backend;
+
+    // Apply-thread state, published to readers through the lock.
+    private long revision;
+    private long compactRevision;
+    private long appliedIndex;
+
+    /// <summary>Revision records dropped by a logical compaction, awaiting deletion from FASTER (apply thread only).</summary>
+    private readonly Queue<Revision> physicalDeletes = new();
+
+    /// <summary>Changes applied since the last <see cref="DrainChanges"/> (apply thread only).</summary>
+    private List<ChangeEvent> changes = [];
+
+    /// <summary>Lease grants and revokes since the last <see cref="DrainLeaseChanges"/> (apply thread only).</summary>
+    private List<(long Id, long TtlSeconds, bool Granted)> leaseChanges = [];
+
+    public MvccStore(FasterBackend backend)
+    {
+        this.backend = backend;
+        Recover();
+    }
+
+    public long Revision => Volatile.Read(ref revision);
+
+    public long CompactRevision => Volatile.Read(ref compactRevision);
+
+    public long AppliedIndex => Volatile.Read(ref appliedIndex);
+
+    public long DbSizeBytes => backend.LogSizeBytes;
+
+    public int PendingPhysicalDeletes => physicalDeletes.Count;
+
+    /// <summary>
+    /// Applies one committed command. Returns its result, or throws <see cref="StoreException"/>
+    /// for a deterministic refusal (state unchanged, the entry still consumed). Apply thread only.
+    /// </summary>
+    public object Apply(long logIndex, StoreCommand command)
+    {
+        stateLock.EnterWriteLock();
+        try
+        {
+            if (logIndex <= appliedIndex)
+            {
+                throw new InvalidOperationException($"log index {logIndex} applied twice (applied up to {appliedIndex})");
+            }
+
+            try
+            {
+                return command switch
+                {
+                    WriteCommand write => ApplyWrite(write.Op),
+                    CompactCommand compact => ApplyCompact(compact.Revision),
+                    LeaseGrantCommand grant => ApplyLeaseGrant(logIndex, grant),
+                    LeaseRevokeCommand revoke => ApplyLeaseRevoke(logIndex, revoke.Id),
+                    _ => throw new InvalidOperationException($"unknown command {command.GetType().Name}"),
+                };
+            }
+            finally
+            {
+                Volatile.Write(ref appliedIndex, logIndex);
+                WriteMeta();
+            }
+        }
+        finally
+        {
+            stateLock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>Takes the changes applied since the last call, in revision order (apply thread only).</summary>
+    public List<ChangeEvent> DrainChanges()
+    {
+        List<ChangeEvent> drained = changes;
+        changes = [];
+        return drained;
+    }
+
+    /// <summary>Takes the lease grants and revokes applied since the last call (apply thread only).</summary>
+    public List<(long Id, long TtlSeconds, bool Granted)> DrainLeaseChanges()
+    {
+        List<(long Id, long TtlSeconds, bool Granted)> drained = leaseChanges;
+        leaseChanges = [];
+        return drained;
+    }
+
+    /// <summary>Deletes up to <paramref name="max"/> compacted revision records from FASTER (apply thread only).</summary>
+    public int RunPhysicalCompactionStep(int max)
+    {
+        if (physicalDeletes.Count == 0)
+        {
+            return 0;
+        }
+
+        Span<byte> key = stackalloc byte[FasterKey.Length];
+        int done = 0;
+        stateLock.EnterWriteLock();
+        try
+        {
+            while (done < max && physicalDeletes.TryDequeue(out Revision dead))
+            {
+                FasterKey.WriteRevision(key, dead);
+                backend.Delete(key);
+                done++;
+            }
+        }
+        finally
+        {
+            stateLock.ExitWriteLock();
+        }
+
+        return done;
+    }
+
+    public void Dispose() => stateLock.Dispose();
+
+    private void WriteMeta()
+    {
+        Span<byte> key = stackalloc byte[FasterKey.Length];
+        FasterKey.WriteMeta(key);
+        StoreMeta meta = new() { AppliedIndex = appliedIndex, Revision = revision, CompactRevision = compactRevision };
+        backend.Upsert(key, MessagePackSerializer.Serialize(meta));
+    }
+
+    private KeyValue LoadKeyValue(byte[] key, KeyRevision entry, bool withValue)
+    {
+        RevisionRecord record = LoadRecord(entry.Revision)
+            ?? throw new InvalidOperationException($"index names revision {entry.Revision} but FASTER has no record of it");
+        return new KeyValue
+        {
+            Key = key,
+            Value = withValue ? record.Value : [],
+            CreateRevision = entry.CreateRevision,
+            ModRevision = entry.Revision.Main,
+            Version = entry.Version,
+            Lease = record.Lease,
+        };
+    }
+
+    private RevisionRecord? LoadRecord(Revision at)
+    {
+        Span<byte> key = stackalloc byte[FasterKey.Length];
+        FasterKey.WriteRevision(key, at);
+        byte[]? bytes = backend.TryRead(key);
+        return bytes is null ? null : MessagePackSerializer.Deserialize<RevisionRecord>(bytes);
+    }
+}

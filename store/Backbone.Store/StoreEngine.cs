@@ -1,0 +1,246 @@
+using Backbone.Core;
+using Backbone.Store.Backend;
+using Backbone.Store.Commands;
+using Backbone.Store.Leases;
+using Backbone.Store.Log;
+using Backbone.Store.Model;
+using Backbone.Store.Mvcc;
+using Backbone.Store.Watch;
+
+namespace Backbone.Store;
+
+/// <summary>
+/// The store as the server sees it: reads served from the MVCC state, writes proposed to the
+/// command log and answered once durable and applied, watches, leases and their expiry.
+/// Open with <see cref="Open"/>; dispose to stop cleanly (final checkpoint).
+/// </summary>
+public sealed class StoreEngine : IAsyncDisposable
+{
+    private static readonly TimeSpan TickPeriod = TimeSpan.FromMilliseconds(500);
+
+    private readonly FasterBackend backend;
+    private readonly MvccStore mvcc;
+    private readonly LocalCommandLog log;
+    private readonly LeaseExpiry expiry;
+    private readonly Random random;
+    private readonly ITimer ticker;
+    private readonly TimeProvider time;
+    private int expiring;
+
+    private StoreEngine(StoreOptions options, TimeProvider time, Random random, Action<string> note)
+    {
+        this.time = time;
+        this.random = random;
+        Directory.CreateDirectory(options.DataDir);
+        backend = new FasterBackend(options);
+        WriteAheadLog? wal = null;
+        try
+        {
+            mvcc = new MvccStore(backend);
+            wal = WriteAheadLog.Open(Path.Combine(options.DataDir, "wal"), options.WalSegmentBytes, options.UnsafeNoFsync);
+            if (wal.TornTailNote is { } torn)
+            {
+                note(torn);
+            }
+
+            Replay(wal, options.DataDir);
+            expiry = new LeaseExpiry(time);
+            foreach ((long id, long ttl) in mvcc.LiveLeases())
+            {
+                expiry.Track(id, ttl); // every lease gets its full TTL again after a restart
+            }
+
+            mvcc.DrainChanges();
+            mvcc.DrainLeaseChanges();
+            Hub = new WatchHub(mvcc, options.WatcherBufferEvents);
+            log = new LocalCommandLog(wal, mvcc, backend, options, time, AfterBatch);
+        }
+        catch
+        {
+            wal?.Dispose();
+            backend.Dispose();
+            throw;
+        }
+
+        ticker = time.CreateTimer(_ => OnTick(), null, TickPeriod, TickPeriod);
+    }
+
+    public WatchHub Hub { get; }
+
+    public long Revision => mvcc.Revision;
+
+    public StoreStatus Status => new(mvcc.Revision, mvcc.CompactRevision, mvcc.AppliedIndex, mvcc.DbSizeBytes, mvcc.LeaseCount);
+
+    /// <summary>Opens (or creates) the data directory, recovers and replays. <paramref name="note"/> receives start-up notices.</summary>
+    public static StoreEngine Open(StoreOptions options, TimeProvider? time = null, Random? random = null, Action<string>? note = null) =>
+        new(options, time ?? TimeProvider.System, random ?? Random.Shared, note ?? (_ => { }));
+
+    public RangeResult Range(RangeRequest request)
+    {
+        RequestValidator.Range(request);
+        return mvcc.Range(request);
+    }
+
+    public async Task<PutResult> PutAsync(PutRequest request, CancellationToken cancellationToken)
+    {
+        RequestValidator.Put(request);
+        return (PutResult)await ProposeAsync(new WriteCommand { Op = new RequestOp { Put = request } }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<DeleteRangeResult> DeleteRangeAsync(DeleteRangeRequest request, CancellationToken cancellationToken)
+    {
+        RequestValidator.DeleteRange(request);
+        return (DeleteRangeResult)await ProposeAsync(new WriteCommand { Op = new RequestOp { DeleteRange = request } }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<TxnResult> TxnAsync(TxnRequest request, CancellationToken cancellationToken)
+    {
+        RequestValidator.Txn(request);
+        return (TxnResult)await ProposeAsync(new WriteCommand { Op = new RequestOp { Txn = request } }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Compacts history up to <paramref name="revision"/>; with <paramref name="physical"/>, waits until the records have left FASTER.</summary>
+    public async Task<CompactResult> CompactAsync(long revision, bool physical, CancellationToken cancellationToken)
+    {
+        var result = (CompactResult)await ProposeAsync(new CompactCommand { Revision = revision }, cancellationToken).ConfigureAwait(false);
+        for (int polls = 0; physical && mvcc.PendingPhysicalDeletes > 0 && polls < 60_000; polls++)
+        {
+            log.Tick();
+            await Task.Delay(TimeSpan.FromMilliseconds(1), time, cancellationToken).ConfigureAwait(false);
+        }
+
+        return result;
+    }
+
+    public async Task<LeaseGrantResult> LeaseGrantAsync(long id, long ttlSeconds, CancellationToken cancellationToken)
+    {
+        if (ttlSeconds > StoreLimits.MaxLeaseTtlSeconds)
+        {
+            throw new StoreException(StoreError.LeaseTtlTooLarge);
+        }
+
+        ttlSeconds = Math.Max(ttlSeconds, StoreLimits.MinLeaseTtlSeconds);
+        if (id == 0)
+        {
+            id = random.NextInt64(1, long.MaxValue); // chosen before proposing: apply stays deterministic
+        }
+
+        return (LeaseGrantResult)await ProposeAsync(new LeaseGrantCommand { Id = id, TtlSeconds = ttlSeconds }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<LeaseRevokeResult> LeaseRevokeAsync(long id, CancellationToken cancellationToken) =>
+        (LeaseRevokeResult)await ProposeAsync(new LeaseRevokeCommand { Id = id }, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Renews a lease; returns its TTL, or 0 when it is unknown or expired (etcd's keep-alive answer).</summary>
+    public long LeaseKeepAlive(long id) => mvcc.LeaseExists(id) ? expiry.Renew(id) : 0;
+
+    /// <summary>A lease's remaining and granted TTL (and keys); TTL -1 for an unknown lease, as etcd.</summary>
+    public LeaseTimeToLiveResult LeaseTimeToLive(long id, bool withKeys)
+    {
+        if (!mvcc.TryGetLease(id, withKeys, out long granted, out IReadOnlyList<byte[]> keys)
+            || !expiry.TryGetRemaining(id, out long remaining))
+        {
+            return new LeaseTimeToLiveResult(id, -1, 0, [], mvcc.Revision);
+        }
+
+        return new LeaseTimeToLiveResult(id, remaining, granted, keys, mvcc.Revision);
+    }
+
+    public IReadOnlyList<long> Leases() => [.. mvcc.LiveLeases().Select(l => l.Id)];
+
+    public WatchStream OpenWatchStream() => Hub.OpenStream();
+
+    public async ValueTask DisposeAsync()
+    {
+        await ticker.DisposeAsync().ConfigureAwait(false);
+        Hub.Stop();
+        await log.DisposeAsync().ConfigureAwait(false);
+        mvcc.Dispose();
+        backend.Dispose();
+    }
+
+    private async Task<object> ProposeAsync(StoreCommand command, CancellationToken cancellationToken)
+    {
+        if (LocalCommandLog.EncodedSize(command) > StoreLimits.MaxRequestBytes)
+        {
+            throw new StoreException(StoreError.RequestTooLarge);
+        }
+
+        return await log.ProposeAsync(command, cancellationToken).ConfigureAwait(false);
+    }
+
+    private void Replay(WriteAheadLog wal, string dataDir)
+    {
+        long applied = mvcc.AppliedIndex;
+        if (wal.FirstIndex > applied + 1 || wal.LastIndex < applied)
+        {
+            throw new StoreCorruptException(
+                Path.Combine(dataDir, "wal"),
+                $"the WAL holds entries {wal.FirstIndex}..{wal.LastIndex} but the FASTER checkpoint needs it to continue from {applied + 1}");
+        }
+
+        foreach (LogEntry entry in wal.ReadFrom(applied + 1))
+        {
+            try
+            {
+                mvcc.Apply(entry.Index, StoreCommand.Deserialize(entry.Payload));
+            }
+            catch (StoreException)
+            {
+                // The same refusal as when it was first applied: deterministic, nothing changed.
+            }
+        }
+    }
+
+    /// <summary>Apply thread, after each batch: feed watchers and lease expiry.</summary>
+    private void AfterBatch()
+    {
+        Hub.Publish(mvcc.DrainChanges(), mvcc.Revision);
+        foreach ((long id, long ttl, bool granted) in mvcc.DrainLeaseChanges())
+        {
+            if (granted)
+            {
+                expiry.Track(id, ttl);
+            }
+            else
+            {
+                expiry.Forget(id);
+            }
+        }
+    }
+
+    private void OnTick()
+    {
+        log.Tick();
+        if (Interlocked.Exchange(ref expiring, 1) == 0)
+        {
+            _ = RevokeExpiredAsync();
+        }
+    }
+
+    private async Task RevokeExpiredAsync()
+    {
+        try
+        {
+            foreach (long id in expiry.TakeExpired())
+            {
+                try
+                {
+                    await log.ProposeAsync(new LeaseRevokeCommand { Id = id }, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (StoreException e) when (e.Error == StoreError.LeaseNotFound)
+                {
+                    expiry.Forget(id); // revoked meanwhile by a client
+                }
+            }
+        }
+        catch (StoreException)
+        {
+            // Stopping; expired leases are revoked after the restart.
+        }
+        finally
+        {
+            Volatile.Write(ref expiring, 0);
+        }
+    }
+}
