@@ -1,0 +1,9 @@
+using System.CommandLine;
+using Backbone.Cli.Commands;
+
+RootCommand root = new("Backbone: service discovery and overlay networking for container clusters.\n"
+    + "Run a node with `backbone node`, then use it with `backbone kv ...` or any etcd v3 client (etcdctl).");
+root.Options.Add(CliOptions.Endpoints);
+root.Subcommands.Add(NodeCommand.Create());
+root.Subcommands.Add(KvCommand.Create());
+return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
