@@ -133,21 +133,40 @@ public static class ProtoMapping
         return response;
     }
 
-    /// <summary>A txn response; nested responses carry the outer revision in their headers, as etcd.</summary>
-    public static Etcd.TxnResponse ToProto(TxnResult r, NodeContext node, long? outerRevision = null)
+    /// <summary>
+    /// A txn response, shaped as etcd's (txn.go newTxnResp/executeTxn): only the top-level header is
+    /// filled with cluster, member and term; each op's header carries just the revision that op saw
+    /// (a read before the txn's first write sees the revision before it, one after sees the new
+    /// one); a nested txn's header is empty.
+    /// </summary>
+    public static Etcd.TxnResponse ToProto(TxnResult r, NodeContext node) => ToProto(r, node, node.Header(r.Revision));
+
+    private static Etcd.TxnResponse ToProto(TxnResult r, NodeContext node, Etcd.ResponseHeader header)
     {
-        long revision = outerRevision ?? r.Revision;
-        Etcd.TxnResponse response = new() { Header = node.Header(revision), Succeeded = r.Succeeded };
+        Etcd.TxnResponse response = new() { Header = header, Succeeded = r.Succeeded };
         foreach (OpResult op in r.Responses)
         {
-            response.Responses.Add(op switch
+            Etcd.ResponseOp proto = new();
+            switch (op)
             {
-                { Range: { } range } => new Etcd.ResponseOp { ResponseRange = ToProto(range with { Revision = revision }, node) },
-                { Put: { } put } => new Etcd.ResponseOp { ResponsePut = ToProto(put with { Revision = revision }, node) },
-                { DeleteRange: { } delete } => new Etcd.ResponseOp { ResponseDeleteRange = ToProto(delete with { Revision = revision }, node) },
-                { Txn: { } txn } => new Etcd.ResponseOp { ResponseTxn = ToProto(txn, node, revision) },
-                _ => new Etcd.ResponseOp(),
-            });
+                case { Range: { } range }:
+                    proto.ResponseRange = ToProto(range, node);
+                    proto.ResponseRange.Header = new Etcd.ResponseHeader { Revision = range.Revision };
+                    break;
+                case { Put: { } put }:
+                    proto.ResponsePut = ToProto(put, node);
+                    proto.ResponsePut.Header = new Etcd.ResponseHeader { Revision = put.Revision };
+                    break;
+                case { DeleteRange: { } delete }:
+                    proto.ResponseDeleteRange = ToProto(delete, node);
+                    proto.ResponseDeleteRange.Header = new Etcd.ResponseHeader { Revision = delete.Revision };
+                    break;
+                case { Txn: { } txn }:
+                    proto.ResponseTxn = ToProto(txn, node, new Etcd.ResponseHeader());
+                    break;
+            }
+
+            response.Responses.Add(proto);
         }
 
         return response;

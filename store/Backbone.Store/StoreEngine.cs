@@ -106,7 +106,10 @@ public sealed class StoreEngine : IAsyncDisposable
         for (int polls = 0; physical && mvcc.PendingPhysicalDeletes > 0 && polls < 60_000; polls++)
         {
             log.Tick();
-            await Task.Delay(TimeSpan.FromMilliseconds(1), time, cancellationToken).ConfigureAwait(false);
+
+            // Real time, not the injected clock: this waits for the apply loop's work, not for time
+            // to pass, and under a fake clock nobody advances it while the caller is blocked here.
+            await Task.Delay(TimeSpan.FromMilliseconds(1), TimeProvider.System, cancellationToken).ConfigureAwait(false);
         }
 
         return result;

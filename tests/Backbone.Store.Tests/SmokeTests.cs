@@ -12,7 +12,7 @@ public sealed class SmokeTests
         await using (StoreEngine engine = StoreEngine.Open(dir.Options))
         {
             PutResult put = await engine.PutAsync(new PutRequest { Key = "a"u8.ToArray(), Value = "1"u8.ToArray() }, default);
-            Assert.Equal(1, put.Revision);
+            Assert.Equal(2, put.Revision); // as etcd: an empty store is at revision 1
             await engine.PutAsync(new PutRequest { Key = "a"u8.ToArray(), Value = "2"u8.ToArray() }, default);
         }
 
@@ -22,8 +22,8 @@ public sealed class SmokeTests
             KeyValue kv = Assert.Single(got.Kvs);
             Assert.Equal("2", Encoding.UTF8.GetString(kv.Value));
             Assert.Equal(2, kv.Version);
-            Assert.Equal(1, kv.CreateRevision);
-            Assert.Equal(2, got.Revision);
+            Assert.Equal(2, kv.CreateRevision);
+            Assert.Equal(3, got.Revision);
         }
     }
 }

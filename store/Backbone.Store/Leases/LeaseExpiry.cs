@@ -45,7 +45,7 @@ internal sealed class LeaseExpiry(TimeProvider time)
         }
     }
 
-    /// <summary>Seconds left, rounded up as etcd does; false for an unknown lease.</summary>
+    /// <summary>Seconds left, truncated as etcd does (<c>int64(Remaining().Seconds())</c>: 59 just after a 60 s grant); false for an unknown lease.</summary>
     public bool TryGetRemaining(long id, out long remainingSeconds)
     {
         lock (gate)
@@ -57,7 +57,7 @@ internal sealed class LeaseExpiry(TimeProvider time)
             }
 
             double left = (lease.ExpiresAt - time.GetUtcNow()).TotalSeconds;
-            remainingSeconds = Math.Max(0, (long)Math.Ceiling(left));
+            remainingSeconds = Math.Max(0, (long)left);
             return true;
         }
     }

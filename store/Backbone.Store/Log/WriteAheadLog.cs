@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
+using Backbone.Core;
 using Microsoft.Win32.SafeHandles;
 
 namespace Backbone.Store.Log;
@@ -17,6 +18,12 @@ namespace Backbone.Store.Log;
 /// </summary>
 public sealed class WriteAheadLog : IDisposable
 {
+    /// <summary>
+    /// The largest payload an entry may carry: a command, which the engine refuses above etcd's
+    /// request limit before proposing. A header claiming more is damage, never a torn write.
+    /// </summary>
+    public const int MaxPayloadBytes = StoreLimits.MaxRequestBytes;
+
     private const int HeaderBytes = 16;
     private const string Extension = ".wal";
 
@@ -101,6 +108,11 @@ public sealed class WriteAheadLog : IDisposable
                 if (entry.Index != expected)
                 {
                     throw new InvalidOperationException($"WAL append out of order: {entry.Index}, expected {expected}");
+                }
+
+                if (entry.Payload.Length > MaxPayloadBytes)
+                {
+                    throw new InvalidOperationException($"WAL entry {entry.Index} holds {entry.Payload.Length} bytes, above the {MaxPayloadBytes} a reader accepts");
                 }
 
                 expected++;
@@ -208,18 +220,25 @@ public sealed class WriteAheadLog : IDisposable
             ReadOnlySpan<byte> rest = bytes.AsSpan((int)offset);
             bool headerWhole = rest.Length >= HeaderBytes;
             uint length = headerWhole ? BinaryPrimitives.ReadUInt32LittleEndian(rest) : 0;
-            bool entryWhole = headerWhole && (ulong)rest.Length >= HeaderBytes + (ulong)length;
+
+            // A length no entry can have is a damaged header, not a write cut short: reading it as
+            // torn would silently drop every acknowledged entry after it.
+            bool lengthPlausible = length <= MaxPayloadBytes;
+            bool entryWhole = headerWhole && lengthPlausible && (ulong)rest.Length >= HeaderBytes + (ulong)length;
             bool crcOk = entryWhole
                 && BinaryPrimitives.ReadUInt32LittleEndian(rest[4..]) == Crc32C.Compute(rest.Slice(8, 8 + (int)length));
             if (!crcOk)
             {
-                bool endsAtEof = !entryWhole || offset + HeaderBytes + length == bytes.Length;
+                bool endsAtEof = !headerWhole || (lengthPlausible && (!entryWhole || offset + HeaderBytes + length == bytes.Length));
                 if (isLast && endsAtEof)
                 {
                     break; // a torn final write: the crash came before its fsync returned
                 }
 
-                throw new StoreCorruptException(path, $"WAL entry at offset {offset} is {(entryWhole ? "corrupt (checksum mismatch)" : "truncated")}; the log cannot be trusted past it");
+                string problem = !lengthPlausible ? $"corrupt (its header claims {length} bytes, above the {MaxPayloadBytes} an entry may hold)"
+                    : entryWhole ? "corrupt (checksum mismatch)"
+                    : "truncated";
+                throw new StoreCorruptException(path, $"WAL entry at offset {offset} is {problem}; the log cannot be trusted past it");
             }
 
             long index = BinaryPrimitives.ReadInt64LittleEndian(rest[8..]);

@@ -53,10 +53,31 @@ internal sealed partial class MvccStore
             {
                 CheckPut(put, txn);
             }
+            else if (op.Range is { } range)
+            {
+                CheckRange(range);
+            }
             else if (op.Txn is { } nested)
             {
                 DecideAndCheck(nested, txn, decisions);
             }
+        }
+    }
+
+    /// <summary>
+    /// etcd's checkRequestRange: a txn's read at a revision the store does not have (future or
+    /// compacted) refuses the whole txn before it writes anything, judged at the revision it starts from.
+    /// </summary>
+    private void CheckRange(RangeRequest range)
+    {
+        if (range.Revision > revision)
+        {
+            throw new StoreException(StoreError.FutureRevision);
+        }
+
+        if (range.Revision > 0 && range.Revision < compactRevision)
+        {
+            throw new StoreException(StoreError.Compacted);
         }
     }
 

@@ -17,7 +17,9 @@ internal sealed partial class MvccStore
         Span<byte> metaKey = stackalloc byte[FasterKey.Length];
         FasterKey.WriteMeta(metaKey);
         byte[]? metaBytes = backend.TryRead(metaKey);
-        StoreMeta meta = metaBytes is null ? new StoreMeta() : MessagePackSerializer.Deserialize<StoreMeta>(metaBytes);
+        // A fresh store is at revision 1, as etcd's (mvcc starts currentRev at 1): an empty store
+        // answers revision 1 and the first write is revision 2. Clients see these numbers.
+        StoreMeta meta = metaBytes is null ? new StoreMeta { Revision = 1 } : MessagePackSerializer.Deserialize<StoreMeta>(metaBytes);
 
         Dictionary<Revision, RevisionRecord> records = [];
         HashSet<Revision> deleted = [];

@@ -150,6 +150,7 @@ public sealed class WatchHub
 
             Drop(watcher);
             stream.EnqueueControl(new WatchMessage(watchId, publishedRevision, []) { Canceled = true });
+            SendProgressIfSynced(stream); // a progress request may have been waiting for this watch only
             return true;
         }
     }
@@ -240,14 +241,26 @@ public sealed class WatchHub
                 List<WatchEvent> events = watcher.Select(changes, store);
                 if (events.Count > 0)
                 {
-                    await watcher.Stream.EnqueueEventsAsync(new WatchMessage(watcher.Id, next - 1, events), stopping.Token).ConfigureAwait(false);
+                    await watcher.Stream.ReserveAsync(stopping.Token).ConfigureAwait(false);
                 }
 
                 lock (gate)
                 {
                     if (watcher.Canceled)
                     {
+                        if (events.Count > 0)
+                        {
+                            watcher.Stream.Unreserve();
+                        }
+
                         return;
+                    }
+
+                    if (events.Count > 0)
+                    {
+                        // Queued under the gate, where Cancel queues its answer: nothing of a watch
+                        // follows its Canceled (a reused id would otherwise get the old watch's events).
+                        watcher.Stream.QueueReserved(new WatchMessage(watcher.Id, next - 1, events));
                     }
 
                     watcher.NextRevision = Math.Max(watcher.NextRevision, next);
@@ -278,12 +291,16 @@ public sealed class WatchHub
 
             watcher.Stream.Watchers.Remove(watcher.Id);
             watcher.Canceled = true;
-            watcher.Stream.EnqueueControl(new WatchMessage(watcher.Id, publishedRevision, [])
+
+            // Revision 0, as etcd's (its compaction answer carries only CompactRevision, so the
+            // response header says revision 0); clients see it in the header.
+            watcher.Stream.EnqueueControl(new WatchMessage(watcher.Id, 0, [])
             {
                 Canceled = true,
                 CompactRevision = store.CompactRevision,
                 CancelReason = "etcdserver: mvcc: required revision has been compacted",
             });
+            SendProgressIfSynced(watcher.Stream); // a progress request may have been waiting for this watch only
         }
     }
 }

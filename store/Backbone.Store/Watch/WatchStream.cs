@@ -21,6 +21,9 @@ public sealed class WatchStream : IAsyncDisposable
     private int queuedEvents;
     private TaskCompletionSource spaceFreed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>Cancelled when the stream closes, so catch-up tasks waiting for room give up instead of lingering.</summary>
+    private readonly CancellationTokenSource closed = new();
+
     internal WatchStream(WatchHub hub, int limit)
     {
         this.hub = hub;
@@ -57,11 +60,11 @@ public sealed class WatchStream : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         hub.Close(this);
         queue.Writer.TryComplete();
-        return ValueTask.CompletedTask;
+        await closed.CancelAsync().ConfigureAwait(false);
     }
 
     /// <summary>Queues a control message; it always fits (it counts toward the bound all the same).</summary>
@@ -92,8 +95,13 @@ public sealed class WatchStream : IAsyncDisposable
         return true;
     }
 
-    /// <summary>Queues events, waiting for room (catch-up tasks only: it slows only this stream).</summary>
-    internal async ValueTask EnqueueEventsAsync(WatchMessage message, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits for room and takes it (catch-up tasks only: it slows only this stream). The caller then
+    /// queues its message with <see cref="QueueReserved"/> or gives the room back with
+    /// <see cref="Unreserve"/>, under the hub's gate, so that the check "is the watch still active"
+    /// and the queueing are one step with respect to Cancel.
+    /// </summary>
+    internal async ValueTask ReserveAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -103,7 +111,7 @@ public sealed class WatchStream : IAsyncDisposable
                 if (queuedEvents < limit)
                 {
                     queuedEvents++;
-                    break;
+                    return;
                 }
 
                 if (spaceFreed.Task.IsCompleted)
@@ -114,9 +122,21 @@ public sealed class WatchStream : IAsyncDisposable
                 wait = spaceFreed.Task;
             }
 
-            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+            using CancellationTokenSource either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, closed.Token);
+            await wait.WaitAsync(either.Token).ConfigureAwait(false);
         }
+    }
 
-        queue.Writer.TryWrite(message);
+    /// <summary>Queues a message into room taken with <see cref="ReserveAsync"/>.</summary>
+    internal void QueueReserved(WatchMessage message) => queue.Writer.TryWrite(message);
+
+    /// <summary>Gives back room taken with <see cref="ReserveAsync"/> and not used.</summary>
+    internal void Unreserve()
+    {
+        lock (spaceLock)
+        {
+            queuedEvents--;
+            spaceFreed.TrySetResult();
+        }
     }
 }

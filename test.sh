@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The one test command (README quick start, and what .ci/run runs): installs what the tests
+# need when it is missing, builds the CLI, then runs every test project of Backbone.sln.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$root"
+
+# Real peers the tests drive: etcdctl (client), etcd (the differential anchor), dig (DNS, later).
+need=()
+command -v etcdctl >/dev/null || need+=(etcd-client)
+command -v etcd >/dev/null || need+=(etcd-server)
+command -v dig >/dev/null || need+=(dnsutils)
+command -v flock >/dev/null || need+=(util-linux)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "test.sh: installing ${need[*]} ..."
+  if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# Crash tests start the real binary: build it once here, not inside a test's timeout.
+./backbone --help >/dev/null
+
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+set +e
+dotnet test Backbone.sln --nologo "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+# One closing line for the whole run, summed over the test assemblies.
+awk '/(Passed|Failed)! +- +Failed:/ {
+       gsub(",", ""); for (i = 1; i <= NF; i++) {
+         if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
+     END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+exit "$status"
