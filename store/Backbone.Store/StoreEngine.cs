@@ -25,12 +25,16 @@ public sealed class StoreEngine : IAsyncDisposable
     private readonly Random random;
     private readonly ITimer ticker;
     private readonly TimeProvider time;
+    private readonly TimeSpan progressNotifyInterval;
+    private long lastProgressNotifyTicks;
     private int expiring;
 
     private StoreEngine(StoreOptions options, TimeProvider time, Random random, Action<string> note)
     {
         this.time = time;
         this.random = random;
+        progressNotifyInterval = options.ProgressNotifyInterval;
+        lastProgressNotifyTicks = time.GetTimestamp();
         Directory.CreateDirectory(options.DataDir);
         backend = new FasterBackend(options);
         WriteAheadLog? wal = null;
@@ -215,6 +219,12 @@ public sealed class StoreEngine : IAsyncDisposable
     private void OnTick()
     {
         log.Tick();
+        if (time.GetElapsedTime(Interlocked.Read(ref lastProgressNotifyTicks)) >= progressNotifyInterval)
+        {
+            Interlocked.Exchange(ref lastProgressNotifyTicks, time.GetTimestamp());
+            Hub.NotifyProgress();
+        }
+
         if (Interlocked.Exchange(ref expiring, 1) == 0)
         {
             _ = RevokeExpiredAsync();

@@ -32,6 +32,9 @@ public sealed record StoreOptions
     /// <summary>Events a watcher may have queued before it is moved to catch-up from history.</summary>
     public int WatcherBufferEvents { get; init; } = 1024;
 
+    /// <summary>How often watchers that asked for progress_notify get an empty response with the current revision (etcd: 10 minutes).</summary>
+    public TimeSpan ProgressNotifyInterval { get; init; } = TimeSpan.FromMinutes(10);
+
     /// <summary>When true (tests only), fsync is skipped; acknowledged writes may then be lost on power failure.</summary>
     public bool UnsafeNoFsync { get; init; }
 }

@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Buffers.Binary;
+using Backbone.Store.Log;
 using System.Collections.Concurrent;
 using FASTER.core;
 
@@ -13,6 +15,9 @@ namespace Backbone.Store.Backend;
 /// </summary>
 internal sealed class FasterBackend : IDisposable
 {
+    private const int ChecksumBytes = 4;
+    private const long SegmentSizeBytes = 1L << 30;
+
     private readonly IDevice device;
     private readonly FasterKV<SpanByte, SpanByte> store;
     private readonly SpanByteFunctions<Empty> functions = new(MemoryPool<byte>.Shared);
@@ -32,7 +37,8 @@ internal sealed class FasterBackend : IDisposable
             IndexSize = options.IndexSizeBytes,
             PageSize = options.PageSizeBytes,
             MemorySize = options.MemorySizeBytes,
-            CheckpointDir = Path.Combine(dir, "checkpoints"),
+            SegmentSize = SegmentSizeBytes,
+            CheckpointDir = CheckpointDir = Path.Combine(dir, "checkpoints"),
             RemoveOutdatedCheckpoints = true,
             TryRecoverLatest = true,
         };
@@ -49,20 +55,35 @@ internal sealed class FasterBackend : IDisposable
         writer = NewSession();
     }
 
+    /// <summary>Where FASTER keeps its index and log checkpoints (named in corruption errors).</summary>
+    public string CheckpointDir { get; }
+
     /// <summary>Bytes of the FASTER log from its begin to its tail (what etcd calls db size).</summary>
     public long LogSizeBytes => store.Log.TailAddress - store.Log.BeginAddress;
 
+    /// <summary>Writes a record; the stored value is [crc32c(key, value)][value], checked on every read and at start-up.</summary>
     public unsafe void Upsert(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
-        fixed (byte* k = key, v = value)
+        int length = ChecksumBytes + value.Length;
+        byte[] framed = ArrayPool<byte>.Shared.Rent(length); // pooled: one per write on the apply path
+        try
         {
-            SpanByte keyBytes = SpanByte.FromPointer(k, key.Length);
-            SpanByte valueBytes = SpanByte.FromPointer(v, value.Length);
-            Status status = writer.Upsert(ref keyBytes, ref valueBytes, Empty.Default, 0);
-            if (status.IsPending)
+            BinaryPrimitives.WriteUInt32LittleEndian(framed, Checksum(key, value));
+            value.CopyTo(framed.AsSpan(ChecksumBytes));
+            fixed (byte* k = key, v = framed)
             {
-                writer.CompletePending(wait: true);
+                SpanByte keyBytes = SpanByte.FromPointer(k, key.Length);
+                SpanByte valueBytes = SpanByte.FromPointer(v, length);
+                Status status = writer.Upsert(ref keyBytes, ref valueBytes, Empty.Default, 0);
+                if (status.IsPending)
+                {
+                    writer.CompletePending(wait: true);
+                }
             }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(framed);
         }
     }
 
@@ -79,8 +100,8 @@ internal sealed class FasterBackend : IDisposable
         }
     }
 
-    /// <summary>Reads a record's bytes, or null when absent. Any thread.</summary>
-    public byte[]? TryRead(ReadOnlySpan<byte> key)
+    /// <summary>Reads a record's value (checksum verified), or null when absent. Any thread.</summary>
+    public ReadOnlyMemory<byte>? TryRead(ReadOnlySpan<byte> key)
     {
         if (!readers.TryTake(out var session))
         {
@@ -89,7 +110,14 @@ internal sealed class FasterBackend : IDisposable
 
         try
         {
-            return Read(session, key);
+            byte[]? framed = Read(session, key);
+            if (framed is null)
+            {
+                return null;
+            }
+
+            _ = Unframe(key, framed, address: null);
+            return framed.AsMemory(ChecksumBytes);
         }
         finally
         {
@@ -103,7 +131,9 @@ internal sealed class FasterBackend : IDisposable
         using IFasterScanIterator<SpanByte, SpanByte> iterator = store.Log.Scan(store.Log.BeginAddress, store.Log.TailAddress);
         while (iterator.GetNext(out RecordInfo info))
         {
-            visit(iterator.GetKey().AsReadOnlySpan(), iterator.GetValue().AsReadOnlySpan(), info.Tombstone);
+            ReadOnlySpan<byte> key = iterator.GetKey().AsReadOnlySpan();
+            ReadOnlySpan<byte> value = info.Tombstone ? default : Unframe(key, iterator.GetValue().AsReadOnlySpan(), iterator.CurrentAddress);
+            visit(key, value, info.Tombstone);
         }
     }
 
@@ -131,6 +161,22 @@ internal sealed class FasterBackend : IDisposable
 
         store.Dispose();
         device.Dispose();
+    }
+
+    private static uint Checksum(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => Crc32C.Compute(value, Crc32C.Compute(key));
+
+    /// <summary>Checks a stored value's checksum and returns the value without it.</summary>
+    private ReadOnlySpan<byte> Unframe(ReadOnlySpan<byte> key, ReadOnlySpan<byte> framed, long? address)
+    {
+        if (framed.Length < ChecksumBytes || BinaryPrimitives.ReadUInt32LittleEndian(framed) != Checksum(key, framed[ChecksumBytes..]))
+        {
+            // FASTER names its log segments hlog.log.0, .1, ... each SegmentSizeBytes long.
+            string file = address is { } a ? $"{logPath}.{a / SegmentSizeBytes}" : logPath + ".*";
+            string where = address is { } b ? $"at log address {b}" : "read through the index";
+            throw new StoreCorruptException(file, $"the FASTER record {Convert.ToHexString(key)} {where} fails its checksum");
+        }
+
+        return framed[ChecksumBytes..];
     }
 
     private ClientSession<SpanByte, SpanByte, SpanByte, SpanByteAndMemory, Empty, SpanByteFunctions<Empty>> NewSession() =>

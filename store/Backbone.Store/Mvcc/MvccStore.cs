@@ -162,7 +162,7 @@ internal sealed partial class MvccStore : IDisposable
     {
         Span<byte> key = stackalloc byte[FasterKey.Length];
         FasterKey.WriteRevision(key, at);
-        byte[]? bytes = backend.TryRead(key);
-        return bytes is null ? null : MessagePackSerializer.Deserialize<RevisionRecord>(bytes);
+        ReadOnlyMemory<byte>? bytes = backend.TryRead(key);
+        return bytes is null ? null : MessagePackSerializer.Deserialize<RevisionRecord>(bytes.Value);
     }
 }
