@@ -260,7 +260,7 @@ public sealed class WatchHub
                     {
                         // Queued under the gate, where Cancel queues its answer: nothing of a watch
                         // follows its Canceled (a reused id would otherwise get the old watch's events).
-                        watcher.Stream.QueueReserved(new WatchMessage(watcher.Id, next - 1, events));
+                        watcher.Stream.QueueReserved(new WatchMessage(watcher.Id, Math.Max(next - 1, publishedRevision), events));
                     }
 
                     watcher.NextRevision = Math.Max(watcher.NextRevision, next);
