@@ -19,7 +19,8 @@ internal sealed partial class MvccStore
         ReadOnlyMemory<byte>? metaBytes = backend.TryRead(metaKey);
         // A fresh store is at revision 1, as etcd's (mvcc starts currentRev at 1): an empty store
         // answers revision 1 and the first write is revision 2. Clients see these numbers.
-        StoreMeta meta = metaBytes is null ? new StoreMeta { Revision = 1 } : MessagePackSerializer.Deserialize<StoreMeta>(metaBytes.Value);
+        // Never compacted is -1, as etcd's compactMainRev: compacting at 0 (or 1) then succeeds once.
+        StoreMeta meta = metaBytes is null ? new StoreMeta { Revision = 1, CompactRevision = -1 } : MessagePackSerializer.Deserialize<StoreMeta>(metaBytes.Value);
 
         Dictionary<Revision, RevisionRecord> records = [];
         HashSet<Revision> deleted = [];
