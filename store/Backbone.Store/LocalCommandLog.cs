@@ -151,6 +151,7 @@ public sealed class LocalCommandLog : ICommandLog, IAsyncDisposable
                 }
             }
 
+            store.PersistMeta();
             entriesSinceCheckpoint += batch.Count;
             afterBatch();
         }

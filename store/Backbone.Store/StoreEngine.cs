@@ -197,6 +197,8 @@ public sealed class StoreEngine : IAsyncDisposable
                 // The same refusal as when it was first applied: deterministic, nothing changed.
             }
         }
+
+        mvcc.PersistMeta();
     }
 
     /// <summary>Apply thread, after each batch: feed watchers and lease expiry.</summary>

@@ -31,12 +31,12 @@ internal sealed class KeyHistory(byte[] key)
     /// <summary>True when the key exists at the head of history.</summary>
     public bool IsLive => revisions.Count > 0 && !revisions[^1].Tombstone;
 
-    public KeyRevision Put(Revision revision)
+    public KeyRevision Put(Revision revision, long lease = 0)
     {
         AssertAfterLatest(revision);
         KeyRevision entry = IsLive
-            ? new KeyRevision(revision, Latest.CreateRevision, Latest.Version + 1, false)
-            : new KeyRevision(revision, revision.Main, 1, false);
+            ? new KeyRevision(revision, Latest.CreateRevision, Latest.Version + 1, false, lease)
+            : new KeyRevision(revision, revision.Main, 1, false, lease);
         revisions.Add(entry);
         return entry;
     }

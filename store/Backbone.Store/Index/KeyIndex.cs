@@ -14,7 +14,7 @@ internal sealed class KeyIndex
 
     public int KeyCount => tree.Count;
 
-    public KeyRevision Put(byte[] key, Revision revision) => GetOrAdd(key).Put(revision);
+    public KeyRevision Put(byte[] key, Revision revision, long lease = 0) => GetOrAdd(key).Put(revision, lease);
 
     public void Tombstone(byte[] key, Revision revision)
     {

@@ -143,7 +143,7 @@ internal sealed partial class MvccStore
                 int byValue = LoadKeyValue(key, entry, withValue: true).Value.AsSpan().SequenceCompareTo(compare.Value);
                 return CompareSign(compare.Result, byValue);
             case CompareTarget.Lease:
-                return CompareNumbers(compare.Result, LoadKeyValue(key, entry, withValue: false).Lease, compare.Number);
+                return CompareNumbers(compare.Result, entry.Lease, compare.Number);
             case CompareTarget.Version:
                 return CompareNumbers(compare.Result, entry.Version, compare.Number);
             case CompareTarget.Create:

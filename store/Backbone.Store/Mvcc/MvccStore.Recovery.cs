@@ -70,7 +70,7 @@ internal sealed partial class MvccStore
         Dictionary<byte[], long> latestLease = new(ByteArrayComparer.Instance);
         foreach ((Revision at, RevisionRecord record) in records.OrderBy(r => r.Key))
         {
-            index.Restore(record.Key, new KeyRevision(at, record.CreateRevision, record.Version, record.Tombstone));
+            index.Restore(record.Key, new KeyRevision(at, record.CreateRevision, record.Version, record.Tombstone, record.Lease));
             latestLease[record.Key] = record.Tombstone ? 0 : record.Lease;
         }
 

@@ -54,7 +54,8 @@ internal sealed partial class MvccStore : IDisposable
 
     /// <summary>
     /// Applies one committed command. Returns its result, or throws <see cref="StoreException"/>
-    /// for a deterministic refusal (state unchanged, the entry still consumed). Apply thread only.
+    /// for a deterministic refusal (state unchanged, the entry still consumed). Apply thread only;
+    /// the caller ends each batch with <see cref="PersistMeta"/>.
     /// </summary>
     public object Apply(long logIndex, StoreCommand command)
     {
@@ -80,7 +81,6 @@ internal sealed partial class MvccStore : IDisposable
             finally
             {
                 Volatile.Write(ref appliedIndex, logIndex);
-                WriteMeta();
             }
         }
         finally
@@ -135,7 +135,12 @@ internal sealed partial class MvccStore : IDisposable
 
     public void Dispose() => stateLock.Dispose();
 
-    private void WriteMeta()
+    /// <summary>
+    /// Records the applied index and revisions in FASTER. Called once per applied batch (apply
+    /// thread), as the batch's last write: recovery ignores any record of a later command that a
+    /// checkpoint caught before its batch's meta record (see <see cref="StoreMeta"/>).
+    /// </summary>
+    public void PersistMeta()
     {
         Span<byte> key = stackalloc byte[FasterKey.Length];
         FasterKey.WriteMeta(key);
@@ -143,18 +148,25 @@ internal sealed partial class MvccStore : IDisposable
         backend.Upsert(key, MessagePackSerializer.Serialize(meta));
     }
 
+    /// <summary>A key at one of its revisions; the backend is read only when the value is wanted.</summary>
     private KeyValue LoadKeyValue(byte[] key, KeyRevision entry, bool withValue)
     {
-        RevisionRecord record = LoadRecord(entry.Revision)
-            ?? throw new InvalidOperationException($"index names revision {entry.Revision} but FASTER has no record of it");
+        byte[] value = [];
+        if (withValue)
+        {
+            RevisionRecord record = LoadRecord(entry.Revision)
+                ?? throw new InvalidOperationException($"index names revision {entry.Revision} but FASTER has no record of it");
+            value = record.Value;
+        }
+
         return new KeyValue
         {
             Key = key,
-            Value = withValue ? record.Value : [],
+            Value = value,
             CreateRevision = entry.CreateRevision,
             ModRevision = entry.Revision.Main,
             Version = entry.Version,
-            Lease = record.Lease,
+            Lease = entry.Lease,
         };
     }
 

@@ -30,15 +30,16 @@ internal sealed partial class MvccStore
 
         public PutResult Put(PutRequest put)
         {
+            KeyRevision prevEntry = default;
             KeyHistory? history = store.index.Find(put.Key);
-            KeyValue? previous = history is not null && history.TryGet(ReadRevision, out KeyRevision prevEntry)
-                ? store.LoadKeyValue(put.Key, prevEntry, withValue: true)
-                : null;
+            bool existed = history is not null && history.TryGet(ReadRevision, out prevEntry);
+            // The previous value costs a backend read: only prev_kv and ignore_value need it.
+            KeyValue? previous = existed ? store.LoadKeyValue(put.Key, prevEntry, withValue: put.PrevKv || put.IgnoreValue) : null;
             byte[] value = put.IgnoreValue ? previous!.Value : put.Value;
             long lease = put.IgnoreLease ? previous!.Lease : put.Lease;
 
             Revision at = new(main, sub++);
-            KeyRevision entry = store.index.Put(put.Key, at);
+            KeyRevision entry = store.index.Put(put.Key, at, lease);
             KeyValue kv = new()
             {
                 Key = put.Key,
