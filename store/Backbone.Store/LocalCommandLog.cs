@@ -1,5 +1,5 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Threading.Channels;
 using Backbone.Store.Backend;
 using Backbone.Store.Commands;
 using Backbone.Store.Log;
@@ -13,12 +13,18 @@ namespace Backbone.Store;
 /// callers. Between batches the same loop deletes compacted records from FASTER and starts
 /// checkpoints, so every FASTER write stays on the one apply session.
 ///
-/// Pipeline, in order: <see cref="ProposeAsync"/> → queue → <see cref="RunApplyLoopAsync"/>:
+/// Pipeline, in order: <see cref="ProposeAsync"/> → queue → <see cref="RunApplyLoop"/>:
 /// WAL append + sync → <see cref="MvccStore.Apply"/> → afterBatch (watch, leases) → complete → maintenance.
+///
+/// The loop owns a dedicated thread: fdatasync and FASTER's pending I/O block, and a blocked
+/// thread-pool thread on a 2-core machine starves every request behind it.
 /// </summary>
 public sealed class LocalCommandLog : ICommandLog, IAsyncDisposable
 {
     private const long MaxBatchBytes = 16L << 20;
+
+    /// <summary>Proposals waiting for the apply thread at most; more wait in ProposeAsync (back-pressure).</summary>
+    private const int MaxQueued = 65_536;
 
     private readonly WriteAheadLog wal;
     private readonly MvccStore store;
@@ -26,8 +32,13 @@ public sealed class LocalCommandLog : ICommandLog, IAsyncDisposable
     private readonly StoreOptions options;
     private readonly TimeProvider time;
     private readonly Action afterBatch;
-    private readonly Channel<Pending> queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(65_536) { SingleReader = true });
-    private readonly Task loop;
+    private readonly ConcurrentQueue<Pending> queue = new();
+    private readonly SemaphoreSlim queued = new(0);
+    private readonly SemaphoreSlim room = new(MaxQueued, MaxQueued);
+    private readonly TaskCompletionSource loopExited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock closingGate = new();
+    private bool closing; // guarded by closingGate, so no proposal is queued after the loop's last look
+    private int tickRequested;
     private long entriesSinceCheckpoint;
     private long lastCheckpointTicks;
     private Task? checkpointInFlight;
@@ -44,13 +55,26 @@ public sealed class LocalCommandLog : ICommandLog, IAsyncDisposable
         this.afterBatch = afterBatch;
         lastCheckpointTicks = time.GetTimestamp();
         entriesSinceCheckpoint = wal.LastIndex - store.AppliedIndex;
-        loop = Task.Run(RunApplyLoopAsync);
+        new Thread(RunApplyLoop) { Name = "backbone-apply", IsBackground = true }.Start();
     }
 
     public async Task<object> ProposeAsync(StoreCommand command, CancellationToken cancellationToken)
     {
         Pending pending = new(command, command.Serialize(), cancellationToken);
-        await Enqueue(pending, cancellationToken).ConfigureAwait(false);
+        ThrowIfStopped();
+        await room.WaitAsync(cancellationToken).ConfigureAwait(false);
+        lock (closingGate)
+        {
+            if (closing)
+            {
+                room.Release();
+                throw new StoreException(StoreError.Stopped, "the store is stopping");
+            }
+
+            queue.Enqueue(pending);
+        }
+
+        queued.Release();
         return await pending.Completion.Task.ConfigureAwait(false);
     }
 
@@ -58,13 +82,24 @@ public sealed class LocalCommandLog : ICommandLog, IAsyncDisposable
     public static int EncodedSize(StoreCommand command) => command.Serialize().Length;
 
     /// <summary>Asks the loop for a maintenance turn (checkpoint policy, physical compaction) with no command.</summary>
-    public void Tick() => queue.Writer.TryWrite(Pending.MaintenanceTick);
+    public void Tick()
+    {
+        if (Interlocked.Exchange(ref tickRequested, 1) == 0)
+        {
+            queued.Release();
+        }
+    }
 
     /// <summary>Stops taking proposals, drains the queue, then takes a final checkpoint.</summary>
     public async ValueTask DisposeAsync()
     {
-        queue.Writer.TryComplete();
-        await loop.ConfigureAwait(false);
+        lock (closingGate)
+        {
+            closing = true;
+        }
+
+        queued.Release();
+        await loopExited.Task.ConfigureAwait(false);
         if (checkpointInFlight is not null)
         {
             await checkpointInFlight.ConfigureAwait(false);
@@ -80,56 +115,77 @@ public sealed class LocalCommandLog : ICommandLog, IAsyncDisposable
         wal.Dispose();
     }
 
-    private ValueTask Enqueue(Pending pending, CancellationToken cancellationToken)
+    private void ThrowIfStopped()
     {
         if (fault is not null)
         {
             throw new StoreException(StoreError.Stopped, $"the store stopped after a fatal error: {fault.Message}");
         }
-
-        return queue.Writer.WriteAsync(pending, cancellationToken);
     }
 
-    private async Task RunApplyLoopAsync()
+    /// <summary>The apply thread: runs until closing and every queued proposal is answered.</summary>
+    private void RunApplyLoop()
     {
-        List<Pending> batch = [];
-        List<LogEntry> entries = [];
-        ChannelReader<Pending> reader = queue.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        try
         {
-            batch.Clear();
-            entries.Clear();
-            long bytes = 0;
-            long next = wal.LastIndex + 1;
-            while (batch.Count < options.MaxBatchCommands && bytes < MaxBatchBytes && reader.TryRead(out Pending? pending))
+            List<Pending> batch = [];
+            List<LogEntry> entries = [];
+            while (true)
             {
-                if (pending.Command is null || pending.Cancellation.IsCancellationRequested)
+                queued.Wait(); // one permit per proposal or tick; a drained queue leaves extra permits, which only cost a quick empty turn
+                Interlocked.Exchange(ref tickRequested, 0);
+                RunOneTurn(batch, entries);
+                lock (closingGate)
                 {
-                    pending.Completion.TrySetCanceled();
-                    continue;
-                }
-
-                entries.Add(new LogEntry(next++, pending.Bytes));
-                batch.Add(pending);
-                bytes += pending.Bytes.Length;
-            }
-
-            if (fault is null && batch.Count > 0)
-            {
-                ApplyBatch(batch, entries);
-            }
-            else
-            {
-                foreach (Pending pending in batch)
-                {
-                    pending.Completion.TrySetException(new StoreException(StoreError.Stopped, "the store is stopped"));
+                    if (closing && queue.IsEmpty)
+                    {
+                        return;
+                    }
                 }
             }
+        }
+        finally
+        {
+            loopExited.TrySetResult();
+        }
+    }
 
-            if (fault is null)
+    /// <summary>One batch and the maintenance after it.</summary>
+    private void RunOneTurn(List<Pending> batch, List<LogEntry> entries)
+    {
+        batch.Clear();
+        entries.Clear();
+        long bytes = 0;
+        long next = wal.LastIndex + 1;
+        while (batch.Count < options.MaxBatchCommands && bytes < MaxBatchBytes && queue.TryDequeue(out Pending? pending))
+        {
+            room.Release();
+            if (pending.Cancellation.IsCancellationRequested)
             {
-                Maintain();
+                pending.Completion.TrySetCanceled();
+                continue;
             }
+
+            entries.Add(new LogEntry(next++, pending.Bytes));
+            batch.Add(pending);
+            bytes += pending.Bytes.Length;
+        }
+
+        if (fault is null && batch.Count > 0)
+        {
+            ApplyBatch(batch, entries);
+        }
+        else
+        {
+            foreach (Pending pending in batch)
+            {
+                pending.Completion.TrySetException(new StoreException(StoreError.Stopped, "the store is stopped"));
+            }
+        }
+
+        if (fault is null)
+        {
+            Maintain();
         }
     }
 
@@ -143,7 +199,7 @@ public sealed class LocalCommandLog : ICommandLog, IAsyncDisposable
             {
                 try
                 {
-                    results[i] = store.Apply(entries[i].Index, batch[i].Command!);
+                    results[i] = store.Apply(entries[i].Index, batch[i].Command);
                 }
                 catch (StoreException e)
                 {
@@ -159,7 +215,6 @@ public sealed class LocalCommandLog : ICommandLog, IAsyncDisposable
         {
             // Durability or state is now unknown: stop taking writes rather than guess.
             fault = e;
-            queue.Writer.TryComplete();
             foreach (Pending pending in batch)
             {
                 pending.Completion.TrySetException(new StoreException(StoreError.Stopped, $"the store stopped: {e.Message}"));
@@ -217,11 +272,9 @@ public sealed class LocalCommandLog : ICommandLog, IAsyncDisposable
         Tick(); // let the loop truncate the WAL even when no client writes arrive
     }
 
-    private sealed class Pending(StoreCommand? command, byte[] bytes, CancellationToken cancellation)
+    private sealed class Pending(StoreCommand command, byte[] bytes, CancellationToken cancellation)
     {
-        public static readonly Pending MaintenanceTick = new(null, [], CancellationToken.None);
-
-        public StoreCommand? Command { get; } = command;
+        public StoreCommand Command { get; } = command;
 
         public byte[] Bytes { get; } = bytes;
 
