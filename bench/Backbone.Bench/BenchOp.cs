@@ -1,0 +1,20 @@
+namespace Backbone.Bench;
+
+/// <summary>What one run measures (the <c>--op</c> flag).</summary>
+public enum BenchOp
+{
+    /// <summary>Put of a random key out of <c>--keys</c>, <c>--value-bytes</c> long.</summary>
+    Put,
+
+    /// <summary>Linearizable Range of one random key (prefilled).</summary>
+    Range,
+
+    /// <summary>Serializable Range of one random key (prefilled): answered from the local store.</summary>
+    RangeSerializable,
+
+    /// <summary>Txn: if ModRevision(key) &lt; max then Put(key) else Range(key) (the compare always holds).</summary>
+    Txn,
+
+    /// <summary>Watchers on a prefix, writers at a fixed rate; measures delivery latency.</summary>
+    Watch,
+}

@@ -1,0 +1,147 @@
+using System.Globalization;
+using System.Text;
+
+namespace Backbone.Bench;
+
+/// <summary>
+/// Turns two files of <c>RESULT</c> lines (Backbone's and etcd's, same labels) into markdown
+/// tables side by side with the ratio Backbone / etcd. Rows follow the first file's order.
+/// </summary>
+public static class ReportWriter
+{
+    private static readonly (string Key, string Name)[] CheckPerfRows =
+    [
+        ("throughput_wps", "throughput, writes/s"),
+        ("slowest_s", "slowest request, s"),
+        ("stddev_s", "stddev, s"),
+        ("result", "result"),
+    ];
+
+    public static string Write(string backbonePath, string etcdPath)
+    {
+        Dictionary<string, Dictionary<string, string>> backbone = ByLabel(backbonePath, out List<string> labels);
+        Dictionary<string, Dictionary<string, string>> etcd = ByLabel(etcdPath, out List<string> etcdLabels);
+        foreach (string label in etcdLabels)
+        {
+            if (!backbone.ContainsKey(label))
+            {
+                labels.Add(label);
+            }
+        }
+
+        var closed = new StringBuilder();
+        var paced = new StringBuilder();
+        var watch = new StringBuilder();
+        var perf = new StringBuilder();
+        foreach (string label in labels)
+        {
+            // A point that failed on one server has no line there: its cells show "–".
+            Dictionary<string, string> b = backbone.GetValueOrDefault(label) ?? [];
+            Dictionary<string, string> e = etcd.GetValueOrDefault(label) ?? [];
+            Dictionary<string, string> any = b.Count > 0 ? b : e;
+            string op = Get(any, "op");
+            if (op == "check-perf")
+            {
+                foreach ((string key, string name) in CheckPerfRows)
+                {
+                    perf.Append(Row($"load {Get(any, "load")}: {name}", Get(b, key), Get(e, key)));
+                }
+            }
+            else if (op == "watch")
+            {
+                watch.Append(Row(
+                    $"{Get(any, "watchers")} watchers, {Get(any, "rate")} writes/s asked",
+                    $"{Get(b, "writes_per_s")} / {Get(e, "writes_per_s")}",
+                    $"{Get(b, "events_per_s")} / {Get(e, "events_per_s")}",
+                    $"{Get(b, "delivered")} / {Get(b, "expected")}",
+                    $"{Get(e, "delivered")} / {Get(e, "expected")}",
+                    $"{Get(b, "p50_ms")} / {Get(b, "p99_ms")}",
+                    $"{Get(e, "p50_ms")} / {Get(e, "p99_ms")}",
+                    Ratio(b, e, "p99_ms"),
+                    $"{Get(b, "server_cpu_us_per_op")} / {Get(e, "server_cpu_us_per_op")}",
+                    $"{Get(b, "errors")} / {Get(e, "errors")}"));
+            }
+            else if (Number(any, "rate") > 0)
+            {
+                paced.Append(Row(
+                    $"{op} @ {Get(any, "rate")}/s, {Get(any, "clients")} clients",
+                    Get(b, "server_cpu_us_per_op"),
+                    Get(e, "server_cpu_us_per_op"),
+                    Ratio(b, e, "server_cpu_us_per_op"),
+                    $"{Get(b, "ops_per_s")} / {Get(e, "ops_per_s")}",
+                    $"{Get(b, "p50_ms")} / {Get(b, "p99_ms")}",
+                    $"{Get(e, "p50_ms")} / {Get(e, "p99_ms")}",
+                    $"{Get(b, "errors")} / {Get(e, "errors")}"));
+            }
+            else
+            {
+                closed.Append(Row(
+                    $"{op}, {Get(any, "clients")} clients / {Get(any, "connections")} conns",
+                    Get(b, "ops_per_s"),
+                    Get(e, "ops_per_s"),
+                    Ratio(b, e, "ops_per_s"),
+                    $"{Get(b, "p50_ms")} / {Get(b, "p99_ms")}",
+                    $"{Get(e, "p50_ms")} / {Get(e, "p99_ms")}",
+                    $"{Get(b, "server_cpu_pct")} / {Get(e, "server_cpu_pct")}",
+                    $"{Get(b, "client_cpu_pct")} / {Get(e, "client_cpu_pct")}",
+                    $"{Get(b, "errors")} / {Get(e, "errors")}"));
+            }
+        }
+
+        var md = new StringBuilder();
+        Section(md, "Throughput, closed loop (ratio = Backbone / etcd, higher is better)", closed,
+            "test", "Backbone ops/s", "etcd ops/s", "ratio", "Backbone p50 / p99 ms", "etcd p50 / p99 ms", "server CPU % (B / e)", "client CPU % (B / e)", "errors (B / e)");
+        Section(md, "Server CPU per operation at a fixed rate (ratio = Backbone / etcd, lower is better)", paced,
+            "test", "Backbone µs/op", "etcd µs/op", "ratio", "achieved ops/s (B / e)", "Backbone p50 / p99 ms", "etcd p50 / p99 ms", "errors (B / e)");
+        Section(md, "Watch delivery (write sent → event received; ratio of p99, lower is better)", watch,
+            "test", "writes/s done (B / e)", "events/s delivered (B / e)", "Backbone delivered / expected", "etcd delivered / expected", "Backbone p50 / p99 ms", "etcd p50 / p99 ms", "p99 ratio", "server CPU µs/event (B / e)", "errors (B / e)");
+        Section(md, "`etcdctl check perf` (a paced latency check, not a throughput test)", perf,
+            "", "Backbone", "etcd");
+        return md.ToString();
+    }
+
+    private static void Section(StringBuilder md, string title, StringBuilder rows, params string[] headers)
+    {
+        if (rows.Length == 0)
+        {
+            return;
+        }
+
+        md.Append("### ").Append(title).Append("\n\n");
+        md.Append(Row(headers));
+        md.Append('|').Append(string.Concat(Enumerable.Repeat("---|", headers.Length))).Append('\n');
+        md.Append(rows).Append('\n');
+    }
+
+    private static string Row(params string[] cells) => "| " + string.Join(" | ", cells) + " |\n";
+
+    private static string Get(Dictionary<string, string> row, string key) => row.GetValueOrDefault(key, "–");
+
+    private static double Number(Dictionary<string, string> row, string key) =>
+        double.TryParse(row.GetValueOrDefault(key), NumberStyles.Float, CultureInfo.InvariantCulture, out double d) ? d : double.NaN;
+
+    private static string Ratio(Dictionary<string, string> b, Dictionary<string, string> e, string key)
+    {
+        double ratio = Number(b, key) / Number(e, key);
+        return double.IsFinite(ratio) ? ratio.ToString("0.00", CultureInfo.InvariantCulture) + "×" : "–";
+    }
+
+    private static Dictionary<string, Dictionary<string, string>> ByLabel(string path, out List<string> labels)
+    {
+        labels = [];
+        var rows = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
+        foreach (string line in File.ReadLines(path))
+        {
+            if (ResultLine.Parse(line) is Dictionary<string, string> row)
+            {
+                string label = row.GetValueOrDefault("label") ?? $"#{labels.Count}";
+                if (rows.TryAdd(label, row))
+                {
+                    labels.Add(label);
+                }
+            }
+        }
+
+        return rows;
+    }
+}
