@@ -8,6 +8,7 @@
 #   BENCH_WARMUP     warm-up seconds per point (2)
 #   CHECK_PERF_LOAD  etcdctl check perf --load (s; each load runs 60 s; none skips it)
 #   BENCH_ONLY       "backbone" or "etcd" to run one server (the other column stays empty)
+#   BENCH_MEMORY     0 skips the memory point (1M keys of 100 bytes, about a minute per server)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -129,6 +130,20 @@ check_perf() {
   fi
 }
 
+# Memory with 1M keys of 100-byte values: the generator's prefill writes each key once, then the
+# server's resident set is read from /proc (VmRSS now, VmHWM its peak).
+memory_point() {
+  require_server
+  dotnet "$bench_dll" --endpoint "$host:$port" --op range --keys 1000000 --value-bytes 100 \
+    --clients 1 --connections 1 --duration 1 --warmup 0 --label memory-1m >/dev/null 2>>"$work/$name.bench.log" || true
+  require_server
+  local rss hwm
+  rss="$(awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$server_pid/status")"
+  hwm="$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$server_pid/status")"
+  echo "$name $rss $hwm" >>"$work/memory.txt"
+  echo "  $name: 1M keys x 100 B loaded: RSS $rss MiB (peak $hwm MiB)" >&2
+}
+
 suite() {
   point put-1 --op put --clients 1 --connections 1
   point put-64 --op put --clients 64 --connections 8
@@ -144,6 +159,7 @@ suite() {
   point range-serializable-rate-2000 --op range-serializable --clients 64 --connections 8 --rate 2000
   point watch-1000x1000 --op watch --watchers 1000 --rate 1000 --clients 16 --connections 8
   [ "$check_perf_load" = none ] || check_perf
+  [ "${BENCH_MEMORY:-1}" = 0 ] || memory_point
   require_server
   echo "  $name: server CPU $(awk '{printf "%.1f s", ($14 + $15) / 100}' "/proc/$server_pid/stat"), RSS $(awk '/VmRSS/ {print $2 / 1024 " MiB"}' "/proc/$server_pid/status")" >&2
 }
@@ -152,6 +168,7 @@ load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 started="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 : >"$work/backbone.results"
 : >"$work/etcd.results"
+: >"$work/memory.txt"
 
 if [ "$only" != etcd ]; then
   name=backbone
@@ -196,6 +213,14 @@ commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "CPU % is of one core (100 = one core busy)."
   echo
   dotnet "$bench_dll" report "$work/backbone.results" "$work/etcd.results"
+  if [ -s "$work/memory.txt" ]; then
+    echo "### Memory with 1,000,000 keys of 100-byte values (after the runs above)"
+    echo
+    echo "| server | RSS MiB | peak RSS MiB |"
+    echo "|---|---|---|"
+    awk '{printf "| %s | %s | %s |\n", $1, $2, $3}' "$work/memory.txt"
+    echo
+  fi
   echo "<details><summary>raw results</summary>"
   echo
   echo '```'
