@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Backbone.Core;
 using Backbone.Store.Backend;
 using Backbone.Store.Commands;
 using Backbone.Store.Log;
@@ -60,7 +61,13 @@ public sealed class LocalCommandLog : ICommandLog, IAsyncDisposable
 
     public async Task<object> ProposeAsync(StoreCommand command, CancellationToken cancellationToken)
     {
-        Pending pending = new(command, command.Serialize(), cancellationToken);
+        byte[] bytes = command.Serialize();
+        if (bytes.Length > StoreLimits.MaxRequestBytes)
+        {
+            throw new StoreException(StoreError.RequestTooLarge);
+        }
+
+        Pending pending = new(command, bytes, cancellationToken);
         ThrowIfStopped();
         await room.WaitAsync(cancellationToken).ConfigureAwait(false);
         lock (closingGate)
@@ -77,9 +84,6 @@ public sealed class LocalCommandLog : ICommandLog, IAsyncDisposable
         queued.Release();
         return await pending.Completion.Task.ConfigureAwait(false);
     }
-
-    /// <summary>Serialized size of a command as the log stores it (for the request-size limit).</summary>
-    public static int EncodedSize(StoreCommand command) => command.Serialize().Length;
 
     /// <summary>Asks the loop for a maintenance turn (checkpoint policy, physical compaction) with no command.</summary>
     public void Tick()

@@ -166,15 +166,8 @@ public sealed class StoreEngine : IAsyncDisposable
         backend.Dispose();
     }
 
-    private async Task<object> ProposeAsync(StoreCommand command, CancellationToken cancellationToken)
-    {
-        if (LocalCommandLog.EncodedSize(command) > StoreLimits.MaxRequestBytes)
-        {
-            throw new StoreException(StoreError.RequestTooLarge);
-        }
-
-        return await log.ProposeAsync(command, cancellationToken).ConfigureAwait(false);
-    }
+    private Task<object> ProposeAsync(StoreCommand command, CancellationToken cancellationToken) =>
+        log.ProposeAsync(command, cancellationToken);
 
     private void Replay(WriteAheadLog wal, string dataDir)
     {

@@ -11,13 +11,14 @@ internal sealed class LeaseExpiry(TimeProvider time)
     private static readonly TimeSpan RetryRevoke = TimeSpan.FromSeconds(1);
 
     private readonly Lock gate = new();
-    private readonly Dictionary<long, (long TtlSeconds, DateTimeOffset ExpiresAt)> leases = [];
+    /// <summary>Revoking: expired and handed to <see cref="TakeExpired"/>'s caller; a keep-alive can no longer save it.</summary>
+    private readonly Dictionary<long, (long TtlSeconds, DateTimeOffset ExpiresAt, bool Revoking)> leases = [];
 
     public void Track(long id, long ttlSeconds)
     {
         lock (gate)
         {
-            leases[id] = (ttlSeconds, time.GetUtcNow().AddSeconds(ttlSeconds));
+            leases[id] = (ttlSeconds, time.GetUtcNow().AddSeconds(ttlSeconds), false);
         }
     }
 
@@ -35,12 +36,12 @@ internal sealed class LeaseExpiry(TimeProvider time)
         lock (gate)
         {
             DateTimeOffset now = time.GetUtcNow();
-            if (!leases.TryGetValue(id, out var lease) || lease.ExpiresAt <= now)
+            if (!leases.TryGetValue(id, out var lease) || lease.Revoking || lease.ExpiresAt <= now)
             {
                 return 0;
             }
 
-            leases[id] = (lease.TtlSeconds, now.AddSeconds(lease.TtlSeconds));
+            leases[id] = (lease.TtlSeconds, now.AddSeconds(lease.TtlSeconds), false);
             return lease.TtlSeconds;
         }
     }
@@ -79,7 +80,7 @@ internal sealed class LeaseExpiry(TimeProvider time)
 
             foreach (long id in expired)
             {
-                leases[id] = (leases[id].TtlSeconds, now + RetryRevoke);
+                leases[id] = (leases[id].TtlSeconds, now + RetryRevoke, true);
             }
         }
 

@@ -21,6 +21,21 @@ public sealed class LeaseExpiryTests
     }
 
     [Fact]
+    public void AKeepAliveCannotSaveALeaseAlreadyHandedToRevoke()
+    {
+        FakeTimeProvider time = new();
+        LeaseExpiry expiry = new(time);
+        expiry.Track(1, 2);
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal([1L], expiry.TakeExpired());
+
+        // Within the retry delay the lease looks alive by its clock, but its revoke is in flight:
+        // answering the keep-alive with a TTL would promise a lease that is about to vanish.
+        time.Advance(TimeSpan.FromMilliseconds(500));
+        Assert.Equal(0, expiry.Renew(1));
+    }
+
+    [Fact]
     public void AnExpiredLeaseIsReportedAgainOnlyAfterTheRetryDelay()
     {
         FakeTimeProvider time = new();
