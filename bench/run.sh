@@ -158,6 +158,7 @@ suite() {
   point range-rate-2000 --op range --clients 64 --connections 8 --rate 2000
   point range-serializable-rate-2000 --op range-serializable --clients 64 --connections 8 --rate 2000
   point watch-1000x1000 --op watch --watchers 1000 --rate 1000 --clients 16 --connections 8
+  point watch-1000-per-key --op watch --watch-per-key --watchers 1000 --rate 1000 --clients 16 --connections 8
   [ "$check_perf_load" = none ] || check_perf
   [ "${BENCH_MEMORY:-1}" = 0 ] || memory_point
   require_server

@@ -10,7 +10,7 @@ public sealed record BenchOptions
         usage: Backbone.Bench --endpoint HOST:PORT --op put|range|range-serializable|txn|watch
                               [--clients N] [--connections M] [--duration S] [--warmup S]
                               [--rate R] [--keys K] [--value-bytes B] [--server-pid PID]
-                              [--watchers W] [--label NAME] [--seed N]
+                              [--watchers W] [--watch-per-key] [--label NAME] [--seed N]
                Backbone.Bench report BACKBONE_RESULTS ETCD_RESULTS
         Prints one line per run: RESULT key=value ... (latency in ms, CPU in µs per operation).
         --rate R     total ops/s over all clients (each client paced, latency from actual send);
@@ -31,6 +31,9 @@ public sealed record BenchOptions
     public int ValueBytes { get; init; } = 256;
     public int? ServerPid { get; init; }
     public int Watchers { get; init; } = 1_000;
+
+    /// <summary>Watch op: watcher i watches key i alone (each write reaches one watcher) instead of all on one prefix.</summary>
+    public bool WatchPerKey { get; init; }
     public string? Label { get; init; }
     public int Seed { get; init; } = 1;
 
@@ -57,6 +60,7 @@ public sealed record BenchOptions
                 case "--value-bytes": o = o with { ValueBytes = ParseInt(flag, Next(), 8, 1_500_000) }; break;
                 case "--server-pid": o = o with { ServerPid = ParseInt(flag, Next(), 1, int.MaxValue) }; break;
                 case "--watchers": o = o with { Watchers = ParseInt(flag, Next(), 1, 1_000_000) }; break;
+                case "--watch-per-key": o = o with { WatchPerKey = true }; break;
                 case "--label": o = o with { Label = Next() }; break;
                 case "--seed": o = o with { Seed = ParseInt(flag, Next(), 0, int.MaxValue) }; break;
                 default: throw new ArgumentException($"unknown flag {flag}");

@@ -50,7 +50,7 @@ public static class ReportWriter
             else if (op == "watch")
             {
                 watch.Append(Row(
-                    $"{Get(any, "watchers")} watchers, {Get(any, "rate")} writes/s asked",
+                    $"{Get(any, "watchers")} watchers ({(Get(any, "scope") == "per-key" ? "one key each" : "all on one prefix")}), {Get(any, "rate")} writes/s asked",
                     $"{Get(b, "writes_per_s")} / {Get(e, "writes_per_s")}",
                     $"{Get(b, "events_per_s")} / {Get(e, "events_per_s")}",
                     $"{Get(b, "delivered")} / {Get(b, "expected")}",

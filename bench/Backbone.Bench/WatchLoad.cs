@@ -28,12 +28,13 @@ public static class WatchLoad
         using var writerChannels = new GrpcChannelSet(options.Address, Math.Min(options.Clients, options.Connections));
         await channels.ConnectAsync(ConnectTimeout, cancellationToken).ConfigureAwait(false);
         await writerChannels.ConnectAsync(ConnectTimeout, cancellationToken).ConfigureAwait(false);
-        var keys = new KeySet(KeyPrefix, options.Keys);
+        // Per-key mode: one key per watcher, so each write is delivered to exactly one watcher.
+        var keys = new KeySet(KeyPrefix, options.WatchPerKey ? options.Watchers : options.Keys);
 
         var opening = new Task<WatchReceiver>[options.Watchers];
         for (int i = 0; i < options.Watchers; i++)
         {
-            opening[i] = WatchReceiver.OpenAsync(channels.For(i), keys, cancellationToken);
+            opening[i] = WatchReceiver.OpenAsync(channels.For(i), keys, options.WatchPerKey ? i : null, cancellationToken);
         }
 
         long openStartTs = Stopwatch.GetTimestamp();
@@ -85,7 +86,7 @@ public static class WatchLoad
             }
         }
 
-        long expected = acknowledged * receivers.Length;
+        long expected = options.WatchPerKey ? acknowledged : acknowledged * receivers.Length;
         long drainStartTs = Stopwatch.GetTimestamp();
         while (SumDelivered(receivers) < expected && Stopwatch.GetElapsedTime(drainStartTs) < DeliveryGrace)
         {
@@ -117,6 +118,7 @@ public static class WatchLoad
 
         line.Add("op", "watch")
             .Add("watchers", receivers.Length)
+            .Add("scope", options.WatchPerKey ? "per-key" : "prefix")
             .Add("writers", options.Clients)
             .Add("connections", options.Connections)
             .Add("rate", options.Rate, "0")

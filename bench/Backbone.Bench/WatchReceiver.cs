@@ -26,14 +26,17 @@ public sealed class WatchReceiver
     public string? Error { get; private set; }
 
     /// <summary>Opens the stream and waits for the server to confirm the watch (created = true).</summary>
-    public static async Task<WatchReceiver> OpenAsync(GrpcChannel channel, KeySet keys, CancellationToken cancellationToken)
+    /// <param name="keyIndex">The one key to watch, or null for every key of the set (its prefix).</param>
+    public static async Task<WatchReceiver> OpenAsync(GrpcChannel channel, KeySet keys, int? keyIndex, CancellationToken cancellationToken)
     {
         // etcd clients send this on every watch stream: refuse the stream if there is no leader.
         var headers = new Metadata { { "hasleader", "true" } };
         AsyncDuplexStreamingCall<WatchRequest, WatchResponse> call = new Watch.WatchClient(channel).Watch(headers, cancellationToken: cancellationToken);
         await call.RequestStream.WriteAsync(new WatchRequest
         {
-            CreateRequest = new WatchCreateRequest { Key = keys.Prefix, RangeEnd = keys.PrefixEnd },
+            CreateRequest = keyIndex is int i
+                ? new WatchCreateRequest { Key = keys[i] }
+                : new WatchCreateRequest { Key = keys.Prefix, RangeEnd = keys.PrefixEnd },
         }, cancellationToken).ConfigureAwait(false);
         if (!await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false) || !call.ResponseStream.Current.Created)
         {
