@@ -17,7 +17,7 @@ public sealed class WatchHub
     private readonly Lock gate = new();
     private readonly MvccStore store;
     private readonly int watcherBufferEvents;
-    private readonly List<Watcher> synced = [];
+    private readonly SyncedWatchers synced = new();
     private readonly CancellationTokenSource stopping = new();
     private long publishedRevision;
 
@@ -58,21 +58,35 @@ public sealed class WatchHub
     {
         lock (gate)
         {
-            for (int i = synced.Count - 1; i >= 0; i--)
+            // Route each change to the watchers whose range holds it (by key, not by scanning all).
+            Dictionary<Watcher, List<WatchEvent>>? routed = null;
+            foreach (ChangeEvent change in changes)
             {
-                Watcher watcher = synced[i];
-                List<WatchEvent> events = changes.Count == 0 ? [] : watcher.Select(changes, store);
-                if (events.Count > 0 && !watcher.Stream.TryEnqueueEvents(new WatchMessage(watcher.Id, revision, events)))
+                synced.ForEachMatching(change.Kv.Key, watcher =>
+                {
+                    if (watcher.Shape(change, store) is { } shaped)
+                    {
+                        routed ??= [];
+                        if (!routed.TryGetValue(watcher, out List<WatchEvent>? events))
+                        {
+                            routed[watcher] = events = [];
+                        }
+
+                        events.Add(shaped);
+                    }
+                });
+            }
+
+            foreach ((Watcher watcher, List<WatchEvent> events) in routed ?? [])
+            {
+                if (!watcher.Stream.TryEnqueueEvents(new WatchMessage(watcher.Id, revision, events)))
                 {
                     // Too slow: it resumes from history at the first revision it missed.
                     watcher.NextRevision = events[0].Kv.ModRevision;
                     watcher.Synced = false;
-                    synced.RemoveAt(i);
+                    synced.Remove(watcher);
                     StartCatchUp(watcher);
-                    continue;
                 }
-
-                watcher.NextRevision = Math.Max(watcher.NextRevision, revision + 1);
             }
 
             publishedRevision = Math.Max(publishedRevision, revision);
@@ -84,7 +98,7 @@ public sealed class WatchHub
     {
         lock (gate)
         {
-            foreach (Watcher watcher in synced)
+            foreach (Watcher watcher in synced.All)
             {
                 if (watcher.Spec.ProgressNotify)
                 {

@@ -19,7 +19,10 @@ internal sealed class Watcher(long id, WatchSpec spec, WatchStream stream)
 
     public WatchStream Stream { get; } = stream;
 
-    /// <summary>The first revision not yet delivered.</summary>
+    /// <summary>
+    /// The first revision not yet delivered while unsynced; once synced, a floor below which
+    /// events are skipped (a future start revision), not advanced per batch.
+    /// </summary>
     public long NextRevision { get; set; }
 
     public bool Synced { get; set; }
@@ -32,20 +35,32 @@ internal sealed class Watcher(long id, WatchSpec spec, WatchStream stream)
         List<WatchEvent> selected = [];
         foreach (ChangeEvent change in changes)
         {
-            if (change.Revision.Main < NextRevision || !Range.Contains(change.Kv.Key))
+            if (Range.Contains(change.Kv.Key) && Shape(change, store) is { } shaped)
             {
-                continue;
+                selected.Add(shaped);
             }
-
-            if ((change.Type == WatchEventType.Put && Spec.NoPut) || (change.Type == WatchEventType.Delete && Spec.NoDelete))
-            {
-                continue;
-            }
-
-            KeyValue? prev = Spec.PrevKv ? store.TryGetPrevious(change.Kv.Key, change.Revision) : null;
-            selected.Add(new WatchEvent(change.Type, change.Kv, prev));
         }
 
         return selected;
+    }
+
+    /// <summary>
+    /// The event this watcher reports for a change in its range: null when it is older than what
+    /// the watcher still needs or a filter drops it; prev_kv filled when asked.
+    /// </summary>
+    public WatchEvent? Shape(ChangeEvent change, MvccStore store)
+    {
+        if (change.Revision.Main < NextRevision)
+        {
+            return null;
+        }
+
+        if ((change.Type == WatchEventType.Put && Spec.NoPut) || (change.Type == WatchEventType.Delete && Spec.NoDelete))
+        {
+            return null;
+        }
+
+        KeyValue? prev = Spec.PrevKv ? store.TryGetPrevious(change.Kv.Key, change.Revision) : null;
+        return new WatchEvent(change.Type, change.Kv, prev);
     }
 }
