@@ -44,6 +44,9 @@ public sealed class LocalCommandLog : ICommandLog, IAsyncDisposable
     private readonly Lock closingGate = new();
     private bool closing; // guarded by closingGate, so no proposal is queued after the loop's last look
     private int tickRequested;
+
+    /// <summary>Callers of <see cref="WhenPhysicalCompactionDoneAsync"/>; completed by the apply thread. Guarded by itself.</summary>
+    private readonly List<TaskCompletionSource> physicalWaiters = [];
     private long entriesSinceCheckpoint;
     private long lastCheckpointTicks;
     private Task? checkpointInFlight;
@@ -87,6 +90,22 @@ public sealed class LocalCommandLog : ICommandLog, IAsyncDisposable
 
         wake.Set();
         return await pending.Completion.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Completes once every revision record dropped by the compactions applied so far has left
+    /// FASTER (the apply thread deletes them in chunks between batches).
+    /// </summary>
+    public Task WhenPhysicalCompactionDoneAsync(CancellationToken cancellationToken)
+    {
+        TaskCompletionSource done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (physicalWaiters)
+        {
+            physicalWaiters.Add(done);
+        }
+
+        Tick(); // the next maintenance turn answers, even with no client writes
+        return done.Task.WaitAsync(cancellationToken);
     }
 
     /// <summary>Asks the loop for a maintenance turn (checkpoint policy, physical compaction) with no command.</summary>
@@ -161,7 +180,28 @@ public sealed class LocalCommandLog : ICommandLog, IAsyncDisposable
         }
         finally
         {
+            CompletePhysicalWaiters(new StoreException(StoreError.Stopped, "the store stopped before compaction finished"));
             loopExited.TrySetResult();
+        }
+    }
+
+    private void CompletePhysicalWaiters(Exception? error)
+    {
+        lock (physicalWaiters)
+        {
+            foreach (TaskCompletionSource waiter in physicalWaiters)
+            {
+                if (error is null)
+                {
+                    waiter.TrySetResult();
+                }
+                else
+                {
+                    waiter.TrySetException(error);
+                }
+            }
+
+            physicalWaiters.Clear();
         }
     }
 
@@ -257,6 +297,11 @@ public sealed class LocalCommandLog : ICommandLog, IAsyncDisposable
         if (store.RunPhysicalCompactionStep(options.PhysicalCompactionChunk) > 0 && store.PendingPhysicalDeletes > 0)
         {
             Tick(); // more to delete: come back soon, between client batches
+        }
+
+        if (store.PendingPhysicalDeletes == 0)
+        {
+            CompletePhysicalWaiters(null);
         }
 
         if (checkpointInFlight is { IsCompleted: true })

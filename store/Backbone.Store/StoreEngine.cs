@@ -107,13 +107,9 @@ public sealed class StoreEngine : IAsyncDisposable
     public async Task<CompactResult> CompactAsync(long revision, bool physical, CancellationToken cancellationToken)
     {
         var result = (CompactResult)await ProposeAsync(new CompactCommand { Revision = revision }, cancellationToken).ConfigureAwait(false);
-        for (int polls = 0; physical && mvcc.PendingPhysicalDeletes > 0 && polls < 60_000; polls++)
+        if (physical)
         {
-            log.Tick();
-
-            // Real time, not the injected clock: this waits for the apply loop's work, not for time
-            // to pass, and under a fake clock nobody advances it while the caller is blocked here.
-            await Task.Delay(TimeSpan.FromMilliseconds(1), TimeProvider.System, cancellationToken).ConfigureAwait(false);
+            await log.WhenPhysicalCompactionDoneAsync(cancellationToken).ConfigureAwait(false);
         }
 
         return result;

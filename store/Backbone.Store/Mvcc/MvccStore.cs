@@ -50,6 +50,7 @@ internal sealed partial class MvccStore : IDisposable
 
     public long DbSizeBytes => backend.LogSizeBytes;
 
+    /// <summary>Compacted records still in FASTER. Apply thread only (the queue is unsynchronized).</summary>
     public int PendingPhysicalDeletes => physicalDeletes.Count;
 
     /// <summary>
