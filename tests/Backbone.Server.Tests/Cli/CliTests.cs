@@ -72,6 +72,24 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task EndpointsComeFromTheEnvironmentAndFailOverToTheNextOne()
+    {
+        await using TestNode node = await TestNode.StartAsync();
+        int dead = FreePort.Next(); // nobody listens here: the client must move on to the live node
+        Dictionary<string, string> env = new() { ["BACKBONE_ENDPOINTS"] = $"127.0.0.1:{dead},{node.Endpoint}" };
+
+        Tool.Result put = await Tool.RunAsync(NodeProcess.Script(), ["kv", "put", "via-env", "yes"], env: env, timeout: TimeSpan.FromSeconds(120));
+        Assert.Equal("OK\n", put.Stdout);
+        Tool.Result get = await Tool.RunAsync(NodeProcess.Script(), ["kv", "get", "via-env"], env: env, timeout: TimeSpan.FromSeconds(120));
+        Assert.Equal("via-env\nyes\n", get.Stdout);
+
+        // --endpoints wins over the environment.
+        Tool.Result flag = await Tool.RunAsync(NodeProcess.Script(), ["--endpoints", $"127.0.0.1:{dead}", "kv", "get", "via-env"], env: env, timeout: TimeSpan.FromSeconds(120));
+        Assert.Equal(1, flag.ExitCode);
+        Assert.Contains($"cannot reach 127.0.0.1:{dead}", flag.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ErrorsAreOneClearLineWithAFix()
     {
         int unused = FreePort.Next();

@@ -20,24 +20,7 @@ public sealed class StreamingProcess : IDisposable
 
     public StreamingProcess(string program, IEnumerable<string> args, IDictionary<string, string>? env = null)
     {
-        ProcessStartInfo start = new(program)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        foreach ((string key, string value) in env ?? new Dictionary<string, string>())
-        {
-            start.Environment[key] = value;
-        }
-
-        process = new Process { StartInfo = start };
+        process = new Process { StartInfo = Tool.StartInfo(program, args, env) };
         process.OutputDataReceived += (_, e) => Append(stdout, e.Data, stdoutClosed);
         process.ErrorDataReceived += (_, e) => Append(stderr, e.Data, stderrClosed);
         process.Start();

@@ -28,23 +28,7 @@ public static class Tool
     public static async Task<Result> RunAsync(string program, IEnumerable<string> args, string? stdin = null,
         IDictionary<string, string>? env = null, TimeSpan? timeout = null)
     {
-        ProcessStartInfo start = new(program)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        foreach ((string key, string value) in env ?? new Dictionary<string, string>())
-        {
-            start.Environment[key] = value;
-        }
-
+        ProcessStartInfo start = StartInfo(program, args, env);
         using Process process = Process.Start(start)!;
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
@@ -66,6 +50,29 @@ public static class Tool
         }
 
         return new Result(process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
+    }
+
+    /// <summary>How every test starts a program: all three standard streams redirected, no shell.</summary>
+    public static ProcessStartInfo StartInfo(string program, IEnumerable<string> args, IDictionary<string, string>? env = null)
+    {
+        ProcessStartInfo start = new(program)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        foreach ((string key, string value) in env ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
+        return start;
     }
 
     /// <summary>etcdctl (v3 API) against <paramref name="endpoint"/>.</summary>
