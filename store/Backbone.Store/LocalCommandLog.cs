@@ -49,8 +49,14 @@ public sealed class LocalCommandLog : ICommandLog, IAsyncDisposable
     private readonly List<TaskCompletionSource> physicalWaiters = [];
     private long entriesSinceCheckpoint;
     private long lastCheckpointTicks;
-    private Task? checkpointInFlight;
+    private Task? checkpointInFlight; // the last checkpoint's completion task (awaited at dispose)
+
+    // Written by the checkpoint task, read by the apply thread: the loop decides from these
+    // values, not from the task's IsCompleted, because the task's own wake-up Tick runs before
+    // the task counts as completed (a turn woken by it would see "still running" and sleep).
     private long checkpointedIndex;
+    private int checkpointRunning;
+    private long walTruncatedBefore;
     private Exception? fault;
 
     internal LocalCommandLog(WriteAheadLog wal, MvccStore store, FasterBackend backend, StoreOptions options, TimeProvider time, Action afterBatch)
@@ -132,7 +138,7 @@ public sealed class LocalCommandLog : ICommandLog, IAsyncDisposable
             await checkpointInFlight.ConfigureAwait(false);
         }
 
-        if (fault is null && store.AppliedIndex > checkpointedIndex)
+        if (fault is null && store.AppliedIndex > Volatile.Read(ref checkpointedIndex))
         {
             long index = store.AppliedIndex;
             await backend.CheckpointAsync().ConfigureAwait(false);
@@ -304,21 +310,23 @@ public sealed class LocalCommandLog : ICommandLog, IAsyncDisposable
             CompletePhysicalWaiters(null);
         }
 
-        if (checkpointInFlight is { IsCompleted: true })
+        long checkpointed = Volatile.Read(ref checkpointedIndex);
+        if (checkpointed + 1 > walTruncatedBefore)
         {
-            checkpointInFlight = null;
-            wal.TruncateBefore(checkpointedIndex + 1);
+            wal.TruncateBefore(checkpointed + 1);
+            walTruncatedBefore = checkpointed + 1;
         }
 
         bool due = entriesSinceCheckpoint >= options.CheckpointEveryEntries
             || (entriesSinceCheckpoint > 0 && time.GetElapsedTime(lastCheckpointTicks) >= options.CheckpointInterval);
-        if (checkpointInFlight is null && due)
+        if (Volatile.Read(ref checkpointRunning) == 0 && due)
         {
             long index = store.AppliedIndex;
             if (backend.TryStartCheckpoint())
             {
                 entriesSinceCheckpoint = 0;
                 lastCheckpointTicks = time.GetTimestamp();
+                Volatile.Write(ref checkpointRunning, 1);
                 checkpointInFlight = CompleteCheckpointAsync(index);
             }
         }
@@ -326,10 +334,17 @@ public sealed class LocalCommandLog : ICommandLog, IAsyncDisposable
 
     private async Task CompleteCheckpointAsync(long index)
     {
-        await backend.CompleteCheckpointAsync(CancellationToken.None).ConfigureAwait(false);
-        Debug.Assert(index >= checkpointedIndex, "checkpoints complete in order");
-        checkpointedIndex = index;
-        Tick(); // let the loop truncate the WAL even when no client writes arrive
+        try
+        {
+            await backend.CompleteCheckpointAsync(CancellationToken.None).ConfigureAwait(false);
+            Debug.Assert(index >= Volatile.Read(ref checkpointedIndex), "checkpoints complete in order");
+            Volatile.Write(ref checkpointedIndex, index);
+        }
+        finally
+        {
+            Volatile.Write(ref checkpointRunning, 0);
+            Tick(); // let the loop truncate the WAL even when no client writes arrive
+        }
     }
 
     private sealed class Pending(StoreCommand command, byte[] bytes, CancellationToken cancellation)
