@@ -47,6 +47,7 @@ public sealed class LocalCommandLog : ICommandLog, IAsyncDisposable
 
     /// <summary>Callers of <see cref="WhenPhysicalCompactionDoneAsync"/>; completed by the apply thread. Guarded by itself.</summary>
     private readonly List<TaskCompletionSource> physicalWaiters = [];
+    private int physicalWaiterCount; // lets the apply loop skip the lock on every turn when nobody waits
     private long entriesSinceCheckpoint;
     private long lastCheckpointTicks;
     private Task? checkpointInFlight; // the last checkpoint's completion task (awaited at dispose)
@@ -108,6 +109,7 @@ public sealed class LocalCommandLog : ICommandLog, IAsyncDisposable
         lock (physicalWaiters)
         {
             physicalWaiters.Add(done);
+            Interlocked.Increment(ref physicalWaiterCount);
         }
 
         Tick(); // the next maintenance turn answers, even with no client writes
@@ -208,6 +210,7 @@ public sealed class LocalCommandLog : ICommandLog, IAsyncDisposable
             }
 
             physicalWaiters.Clear();
+            Volatile.Write(ref physicalWaiterCount, 0);
         }
     }
 
@@ -305,7 +308,7 @@ public sealed class LocalCommandLog : ICommandLog, IAsyncDisposable
             Tick(); // more to delete: come back soon, between client batches
         }
 
-        if (store.PendingPhysicalDeletes == 0)
+        if (Volatile.Read(ref physicalWaiterCount) > 0 && store.PendingPhysicalDeletes == 0)
         {
             CompletePhysicalWaiters(null);
         }
