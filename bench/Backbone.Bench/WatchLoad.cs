@@ -51,11 +51,12 @@ public static class WatchLoad
         }
 
         using var stopWriters = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var ackTimes = new AckTimes();
         var writers = new WatchWriter[options.Clients];
         var writing = new Task[options.Clients];
         for (int i = 0; i < options.Clients; i++)
         {
-            writers[i] = new WatchWriter(new KV.KVClient(writerChannels.For(i)), keys, options.ValueBytes, options.Seed + i + 1);
+            writers[i] = new WatchWriter(new KV.KVClient(writerChannels.For(i)), keys, options.ValueBytes, options.Seed + i + 1, ackTimes);
             var pacer = new Pacer(options.Rate, options.Clients, i, window.StartTs);
             WatchWriter writer = writers[i];
             writing[i] = Task.Run(() => writer.RunAsync(window, pacer, stopWriters.Token), CancellationToken.None);
@@ -99,10 +100,19 @@ public static class WatchLoad
         await Task.WhenAll(receiving).ConfigureAwait(false);
 
         var latency = new LatencyHistogram();
+        var afterAck = new LatencyHistogram();
         long delivered = 0, watchErrors = 0;
         foreach (WatchReceiver receiver in receivers)
         {
             latency.Add(receiver.Latency);
+            foreach ((long revision, long arrivalTs) in receiver.Arrivals)
+            {
+                if (ackTimes.TryDelayMicroseconds(revision, arrivalTs, out long delay))
+                {
+                    afterAck.Record(delay);
+                }
+            }
+
             delivered += receiver.Delivered;
             if (receiver.Error is string error && watchErrors++ == 0)
             {
@@ -132,6 +142,8 @@ public static class WatchLoad
             .Add("p50_ms", latency.QuantileMs(0.50), "0.000")
             .Add("p99_ms", latency.QuantileMs(0.99), "0.000")
             .Add("max_ms", latency.MaxMicroseconds / 1_000.0, "0.000")
+            .Add("after_ack_p50_ms", afterAck.QuantileMs(0.50), "0.000")
+            .Add("after_ack_p99_ms", afterAck.QuantileMs(0.99), "0.000")
             .Add("drain_s", drainSeconds, "0.00")
             .Add("errors", writeErrors + watchErrors);
 

@@ -21,6 +21,9 @@ public sealed class WatchReceiver
 
     public LatencyHistogram Latency { get; } = new();
 
+    /// <summary>(revision, arrival ticks) of every event counted in <see cref="Latency"/>.</summary>
+    public List<(long Revision, long ArrivalTs)> Arrivals { get; } = [];
+
     public long Delivered => Volatile.Read(ref delivered);
 
     public string? Error { get; private set; }
@@ -72,6 +75,7 @@ public sealed class WatchReceiver
                     if (window.Contains(sentTs))
                     {
                         Latency.Record(RunWindow.TicksToMicroseconds(nowTs - sentTs));
+                        Arrivals.Add((e.Kv.ModRevision, nowTs));
                         Volatile.Write(ref delivered, delivered + 1);
                     }
                 }

@@ -9,9 +9,11 @@ namespace Backbone.Bench;
 /// <summary>
 /// One paced writer of a watch run: puts random keys under the watched prefix with its send
 /// timestamp (Stopwatch ticks, little-endian) in the first 8 bytes of the value, and counts the
-/// acknowledged writes sent inside the window (each one is owed to every watcher).
+/// acknowledged writes sent inside the window (each one is owed to every watcher). It also notes
+/// when each write's acknowledgement arrived, by revision, so the run can tell delivery after
+/// the commit apart from the write's own latency (fsync included).
 /// </summary>
-public sealed class WatchWriter(KV.KVClient kv, KeySet keys, int valueBytes, int seed)
+public sealed class WatchWriter(KV.KVClient kv, KeySet keys, int valueBytes, int seed, AckTimes ackTimes)
 {
     private readonly Random random = new(seed);
 
@@ -39,11 +41,13 @@ public sealed class WatchWriter(KV.KVClient kv, KeySet keys, int valueBytes, int
             BinaryPrimitives.WriteInt64LittleEndian(value, sentTs);
             try
             {
-                await kv.PutAsync(new PutRequest { Key = keys[random.Next(keys.Count)], Value = UnsafeByteOperations.UnsafeWrap(value) }, cancellationToken: cancellationToken)
+                PutResponse response = await kv.PutAsync(new PutRequest { Key = keys[random.Next(keys.Count)], Value = UnsafeByteOperations.UnsafeWrap(value) }, cancellationToken: cancellationToken)
                     .ResponseAsync.ConfigureAwait(false);
+                long ackTs = Stopwatch.GetTimestamp();
                 if (window.Contains(sentTs))
                 {
                     Acknowledged++;
+                    ackTimes.Record(response.Header.Revision, ackTs);
                 }
             }
             catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
