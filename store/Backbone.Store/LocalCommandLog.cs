@@ -1,10 +1,7 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using Backbone.Core;
-using Backbone.Store.Backend;
 using Backbone.Store.Commands;
 using Backbone.Store.Log;
-using Backbone.Store.Mvcc;
 
 namespace Backbone.Store;
 
@@ -15,12 +12,13 @@ namespace Backbone.Store;
 /// checkpoints, so every FASTER write stays on the one apply session.
 ///
 /// Pipeline, in order: <see cref="ProposeAsync"/> → queue → <see cref="RunApplyLoop"/>:
-/// WAL append + sync → <see cref="MvccStore.Apply"/> → afterBatch (watch, leases) → complete → maintenance.
+/// WAL append + sync → <see cref="StoreApplier.ApplyBatch"/> (apply, watch, leases) → complete →
+/// <see cref="StoreApplier.Maintain"/> → WAL truncation behind the last checkpoint.
 ///
 /// The loop owns a dedicated thread: fdatasync and FASTER's pending I/O block, and a blocked
 /// thread-pool thread on a 2-core machine starves every request behind it.
 /// </summary>
-public sealed class LocalCommandLog : ICommandLog, IAsyncDisposable
+public sealed class LocalCommandLog : ICommandLog
 {
     private const long MaxBatchBytes = 16L << 20;
 
@@ -28,11 +26,8 @@ public sealed class LocalCommandLog : ICommandLog, IAsyncDisposable
     private const int MaxQueued = 65_536;
 
     private readonly WriteAheadLog wal;
-    private readonly MvccStore store;
-    private readonly FasterBackend backend;
+    private readonly StoreApplier applier;
     private readonly StoreOptions options;
-    private readonly TimeProvider time;
-    private readonly Action afterBatch;
     private readonly ConcurrentQueue<Pending> queue = new();
     /// <summary>
     /// Wakes the apply thread. Not a SemaphoreSlim: its spin-then-block wait burned ~6% of the
@@ -44,34 +39,21 @@ public sealed class LocalCommandLog : ICommandLog, IAsyncDisposable
     private readonly Lock closingGate = new();
     private bool closing; // guarded by closingGate, so no proposal is queued after the loop's last look
     private int tickRequested;
-
-    /// <summary>Callers of <see cref="WhenPhysicalCompactionDoneAsync"/>; completed by the apply thread. Guarded by itself.</summary>
-    private readonly List<TaskCompletionSource> physicalWaiters = [];
-    private int physicalWaiterCount; // lets the apply loop skip the lock on every turn when nobody waits
-    private long entriesSinceCheckpoint;
-    private long lastCheckpointTicks;
-    private Task? checkpointInFlight; // the last checkpoint's completion task (awaited at dispose)
-
-    // Written by the checkpoint task, read by the apply thread: the loop decides from these
-    // values, not from the task's IsCompleted, because the task's own wake-up Tick runs before
-    // the task counts as completed (a turn woken by it would see "still running" and sleep).
-    private long checkpointedIndex;
-    private int checkpointRunning;
     private long walTruncatedBefore;
     private Exception? fault;
 
-    internal LocalCommandLog(WriteAheadLog wal, MvccStore store, FasterBackend backend, StoreOptions options, TimeProvider time, Action afterBatch)
+    internal LocalCommandLog(WriteAheadLog wal, StoreApplier applier, StoreOptions options)
     {
         this.wal = wal;
-        this.store = store;
-        this.backend = backend;
+        this.applier = applier;
         this.options = options;
-        this.time = time;
-        this.afterBatch = afterBatch;
-        lastCheckpointTicks = time.GetTimestamp();
-        entriesSinceCheckpoint = wal.LastIndex - store.AppliedIndex;
+        applier.MoreMaintenance = Tick;
+        applier.CheckpointCompleted = _ => Tick(); // let the loop truncate the WAL even when no client writes arrive
         new Thread(RunApplyLoop) { Name = "backbone-apply", IsBackground = true }.Start();
     }
+
+    /// <summary>The single node always leads: leases expire here.</summary>
+    public bool IsLeader => true;
 
     public async Task<object> ProposeAsync(StoreCommand command, CancellationToken cancellationToken)
     {
@@ -99,22 +81,8 @@ public sealed class LocalCommandLog : ICommandLog, IAsyncDisposable
         return await pending.Completion.Task.ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// Completes once every revision record dropped by the compactions applied so far has left
-    /// FASTER (the apply thread deletes them in chunks between batches).
-    /// </summary>
-    public Task WhenPhysicalCompactionDoneAsync(CancellationToken cancellationToken)
-    {
-        TaskCompletionSource done = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (physicalWaiters)
-        {
-            physicalWaiters.Add(done);
-            Interlocked.Increment(ref physicalWaiterCount);
-        }
-
-        Tick(); // the next maintenance turn answers, even with no client writes
-        return done.Task.WaitAsync(cancellationToken);
-    }
+    public Task WhenPhysicalCompactionDoneAsync(CancellationToken cancellationToken) =>
+        applier.WhenPhysicalCompactionDoneAsync(cancellationToken);
 
     /// <summary>Asks the loop for a maintenance turn (checkpoint policy, physical compaction) with no command.</summary>
     public void Tick()
@@ -135,16 +103,10 @@ public sealed class LocalCommandLog : ICommandLog, IAsyncDisposable
 
         wake.Set();
         await loopExited.Task.ConfigureAwait(false);
-        if (checkpointInFlight is not null)
+        await applier.CloseAsync(faulted: fault is not null).ConfigureAwait(false);
+        if (fault is null)
         {
-            await checkpointInFlight.ConfigureAwait(false);
-        }
-
-        if (fault is null && store.AppliedIndex > Volatile.Read(ref checkpointedIndex))
-        {
-            long index = store.AppliedIndex;
-            await backend.CheckpointAsync().ConfigureAwait(false);
-            wal.TruncateBefore(index + 1);
+            wal.TruncateBefore(applier.CheckpointedPosition + 1);
         }
 
         wal.Dispose();
@@ -188,29 +150,7 @@ public sealed class LocalCommandLog : ICommandLog, IAsyncDisposable
         }
         finally
         {
-            CompletePhysicalWaiters(new StoreException(StoreError.Stopped, "the store stopped before compaction finished"));
             loopExited.TrySetResult();
-        }
-    }
-
-    private void CompletePhysicalWaiters(Exception? error)
-    {
-        lock (physicalWaiters)
-        {
-            foreach (TaskCompletionSource waiter in physicalWaiters)
-            {
-                if (error is null)
-                {
-                    waiter.TrySetResult();
-                }
-                else
-                {
-                    waiter.TrySetException(error);
-                }
-            }
-
-            physicalWaiters.Clear();
-            Volatile.Write(ref physicalWaiterCount, 0);
         }
     }
 
@@ -249,31 +189,29 @@ public sealed class LocalCommandLog : ICommandLog, IAsyncDisposable
 
         if (fault is null)
         {
-            Maintain();
+            applier.Maintain();
+            long checkpointed = applier.CheckpointedPosition;
+            if (checkpointed + 1 > walTruncatedBefore)
+            {
+                wal.TruncateBefore(checkpointed + 1);
+                walTruncatedBefore = checkpointed + 1;
+            }
         }
     }
 
     private void ApplyBatch(List<Pending> batch, List<LogEntry> entries)
     {
-        object?[] results = new object?[batch.Count];
+        object[] results;
         try
         {
             wal.Append(entries);
+            var commands = new (long, StoreCommand)[batch.Count];
             for (int i = 0; i < batch.Count; i++)
             {
-                try
-                {
-                    results[i] = store.Apply(entries[i].Index, batch[i].Command);
-                }
-                catch (StoreException e)
-                {
-                    results[i] = e;
-                }
+                commands[i] = (entries[i].Index, batch[i].Command);
             }
 
-            store.PersistMeta();
-            entriesSinceCheckpoint += batch.Count;
-            afterBatch();
+            results = applier.ApplyBatch(commands);
         }
         catch (Exception e)
         {
@@ -295,58 +233,8 @@ public sealed class LocalCommandLog : ICommandLog, IAsyncDisposable
             }
             else
             {
-                batch[i].Completion.TrySetResult(results[i]!);
+                batch[i].Completion.TrySetResult(results[i]);
             }
-        }
-    }
-
-    /// <summary>Apply-thread housekeeping between batches.</summary>
-    private void Maintain()
-    {
-        if (store.RunPhysicalCompactionStep(options.PhysicalCompactionChunk) > 0 && store.PendingPhysicalDeletes > 0)
-        {
-            Tick(); // more to delete: come back soon, between client batches
-        }
-
-        if (Volatile.Read(ref physicalWaiterCount) > 0 && store.PendingPhysicalDeletes == 0)
-        {
-            CompletePhysicalWaiters(null);
-        }
-
-        long checkpointed = Volatile.Read(ref checkpointedIndex);
-        if (checkpointed + 1 > walTruncatedBefore)
-        {
-            wal.TruncateBefore(checkpointed + 1);
-            walTruncatedBefore = checkpointed + 1;
-        }
-
-        bool due = entriesSinceCheckpoint >= options.CheckpointEveryEntries
-            || (entriesSinceCheckpoint > 0 && time.GetElapsedTime(lastCheckpointTicks) >= options.CheckpointInterval);
-        if (Volatile.Read(ref checkpointRunning) == 0 && due)
-        {
-            long index = store.AppliedIndex;
-            if (backend.TryStartCheckpoint())
-            {
-                entriesSinceCheckpoint = 0;
-                lastCheckpointTicks = time.GetTimestamp();
-                Volatile.Write(ref checkpointRunning, 1);
-                checkpointInFlight = CompleteCheckpointAsync(index);
-            }
-        }
-    }
-
-    private async Task CompleteCheckpointAsync(long index)
-    {
-        try
-        {
-            await backend.CompleteCheckpointAsync(CancellationToken.None).ConfigureAwait(false);
-            Debug.Assert(index >= Volatile.Read(ref checkpointedIndex), "checkpoints complete in order");
-            Volatile.Write(ref checkpointedIndex, index);
-        }
-        finally
-        {
-            Volatile.Write(ref checkpointRunning, 0);
-            Tick(); // let the loop truncate the WAL even when no client writes arrive
         }
     }
 

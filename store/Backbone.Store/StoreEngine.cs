@@ -20,7 +20,8 @@ public sealed class StoreEngine : IAsyncDisposable
 
     private readonly FasterBackend backend;
     private readonly MvccStore mvcc;
-    private readonly LocalCommandLog log;
+    private readonly ICommandLog log;
+    private readonly StoreApplier applier;
     private readonly LeaseExpiry expiry;
     private readonly Random random;
     private readonly ITimer ticker;
@@ -28,8 +29,9 @@ public sealed class StoreEngine : IAsyncDisposable
     private readonly TimeSpan progressNotifyInterval;
     private long lastProgressNotifyTicks;
     private int expiring;
+    private bool wasLeader;
 
-    private StoreEngine(StoreOptions options, TimeProvider time, Random random, Action<string> note)
+    private StoreEngine(StoreOptions options, TimeProvider time, Random random, Action<string> note, Func<StoreApplier, ICommandLog>? openLog)
     {
         this.time = time;
         this.random = random;
@@ -41,13 +43,18 @@ public sealed class StoreEngine : IAsyncDisposable
         try
         {
             mvcc = new MvccStore(backend);
-            wal = WriteAheadLog.Open(Path.Combine(options.DataDir, "wal"), options.WalSegmentBytes, options.UnsafeNoFsync);
-            if (wal.TornTailNote is { } torn)
+            applier = new StoreApplier(mvcc, backend, options, time, AfterBatch);
+            if (openLog is null)
             {
-                note(torn);
+                wal = WriteAheadLog.Open(Path.Combine(options.DataDir, "wal"), options.WalSegmentBytes, options.UnsafeNoFsync);
+                if (wal.TornTailNote is { } torn)
+                {
+                    note(torn);
+                }
+
+                Replay(wal, options.DataDir);
             }
 
-            Replay(wal, options.DataDir);
             expiry = new LeaseExpiry(time);
             foreach ((long id, long ttl) in mvcc.LiveLeases())
             {
@@ -57,7 +64,7 @@ public sealed class StoreEngine : IAsyncDisposable
             mvcc.DrainChanges();
             mvcc.DrainLeaseChanges();
             Hub = new WatchHub(mvcc, options.WatcherBufferEvents);
-            log = new LocalCommandLog(wal, mvcc, backend, options, time, AfterBatch);
+            log = openLog is null ? new LocalCommandLog(wal!, applier, options) : openLog(applier);
         }
         catch
         {
@@ -66,6 +73,7 @@ public sealed class StoreEngine : IAsyncDisposable
             throw;
         }
 
+        wasLeader = log.IsLeader; // leases were tracked above; a later promotion re-tracks them
         ticker = time.CreateTimer(_ => OnTick(), null, TickPeriod, TickPeriod);
     }
 
@@ -76,8 +84,16 @@ public sealed class StoreEngine : IAsyncDisposable
     public StoreStatus Status => new(mvcc.Revision, mvcc.CompactRevision, mvcc.AppliedIndex, mvcc.DbSizeBytes, mvcc.LeaseCount);
 
     /// <summary>Opens (or creates) the data directory, recovers and replays. <paramref name="note"/> receives start-up notices.</summary>
-    public static StoreEngine Open(StoreOptions options, TimeProvider? time = null, Random? random = null, Action<string>? note = null) =>
-        new(options, time ?? TimeProvider.System, random ?? Random.Shared, note ?? (_ => { }));
+    /// <param name="openLog">
+    /// Opens the command log over the store's applier; null for the single-node local WAL. A
+    /// replicated log replays what it committed before the crash itself (positions at or below
+    /// <see cref="StoreApplier.AppliedPosition"/> are skipped).
+    /// </param>
+    public static StoreEngine Open(StoreOptions options, TimeProvider? time = null, Random? random = null, Action<string>? note = null, Func<StoreApplier, ICommandLog>? openLog = null) =>
+        new(options, time ?? TimeProvider.System, random ?? Random.Shared, note ?? (_ => { }), openLog);
+
+    /// <summary>The command log (the local WAL, or Raft).</summary>
+    public ICommandLog Log => log;
 
     public RangeResult Range(RangeRequest request)
     {
@@ -175,19 +191,7 @@ public sealed class StoreEngine : IAsyncDisposable
                 $"the WAL holds entries {wal.FirstIndex}..{wal.LastIndex} but the FASTER checkpoint needs it to continue from {applied + 1}");
         }
 
-        foreach (LogEntry entry in wal.ReadFrom(applied + 1))
-        {
-            try
-            {
-                mvcc.Apply(entry.Index, StoreCommand.Deserialize(entry.Payload));
-            }
-            catch (StoreException)
-            {
-                // The same refusal as when it was first applied: deterministic, nothing changed.
-            }
-        }
-
-        mvcc.PersistMeta();
+        applier.Replay(wal.ReadFrom(applied + 1).Select(entry => (entry.Index, StoreCommand.Deserialize(entry.Payload))));
     }
 
     /// <summary>Apply thread, after each batch: feed watchers and lease expiry.</summary>
@@ -216,7 +220,20 @@ public sealed class StoreEngine : IAsyncDisposable
             Hub.NotifyProgress();
         }
 
-        if (Interlocked.Exchange(ref expiring, 1) == 0)
+        // Only the leader revokes expired leases (the revocation is a command like any other). A
+        // new leader first gives every lease its full TTL again, as etcd's lessor does on
+        // promotion: the old leader's timers (and the keep-alives it saw) are gone with it.
+        bool leader = log.IsLeader;
+        if (leader && !wasLeader)
+        {
+            foreach ((long id, long ttl) in mvcc.LiveLeases())
+            {
+                expiry.Track(id, ttl);
+            }
+        }
+
+        wasLeader = leader;
+        if (leader && Interlocked.Exchange(ref expiring, 1) == 0)
         {
             _ = RevokeExpiredAsync();
         }

@@ -1,0 +1,222 @@
+using System.Diagnostics;
+using Backbone.Store.Backend;
+using Backbone.Store.Commands;
+using Backbone.Store.Mvcc;
+
+namespace Backbone.Store;
+
+/// <summary>
+/// The apply side every command log shares: applies committed batches in log order, feeds
+/// watchers and leases after each batch, and between batches runs the housekeeping that writes
+/// FASTER (physical compaction chunks, checkpoints). The log decides what is committed (a local
+/// WAL or the Raft log); this class decides nothing about order.
+///
+/// Positions are the log's own numbering, strictly increasing per command. Apply and maintenance
+/// share FASTER's single writer session, so they run one at a time under <see cref="gate"/>; the
+/// local log calls both from its one thread, Raft from its apply callback and the tick.
+/// </summary>
+public sealed class StoreApplier
+{
+    private readonly MvccStore store;
+    private readonly FasterBackend backend;
+    private readonly StoreOptions options;
+    private readonly TimeProvider time;
+    private readonly Action afterBatch;
+    private readonly Lock gate = new();
+
+    /// <summary>Callers of <see cref="WhenPhysicalCompactionDoneAsync"/>. Guarded by itself.</summary>
+    private readonly List<TaskCompletionSource> physicalWaiters = [];
+    private int physicalWaiterCount; // lets maintenance skip the lock when nobody waits
+    private long entriesSinceCheckpoint;
+    private long lastCheckpointTicks;
+    private Task? checkpointInFlight;
+
+    // Written by the checkpoint task, read under the gate: decisions come from these values, not
+    // from the task's IsCompleted (its completion callback runs before the task counts as done).
+    private long checkpointedPosition;
+    private int checkpointRunning;
+
+    internal StoreApplier(MvccStore store, FasterBackend backend, StoreOptions options, TimeProvider time, Action afterBatch)
+    {
+        this.store = store;
+        this.backend = backend;
+        this.options = options;
+        this.time = time;
+        this.afterBatch = afterBatch;
+        lastCheckpointTicks = time.GetTimestamp();
+        checkpointedPosition = store.AppliedIndex; // what recovery found is what the last checkpoint holds
+    }
+
+    /// <summary>The position of the last applied command (0 on a fresh store).</summary>
+    public long AppliedPosition => store.AppliedIndex;
+
+    /// <summary>Every command up to this position is in a completed FASTER checkpoint: log entries up to it may go.</summary>
+    public long CheckpointedPosition => Volatile.Read(ref checkpointedPosition);
+
+    /// <summary>Called (off the apply path) when a checkpoint completes, with its position.</summary>
+    public Action<long>? CheckpointCompleted { get; set; }
+
+    /// <summary>Called when maintenance has more to do soon (another compaction chunk): the log should call <see cref="Maintain"/> again.</summary>
+    public Action? MoreMaintenance { get; set; }
+
+    /// <summary>
+    /// Applies one committed batch. Each result is the command's result or the
+    /// <see cref="StoreException"/> of a deterministic refusal. Any other exception means the state
+    /// is unknown: the caller must stop applying.
+    /// </summary>
+    public object[] ApplyBatch(IReadOnlyList<(long Position, StoreCommand Command)> batch)
+    {
+        object[] results = new object[batch.Count];
+        lock (gate)
+        {
+            for (int i = 0; i < batch.Count; i++)
+            {
+                try
+                {
+                    results[i] = store.Apply(batch[i].Position, batch[i].Command);
+                }
+                catch (StoreException e)
+                {
+                    results[i] = e;
+                }
+            }
+
+            store.PersistMeta();
+            entriesSinceCheckpoint += batch.Count;
+            afterBatch();
+        }
+
+        return results;
+    }
+
+    /// <summary>
+    /// Replays commands that are already committed and were applied before a crash (no watchers
+    /// or callers to answer yet). Positions at or below <see cref="AppliedPosition"/> are skipped.
+    /// </summary>
+    public void Replay(IEnumerable<(long Position, StoreCommand Command)> commands)
+    {
+        lock (gate)
+        {
+            foreach ((long position, StoreCommand command) in commands)
+            {
+                if (position <= store.AppliedIndex)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    store.Apply(position, command);
+                }
+                catch (StoreException)
+                {
+                    // The same refusal as when it was first applied: deterministic, nothing changed.
+                }
+            }
+
+            store.PersistMeta();
+        }
+    }
+
+    /// <summary>Completes once every revision record dropped by the compactions applied so far has left FASTER.</summary>
+    public Task WhenPhysicalCompactionDoneAsync(CancellationToken cancellationToken)
+    {
+        TaskCompletionSource done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (physicalWaiters)
+        {
+            physicalWaiters.Add(done);
+            Interlocked.Increment(ref physicalWaiterCount);
+        }
+
+        MoreMaintenance?.Invoke(); // the next maintenance turn answers, even with no client writes
+        return done.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Housekeeping between batches: a physical compaction chunk, the checkpoint policy.</summary>
+    public void Maintain()
+    {
+        lock (gate)
+        {
+            if (store.RunPhysicalCompactionStep(options.PhysicalCompactionChunk) > 0 && store.PendingPhysicalDeletes > 0)
+            {
+                MoreMaintenance?.Invoke(); // more to delete: come back soon, between client batches
+            }
+
+            if (Volatile.Read(ref physicalWaiterCount) > 0 && store.PendingPhysicalDeletes == 0)
+            {
+                CompletePhysicalWaiters(null);
+            }
+
+            bool due = entriesSinceCheckpoint >= options.CheckpointEveryEntries
+                || (entriesSinceCheckpoint > 0 && time.GetElapsedTime(lastCheckpointTicks) >= options.CheckpointInterval);
+            if (Volatile.Read(ref checkpointRunning) == 0 && due && backend.TryStartCheckpoint())
+            {
+                entriesSinceCheckpoint = 0;
+                lastCheckpointTicks = time.GetTimestamp();
+                Volatile.Write(ref checkpointRunning, 1);
+                checkpointInFlight = CompleteCheckpointAsync(store.AppliedIndex);
+            }
+        }
+    }
+
+    /// <summary>Stops: fails the compaction waiters, waits for a running checkpoint, then takes a final one unless <paramref name="faulted"/>.</summary>
+    public async Task CloseAsync(bool faulted)
+    {
+        CompletePhysicalWaiters(new StoreException(StoreError.Stopped, "the store stopped before compaction finished"));
+        Task? running;
+        lock (gate)
+        {
+            running = checkpointInFlight;
+        }
+
+        if (running is not null)
+        {
+            await running.ConfigureAwait(false);
+        }
+
+        if (!faulted && store.AppliedIndex > CheckpointedPosition)
+        {
+            long position = store.AppliedIndex;
+            await backend.CheckpointAsync().ConfigureAwait(false);
+            Volatile.Write(ref checkpointedPosition, position);
+            CheckpointCompleted?.Invoke(position);
+        }
+    }
+
+    private async Task CompleteCheckpointAsync(long position)
+    {
+        try
+        {
+            await backend.CompleteCheckpointAsync(CancellationToken.None).ConfigureAwait(false);
+            Debug.Assert(position >= Volatile.Read(ref checkpointedPosition), "checkpoints complete in order");
+            Volatile.Write(ref checkpointedPosition, position);
+        }
+        finally
+        {
+            Volatile.Write(ref checkpointRunning, 0);
+        }
+
+        CheckpointCompleted?.Invoke(position);
+    }
+
+    private void CompletePhysicalWaiters(Exception? error)
+    {
+        lock (physicalWaiters)
+        {
+            foreach (TaskCompletionSource waiter in physicalWaiters)
+            {
+                if (error is null)
+                {
+                    waiter.TrySetResult();
+                }
+                else
+                {
+                    waiter.TrySetException(error);
+                }
+            }
+
+            physicalWaiters.Clear();
+            Volatile.Write(ref physicalWaiterCount, 0);
+        }
+    }
+}
