@@ -26,6 +26,9 @@ public static class EtcdErrors
         StoreError.RequestTooLarge => New(StatusCode.InvalidArgument, "etcdserver: request is too large"),
         StoreError.InvalidSortOption => New(StatusCode.InvalidArgument, "etcdserver: invalid sort option"),
         StoreError.Stopped => New(StatusCode.Unavailable, "etcdserver: server stopped"),
+        StoreError.LeaderChanged => New(StatusCode.Unavailable, "etcdserver: leader changed"),
+        StoreError.NoLeader => New(StatusCode.Unavailable, "etcdserver: no leader"),
+        StoreError.Timeout => New(StatusCode.Unavailable, "etcdserver: request timed out"),
         _ => New(StatusCode.Unknown, e.Message),
     };
 

@@ -38,10 +38,17 @@ public sealed record NodeIdentity(string Name, ulong ClusterId, ulong MemberId)
 
         Directory.CreateDirectory(dataDir);
         NodeIdentity created = new(name ?? "default", RandomId(), RandomId());
-        string temp = path + ".tmp";
-        File.WriteAllText(temp, JsonSerializer.Serialize(created));
-        File.Move(temp, path, overwrite: true);
+        created.Save(dataDir);
         return created;
+    }
+
+    /// <summary>Writes the identity (atomically); a joining node saves the cluster id it was given.</summary>
+    public void Save(string dataDir)
+    {
+        string path = Path.Combine(dataDir, FileName);
+        string temp = path + ".tmp";
+        File.WriteAllText(temp, JsonSerializer.Serialize(this));
+        File.Move(temp, path, overwrite: true);
     }
 
     private static ulong RandomId()

@@ -1,7 +1,9 @@
 using System.Net;
 using Backbone.Core;
+using Backbone.Server.Cluster;
 using Backbone.Server.Services;
 using Backbone.Store;
+using Backbone.Store.Raft;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -16,26 +18,162 @@ public sealed record NodeOptions
 {
     public string? Name { get; init; }
     public required string DataDir { get; init; }
-    public string ListenClient { get; init; } = "127.0.0.1:2379";
+    public const string DefaultListenClient = "127.0.0.1:2379";
+
+    /// <summary>HOST:PORT for the client API; null means the one kept in the data directory, else <see cref="DefaultListenClient"/>.</summary>
+    public string? ListenClient { get; init; }
     public LogLevel LogLevel { get; init; } = LogLevel.Warning;
+
+    /// <summary>Create a new cluster with this node as its first manager.</summary>
+    public bool Init { get; init; }
+
+    /// <summary>Join the cluster of the manager at this client address (HOST:PORT).</summary>
+    public string? Join { get; init; }
+
+    public string? Token { get; init; }
+
+    /// <summary>The IP other managers reach this node at (Raft).</summary>
+    public string? AdvertiseAddr { get; init; }
+
+    /// <summary>HOST:PORT to bind for Raft; its port is also the advertised peer port.</summary>
+    public string? ListenPeer { get; init; }
+
+    /// <summary>Raft election timeouts (ms); tests shorten them.</summary>
+    public int ElectionTimeoutMs { get; init; } = 1_000;
 }
 
 /// <summary>
-/// Runs one node: opens the store, serves etcd's v3 API on Kestrel over HTTP/2 cleartext, and on
-/// shutdown (Ctrl-C, SIGTERM, or the token) drains requests and closes the store cleanly.
+/// Runs one node: opens the store (standalone, or as a Raft member when the data directory says
+/// so or the flags init/join a cluster), serves etcd's v3 API on Kestrel over HTTP/2 cleartext,
+/// and on shutdown (Ctrl-C, SIGTERM, or the token) drains requests and closes the store cleanly.
 /// </summary>
 public static class NodeServer
 {
+    public const int DefaultPeerPort = 2377;
+
     /// <summary>
-    /// Starts the node and returns once it is serving. <paramref name="ready"/> gets the bound
-    /// endpoint (the real port when the request named port 0).
+    /// Starts the node and returns once it is serving. <paramref name="note"/> gets start-up
+    /// notices; <paramref name="say"/> gets what an operator must see (join tokens at init).
     /// </summary>
-    public static async Task<WebApplication> StartAsync(NodeOptions options, TimeProvider? time = null, Action<string>? note = null)
+    public static async Task<WebApplication> StartAsync(NodeOptions options, TimeProvider? time = null, Action<string>? note = null, Action<string>? say = null)
     {
+        note ??= _ => { };
+        say ??= _ => { };
+        ClusterSettings? settings = ClusterSettings.Load(options.DataDir);
+        options = options with { ListenClient = options.ListenClient ?? settings?.ListenClient ?? NodeOptions.DefaultListenClient };
         IPEndPoint endpoint = ParseEndpoint(options.ListenClient);
+        if (settings is not null && (options.Init || options.Join is not null))
+        {
+            throw new InvalidOperationException(
+                $"{options.DataDir} already belongs to a cluster member: restart it with only --data-dir {options.DataDir}");
+        }
+
+        if (options.Init && options.Join is not null)
+        {
+            throw new ArgumentException("--init creates a new cluster and --join joins one: pass only one of them");
+        }
+
+        if (settings is null && !options.Init && options.Join is null)
+        {
+            return await StartStandaloneAsync(options, endpoint, time, note).ConfigureAwait(false);
+        }
+
+        return await StartMemberAsync(options, endpoint, settings, time, note, say).ConfigureAwait(false);
+    }
+
+    private static async Task<WebApplication> StartStandaloneAsync(NodeOptions options, IPEndPoint endpoint, TimeProvider? time, Action<string> note)
+    {
         NodeIdentity identity = NodeIdentity.LoadOrCreate(options.DataDir, options.Name);
         StoreEngine engine = StoreEngine.Open(new StoreOptions { DataDir = options.DataDir }, time, note: note);
+        string clientUrl = "http://" + options.ListenClient;
+        return await ServeAsync(options, endpoint, engine, new NodeContext(engine, identity, clientUrl, new StandaloneView(identity, clientUrl, engine)), null, null)
+            .ConfigureAwait(false);
+    }
 
+    private static async Task<WebApplication> StartMemberAsync(NodeOptions options, IPEndPoint endpoint, ClusterSettings? settings, TimeProvider? time, Action<string> note, Action<string> say)
+    {
+        bool firstStart = settings is null;
+        settings ??= NewSettings(options);
+        NodeIdentity identity = NodeIdentity.LoadOrCreate(options.DataDir, options.Name);
+        NodeKeys keys = NodeKeys.LoadOrCreate(options.DataDir);
+        JoinToken? token = null;
+        if (options.Join is not null)
+        {
+            token = JoinToken.Parse(options.Token ?? throw new ArgumentException("--join needs --token (get one on a manager: backbone swarm join-token manager)"));
+        }
+
+        IPEndPoint peer = ParseEndpoint(settings.PeerAddress);
+        var raftOptions = new RaftOptions
+        {
+            Directory = Path.Combine(options.DataDir, "raft"),
+            PeerEndPoint = peer,
+            ListenEndPoint = ParseEndpoint(settings.ListenPeer),
+            Bootstrap = firstStart && options.Init,
+            Self = new RaftPeer(identity.MemberId, identity.Name, settings.PeerAddress, settings.ClientUrl),
+            LowerElectionTimeoutMs = options.ElectionTimeoutMs,
+            UpperElectionTimeoutMs = options.ElectionTimeoutMs * 2,
+        };
+        var link = new GrpcPeerLink();
+        (StoreEngine engine, RaftCommandLog log) = await RaftStore.OpenAsync(new StoreOptions { DataDir = options.DataDir }, raftOptions, link, time: time, note: note)
+            .ConfigureAwait(false);
+        try
+        {
+            if (firstStart && options.Init)
+            {
+                ClusterSecrets secrets = await ClusterSecrets.Create(identity.ClusterId).StoreOnceAsync(engine, CancellationToken.None).ConfigureAwait(false);
+                ClusterCa ca = secrets.Ca();
+                keys.SaveCertificates(ca.SignNodeCertificate(keys.SigningRequest(identity.Name), identity.Name, identity.MemberId, peer.Address), ca.CertificatePem);
+                settings.Save(options.DataDir);
+                say($"Cluster {identity.ClusterId:x16} created. To add a manager, run on it:\n"
+                    + $"    backbone node --join {options.ListenClient} --token {secrets.Token(JoinRole.Manager)} --name NAME --data-dir DIR --advertise-addr IP\n"
+                    + $"Show the tokens again with: backbone swarm join-token manager|worker --endpoints {options.ListenClient}");
+            }
+            else if (firstStart)
+            {
+                ClusterJoin.Joined joined = await ClusterJoin.JoinAsync(link, options.Join!, token!, JoinRole.Manager, identity, settings.PeerAddress,
+                    settings.ClientUrl, keys, note, CancellationToken.None).ConfigureAwait(false);
+                identity = identity with { ClusterId = joined.ClusterId };
+                identity.Save(options.DataDir);
+                keys.SaveCertificates(joined.NodeCertificatePem, joined.CaCertificatePem);
+                (settings with { KnownMembers = joined.MemberClientUrls }).Save(options.DataDir);
+                say($"Joined cluster {joined.ClusterId:x16} as a manager ({joined.MemberClientUrls.Count} members).");
+            }
+        }
+        catch
+        {
+            await engine.DisposeAsync().ConfigureAwait(false);
+            link.Dispose();
+            throw;
+        }
+
+        var context = new NodeContext(engine, identity, settings.ClientUrl, new RaftView(log.Node));
+        return await ServeAsync(options, endpoint, engine, context, log, link).ConfigureAwait(false);
+    }
+
+    private static ClusterSettings NewSettings(NodeOptions options)
+    {
+        IPEndPoint client = ParseEndpoint(options.ListenClient!);
+        string advertise = options.AdvertiseAddr
+            ?? (client.Address.Equals(IPAddress.Any) ? throw new ArgumentException("--advertise-addr is needed when --listen-client binds 0.0.0.0") : client.Address.ToString());
+        if (!IPAddress.TryParse(advertise, out IPAddress? advertised))
+        {
+            throw new ArgumentException($"--advertise-addr '{advertise}' is not an IP address");
+        }
+
+        IPEndPoint listenPeer = options.ListenPeer is { } lp ? ParseEndpoint(lp) : new IPEndPoint(advertised, DefaultPeerPort);
+        string peerAddress = new IPEndPoint(advertised, listenPeer.Port).ToString();
+        string clientHost = client.Address.Equals(IPAddress.Any) ? advertise : client.Address.ToString();
+        return new ClusterSettings
+        {
+            PeerAddress = peerAddress,
+            ListenPeer = listenPeer.ToString(),
+            ListenClient = options.ListenClient!,
+            ClientUrl = $"http://{new IPEndPoint(IPAddress.Parse(clientHost), client.Port)}",
+        };
+    }
+
+    private static async Task<WebApplication> ServeAsync(NodeOptions options, IPEndPoint endpoint, StoreEngine engine, NodeContext context, RaftCommandLog? log, GrpcPeerLink? link)
+    {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(options.LogLevel);
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -52,7 +190,12 @@ public static class NodeServer
             grpc.Interceptors.Add<StoreErrorInterceptor>();
         });
         builder.Services.AddSingleton(engine);
-        builder.Services.AddSingleton(sp => new NodeContext(engine, identity, "http://" + options.ListenClient));
+        builder.Services.AddSingleton(context);
+        if (log is not null && link is not null)
+        {
+            builder.Services.AddSingleton(log);
+            builder.Services.AddSingleton(link);
+        }
 
         WebApplication app = builder.Build();
         app.MapGrpcService<KvService>();
@@ -60,7 +203,16 @@ public static class NodeServer
         app.MapGrpcService<LeaseService>();
         app.MapGrpcService<MaintenanceService>();
         app.MapGrpcService<ClusterService>();
-        app.Lifetime.ApplicationStopped.Register(() => engine.DisposeAsync().AsTask().GetAwaiter().GetResult());
+        if (log is not null)
+        {
+            app.MapGrpcService<PeerService>();
+        }
+
+        app.Lifetime.ApplicationStopped.Register(() =>
+        {
+            engine.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            link?.Dispose();
+        });
         try
         {
             await app.StartAsync().ConfigureAwait(false);
@@ -68,6 +220,7 @@ public static class NodeServer
         catch
         {
             await engine.DisposeAsync().ConfigureAwait(false);
+            link?.Dispose();
             throw;
         }
 

@@ -17,6 +17,12 @@ public interface ICommandLog : IAsyncDisposable
     /// </summary>
     Task<object> ProposeAsync(StoreCommand command, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Completes once this node has applied every write committed before the call, so that a read
+    /// served afterwards is linearizable (etcd's default). Immediate on a single node.
+    /// </summary>
+    Task ReadBarrierAsync(CancellationToken cancellationToken);
+
     /// <summary>Whether this node decides lease expiry (the single node, or the Raft leader).</summary>
     bool IsLeader { get; }
 

@@ -55,6 +55,9 @@ public sealed class LocalCommandLog : ICommandLog
     /// <summary>The single node always leads: leases expire here.</summary>
     public bool IsLeader => true;
 
+    /// <summary>Every acknowledged write is applied before it is acknowledged: nothing to wait for.</summary>
+    public Task ReadBarrierAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     public async Task<object> ProposeAsync(StoreCommand command, CancellationToken cancellationToken)
     {
         byte[] bytes = command.Serialize();

@@ -101,6 +101,25 @@ public sealed class StoreEngine : IAsyncDisposable
         return mvcc.Range(request);
     }
 
+    /// <summary>
+    /// A Range that is linearizable unless <see cref="RangeRequest.Serializable"/>: waits for the
+    /// log's read barrier first (immediate on a single node, ReadIndex in a cluster).
+    /// </summary>
+    public async ValueTask<RangeResult> RangeAsync(RangeRequest request, CancellationToken cancellationToken)
+    {
+        RequestValidator.Range(request);
+        if (!request.Serializable)
+        {
+            Task barrier = log.ReadBarrierAsync(cancellationToken);
+            if (!barrier.IsCompletedSuccessfully)
+            {
+                await barrier.ConfigureAwait(false);
+            }
+        }
+
+        return mvcc.Range(request);
+    }
+
     public async Task<PutResult> PutAsync(PutRequest request, CancellationToken cancellationToken)
     {
         RequestValidator.Put(request);

@@ -20,4 +20,13 @@ public enum StoreError
     RequestTooLarge,
     InvalidSortOption,
     Stopped,
+
+    /// <summary>The leader changed while the request was in flight: it may or may not have been applied.</summary>
+    LeaderChanged,
+
+    /// <summary>No leader could be found within the request deadline.</summary>
+    NoLeader,
+
+    /// <summary>The request was not answered within its deadline; it may still be applied.</summary>
+    Timeout,
 }

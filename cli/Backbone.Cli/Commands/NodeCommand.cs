@@ -18,10 +18,9 @@ internal static class NodeCommand
             Description = "Directory for this node's data (created if missing). A restart needs only this flag.",
             Required = true,
         };
-        Option<string> listenClient = new("--listen-client")
+        Option<string?> listenClient = new("--listen-client")
         {
-            Description = "HOST:PORT for the etcd v3 client API (gRPC over HTTP/2 cleartext)",
-            DefaultValueFactory = _ => "127.0.0.1:2379",
+            Description = $"HOST:PORT for the etcd v3 client API, gRPC over HTTP/2 cleartext (default: the one kept in the data directory, else {NodeOptions.DefaultListenClient})",
         };
         Option<LogLevel> logLevel = new("--log-level")
         {
@@ -29,11 +28,34 @@ internal static class NodeCommand
             DefaultValueFactory = _ => LogLevel.Warning,
         };
 
+        Option<bool> init = new("--init") { Description = "Create a new cluster with this node as its first manager (prints the join tokens)" };
+        Option<string?> join = new("--join")
+        {
+            Description = "Join the cluster of the manager whose client API is at HOST:PORT (needs --token)",
+        };
+        Option<string?> token = new("--token") { Description = "Join token (BBTKN-1-...), from: backbone swarm join-token manager" };
+        Option<string?> advertiseAddr = new("--advertise-addr")
+        {
+            Description = "IP address other managers reach this node at (default: the --listen-client address)",
+        };
+        Option<string?> listenPeer = new("--listen-peer")
+        {
+            Description = $"HOST:PORT for Raft traffic between managers (default: ADVERTISE-ADDR:{NodeServer.DefaultPeerPort})",
+        };
+        Option<int> electionTimeout = new("--election-timeout-ms")
+        {
+            Description = "Raft election timeout, lower bound in ms (the upper bound is twice it); the same on every manager",
+            DefaultValueFactory = _ => 1_000,
+        };
+
         Command command = new("node", "Run a Backbone node in the foreground: the store and its etcd v3 API.\n"
-            + "Example: backbone node --name n1 --data-dir /var/lib/backbone --listen-client 127.0.0.1:2379\n"
+            + "Standalone:   backbone node --name n1 --data-dir /var/lib/backbone --listen-client 127.0.0.1:2379\n"
+            + "New cluster:  backbone node --init --name n1 --data-dir D1 --advertise-addr 10.0.0.1 --listen-client 10.0.0.1:2379\n"
+            + "Add manager:  backbone node --join 10.0.0.1:2379 --token BBTKN-1-... --name n2 --data-dir D2 --advertise-addr 10.0.0.2 --listen-client 10.0.0.2:2379\n"
+            + "Restart:      backbone node --data-dir D1   (everything else is kept in the data directory)\n"
             + "Then: etcdctl --endpoints 127.0.0.1:2379 put hello world")
         {
-            name, dataDir, listenClient, logLevel,
+            name, dataDir, listenClient, logLevel, init, join, token, advertiseAddr, listenPeer, electionTimeout,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -41,9 +63,21 @@ internal static class NodeCommand
             {
                 Name = parse.GetValue(name),
                 DataDir = parse.GetValue(dataDir)!,
-                ListenClient = parse.GetValue(listenClient)!,
+                ListenClient = parse.GetValue(listenClient),
                 LogLevel = parse.GetValue(logLevel),
+                Init = parse.GetValue(init),
+                Join = parse.GetValue(join),
+                Token = parse.GetValue(token),
+                AdvertiseAddr = parse.GetValue(advertiseAddr),
+                ListenPeer = parse.GetValue(listenPeer),
+                ElectionTimeoutMs = parse.GetValue(electionTimeout),
             };
+            if (options.ElectionTimeoutMs is < 50 or > 60_000)
+            {
+                await Console.Error.WriteLineAsync("Error: --election-timeout-ms must be between 50 and 60000").ConfigureAwait(false);
+                return 2;
+            }
+
             return await RunAsync(options, cancellationToken).ConfigureAwait(false);
         });
         return command;
@@ -54,7 +88,7 @@ internal static class NodeCommand
         WebApplication app;
         try
         {
-            app = await NodeServer.StartAsync(options, note: n => Console.Error.WriteLine($"note: {n}")).ConfigureAwait(false);
+            app = await NodeServer.StartAsync(options, note: n => Console.Error.WriteLine($"note: {n}"), say: Console.WriteLine).ConfigureAwait(false);
         }
         catch (StoreCorruptException e)
         {
@@ -62,14 +96,14 @@ internal static class NodeCommand
                 + "The node will not start on data it cannot trust. Restore this directory from a backup or a healthy member.").ConfigureAwait(false);
             return 2;
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException)
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or FormatException or TimeoutException)
         {
             await Console.Error.WriteLineAsync($"Error: {e.Message}").ConfigureAwait(false);
             return 2;
         }
 
         NodeContext node = (NodeContext)app.Services.GetService(typeof(NodeContext))!;
-        Console.WriteLine($"backbone node '{node.Identity.Name}' serving the etcd v3 API on {options.ListenClient} "
+        Console.WriteLine($"backbone node '{node.Identity.Name}' serving the etcd v3 API on {node.ClientUrl} "
             + $"(member {node.Identity.MemberId:x}, cluster {node.Identity.ClusterId:x}, revision {node.Engine.Revision}, data {options.DataDir})");
         try
         {

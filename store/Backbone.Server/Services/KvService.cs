@@ -3,11 +3,15 @@ using Etcd = Etcdserverpb;
 
 namespace Backbone.Server.Services;
 
-/// <summary>etcd's KV service. Reads are served from applied state: on one node every applied write is durable, so they are linearizable.</summary>
+/// <summary>
+/// etcd's KV service. Reads are served from this node's applied state, after the log's read
+/// barrier unless serializable (on one node every applied write is already durable and
+/// acknowledged, so the barrier is free; in a cluster it is ReadIndex).
+/// </summary>
 public sealed class KvService(NodeContext node) : Etcd.KV.KVBase
 {
-    public override Task<Etcd.RangeResponse> Range(Etcd.RangeRequest request, ServerCallContext context) =>
-        Task.FromResult(ProtoMapping.ToProto(node.Engine.Range(ProtoMapping.ToStore(request)), node));
+    public override async Task<Etcd.RangeResponse> Range(Etcd.RangeRequest request, ServerCallContext context) =>
+        ProtoMapping.ToProto(await node.Engine.RangeAsync(ProtoMapping.ToStore(request), context.CancellationToken).ConfigureAwait(false), node);
 
     public override async Task<Etcd.PutResponse> Put(Etcd.PutRequest request, ServerCallContext context) =>
         ProtoMapping.ToProto(await node.Engine.PutAsync(ProtoMapping.ToStore(request), context.CancellationToken).ConfigureAwait(false), node);

@@ -18,10 +18,10 @@ public sealed class MaintenanceService(NodeContext node) : Etcd.Maintenance.Main
             Version = EtcdVersion,
             DbSize = status.DbSizeBytes,
             DbSizeInUse = status.DbSizeBytes,
-            Leader = node.Identity.MemberId,
-            RaftIndex = (ulong)status.AppliedIndex,
-            RaftTerm = NodeContext.RaftTerm,
-            RaftAppliedIndex = (ulong)status.AppliedIndex,
+            Leader = node.Cluster.LeaderId,
+            RaftIndex = (ulong)node.Cluster.RaftIndex,
+            RaftTerm = node.Cluster.Term,
+            RaftAppliedIndex = (ulong)node.Cluster.AppliedIndex,
         });
     }
 

@@ -12,6 +12,7 @@ namespace Backbone.Store.Commands;
 [Union(1, typeof(CompactCommand))]
 [Union(2, typeof(LeaseGrantCommand))]
 [Union(3, typeof(LeaseRevokeCommand))]
+[Union(4, typeof(FenceCommand))]
 public abstract class StoreCommand
 {
     public byte[] Serialize() => MessagePackSerializer.Serialize(this);
@@ -43,4 +44,15 @@ public sealed class LeaseGrantCommand : StoreCommand
 public sealed class LeaseRevokeCommand : StoreCommand
 {
     [Key(0)] public long Id { get; init; }
+}
+
+/// <summary>
+/// Changes nothing. A replicated log proposes one after an ambiguous failure: once the fence is
+/// applied, every earlier proposal that was ever going to commit has been applied, so one that
+/// has not can be proposed again without applying twice.
+/// </summary>
+[MessagePackObject]
+public sealed class FenceCommand : StoreCommand
+{
+    [Key(0)] public long Nonce { get; init; }
 }

@@ -16,6 +16,9 @@ public sealed record OpResult(RangeResult? Range = null, PutResult? Put = null, 
 
 public sealed record CompactResult(long Revision);
 
+/// <summary>A fence was applied (nothing changed) at this revision.</summary>
+public sealed record FenceResult(long Revision);
+
 public sealed record LeaseGrantResult(long Id, long TtlSeconds, long Revision);
 
 public sealed record LeaseRevokeResult(long Revision);

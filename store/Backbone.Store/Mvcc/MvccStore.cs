@@ -76,6 +76,7 @@ internal sealed partial class MvccStore : IDisposable
                     CompactCommand compact => ApplyCompact(compact.Revision),
                     LeaseGrantCommand grant => ApplyLeaseGrant(logIndex, grant),
                     LeaseRevokeCommand revoke => ApplyLeaseRevoke(logIndex, revoke.Id),
+                    FenceCommand => new FenceResult(revision),
                     _ => throw new InvalidOperationException($"unknown command {command.GetType().Name}"),
                 };
             }

@@ -1,0 +1,57 @@
+using System.Text.Json;
+using Backbone.Store;
+
+namespace Backbone.Server.Cluster;
+
+/// <summary>
+/// How this node takes part in a cluster, kept in <c>DATA/cluster.json</c> once it has inited or
+/// joined, so that a restart needs only <c>--data-dir</c>. No file means a standalone node.
+/// </summary>
+public sealed record ClusterSettings
+{
+    private const string FileName = "cluster.json";
+
+    /// <summary>HOST:PORT the other managers reach this node's Raft endpoint at.</summary>
+    public required string PeerAddress { get; init; }
+
+    /// <summary>HOST:PORT to bind for Raft (defaults to <see cref="PeerAddress"/>).</summary>
+    public required string ListenPeer { get; init; }
+
+    public required string ListenClient { get; init; }
+
+    /// <summary>The client URL advertised to other members (forwarding, joins, member lists).</summary>
+    public required string ClientUrl { get; init; }
+
+    public JoinRole Role { get; init; } = JoinRole.Manager;
+
+    /// <summary>Client URLs of members known at join time: where a worker or a lost node looks for the cluster.</summary>
+    public IReadOnlyList<string> KnownMembers { get; init; } = [];
+
+    public static string PathIn(string dataDir) => Path.Combine(dataDir, FileName);
+
+    public static ClusterSettings? Load(string dataDir)
+    {
+        string path = PathIn(dataDir);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<ClusterSettings>(File.ReadAllText(path)) ?? throw new JsonException("empty document");
+        }
+        catch (JsonException e)
+        {
+            throw new StoreCorruptException(path, $"cannot read the cluster settings: {e.Message}", e);
+        }
+    }
+
+    public void Save(string dataDir)
+    {
+        string path = PathIn(dataDir);
+        string temp = path + ".tmp";
+        File.WriteAllText(temp, JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true }));
+        File.Move(temp, path, overwrite: true);
+    }
+}

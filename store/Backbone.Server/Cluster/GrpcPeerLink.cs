@@ -1,0 +1,86 @@
+using System.Collections.Concurrent;
+using Backbone.Api.Peer;
+using Backbone.Store.Raft;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Proposal = Backbone.Store.Raft.Proposal;
+
+namespace Backbone.Server.Cluster;
+
+/// <summary>
+/// <see cref="IPeerLink"/> over the members' Peer gRPC service on their client ports: one HTTP/2
+/// channel per member, kept for the life of the node.
+/// </summary>
+public sealed class GrpcPeerLink : IPeerLink, IDisposable
+{
+    private readonly ConcurrentDictionary<string, GrpcChannel> channels = new(StringComparer.Ordinal);
+
+    public async Task<ForwardOutcome> ForwardAsync(RaftPeer leader, IReadOnlyList<Proposal> proposals, CancellationToken cancellationToken)
+    {
+        var request = new ForwardRequest();
+        foreach (Proposal p in proposals)
+        {
+            request.Proposals.Add(new Api.Peer.Proposal { Origin = p.Origin, Sequence = p.Sequence, Command = UnsafeByteOperations.UnsafeWrap(p.Command) });
+        }
+
+        try
+        {
+            ForwardResponse response = await ClientFor(leader).ForwardAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return response.Outcome switch
+            {
+                ForwardResponse.Types.Outcome.Committed => ForwardOutcome.Committed,
+                ForwardResponse.Types.Outcome.NotLeader => ForwardOutcome.NotLeader,
+                _ => ForwardOutcome.LeaderChanged,
+            };
+        }
+        catch (RpcException e) when (NeverConnected(e))
+        {
+            return ForwardOutcome.NotLeader; // nothing was sent: safe to look for the leader again
+        }
+        catch (RpcException)
+        {
+            // The request may have reached the leader before the connection failed: ambiguous.
+            return ForwardOutcome.LeaderChanged;
+        }
+    }
+
+    public async Task<long?> ReadIndexAsync(RaftPeer leader, CancellationToken cancellationToken)
+    {
+        try
+        {
+            ReadIndexResponse response = await ClientFor(leader).ReadIndexAsync(new ReadIndexRequest(), cancellationToken: cancellationToken).ConfigureAwait(false);
+            return response.IsLeader ? response.Index : null;
+        }
+        catch (RpcException)
+        {
+            return null; // unreachable leader: the caller looks for the leader again
+        }
+    }
+
+    /// <summary>True when the call failed before any connection existed (refused, unreachable): the request never left.</summary>
+    private static bool NeverConnected(RpcException e) =>
+        e.StatusCode == StatusCode.Unavailable && e.Status.DebugException is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError };
+
+    /// <summary>The Peer client of a member's client URL (also used for joins).</summary>
+    public Peer.PeerClient ClientFor(string clientUrl) =>
+        new(channels.GetOrAdd(clientUrl, static url => GrpcChannel.ForAddress(url, new GrpcChannelOptions
+        {
+            MaxReceiveMessageSize = null,
+            MaxSendMessageSize = null,
+            ThrowOperationCanceledOnCancellation = true, // our deadlines surface as cancellation, not as an RPC error
+        })));
+
+    public void Dispose()
+    {
+        foreach (GrpcChannel channel in channels.Values)
+        {
+            channel.Dispose();
+        }
+    }
+
+    private Peer.PeerClient ClientFor(RaftPeer peer) =>
+        string.IsNullOrEmpty(peer.ClientUrl)
+            ? throw new InvalidOperationException($"member {peer.PeerAddress} published no client URL")
+            : ClientFor(peer.ClientUrl);
+}

@@ -1,0 +1,139 @@
+using System.Net;
+using System.Text;
+using Backbone.Api.Peer;
+using Backbone.Server.Cluster;
+using Backbone.Store;
+using Backbone.Store.Model;
+using Backbone.Store.Raft;
+using Grpc.Core;
+using Proposal = Backbone.Store.Raft.Proposal;
+
+namespace Backbone.Server.Services;
+
+/// <summary>
+/// Member-to-member calls beside Raft: proposals and read-index requests forwarded by followers,
+/// and joins. Mapped only on cluster members.
+/// </summary>
+public sealed class PeerService(NodeContext node, RaftCommandLog log, GrpcPeerLink link) : Peer.PeerBase
+{
+    private static readonly byte[] NoncePrefix = Encoding.UTF8.GetBytes("/bb/cluster/join-nonces/");
+
+    public override async Task<ForwardResponse> Forward(ForwardRequest request, ServerCallContext context)
+    {
+        var proposals = new Proposal[request.Proposals.Count];
+        for (int i = 0; i < proposals.Length; i++)
+        {
+            Api.Peer.Proposal p = request.Proposals[i];
+            proposals[i] = new Proposal(p.Origin, p.Sequence, p.Command.Memory);
+        }
+
+        ForwardOutcome outcome = await log.AcceptForwardedAsync(proposals, context.CancellationToken).ConfigureAwait(false);
+        return new ForwardResponse
+        {
+            Outcome = outcome switch
+            {
+                ForwardOutcome.Committed => ForwardResponse.Types.Outcome.Committed,
+                ForwardOutcome.NotLeader => ForwardResponse.Types.Outcome.NotLeader,
+                _ => ForwardResponse.Types.Outcome.LeaderChanged,
+            },
+        };
+    }
+
+    public override async Task<ReadIndexResponse> ReadIndex(ReadIndexRequest request, ServerCallContext context)
+    {
+        long? index = await log.Node.ConfirmLeadershipAsync(context.CancellationToken).ConfigureAwait(false);
+        return new ReadIndexResponse { IsLeader = index is not null, Index = index ?? 0 };
+    }
+
+    public override async Task<JoinResponse> Join(JoinRequest request, ServerCallContext context)
+    {
+        CancellationToken cancellationToken = context.CancellationToken;
+        if (!log.IsLeader)
+        {
+            RaftPeer leader = await log.Node.GetLeaderAsync(cancellationToken).ConfigureAwait(false)
+                ?? throw new RpcException(new Status(StatusCode.Unavailable, "the cluster has no leader right now; retry the join"));
+            return await link.ClientFor(leader.ClientUrl).JoinAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        ClusterSecrets secrets = await ClusterSecrets.ReadAsync(node.Engine, cancellationToken).ConfigureAwait(false)
+            ?? throw new RpcException(new Status(StatusCode.Unavailable, "the cluster is still initializing; retry the join"));
+        ClusterCa ca = secrets.Ca();
+        if (!string.Equals(request.CaDigest, ca.Digest, StringComparison.Ordinal))
+        {
+            throw Refused("the join token belongs to another cluster (its CA digest does not match this cluster's CA)");
+        }
+
+        (JoinRole role, string secret) = request.Role switch
+        {
+            "manager" => (JoinRole.Manager, secrets.ManagerSecret),
+            "worker" => (JoinRole.Worker, secrets.WorkerSecret),
+            _ => throw Refused($"unknown role '{request.Role}' (manager or worker)"),
+        };
+        if (!JoinProof.Matches(JoinProof.ForRequest(secret, request), request.Proof.Span))
+        {
+            throw Refused($"invalid join token for role {request.Role} (get a current one with: backbone swarm join-token {request.Role})");
+        }
+
+        TimeSpan age = (DateTimeOffset.UtcNow - DateTimeOffset.FromUnixTimeMilliseconds(request.UnixMs)).Duration();
+        if (age > JoinProof.MaxAge)
+        {
+            throw Refused($"the join request is {age.TotalSeconds:0} s old or ahead (at most {JoinProof.MaxAge.TotalMinutes:0} min): replayed, or the clocks disagree");
+        }
+
+        if (!IPEndPoint.TryParse(request.PeerAddress, out IPEndPoint? peer) || peer.Port == 0)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"peer address '{request.PeerAddress}' is not IP:PORT"));
+        }
+
+        await RecordNonceAsync(request.Nonce.ToByteArray(), cancellationToken).ConfigureAwait(false);
+        if (role == JoinRole.Worker)
+        {
+            throw new RpcException(new Status(StatusCode.Unimplemented, "worker nodes are not supported yet: join with a manager token"));
+        }
+
+        if (!await log.Node.AddMemberAsync(peer, cancellationToken).ConfigureAwait(false))
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable,
+                $"the leader could not add {request.PeerAddress}: already a member, or it did not catch up in time (is its peer port reachable from the leader?)"));
+        }
+
+        var response = new JoinResponse
+        {
+            ClusterId = secrets.ClusterId,
+            CaCertificatePem = ca.CertificatePem,
+            NodeCertificatePem = ca.SignNodeCertificate(request.SigningRequest.ToByteArray(), request.Name, request.MemberId, peer.Address),
+        };
+        foreach (ClusterMember member in await node.Cluster.MembersAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (member.ClientUrl.Length > 0)
+            {
+                response.MemberClientUrls.Add(member.ClientUrl);
+            }
+        }
+
+        response.Proof = Google.Protobuf.ByteString.CopyFrom(JoinProof.ForResponse(secret, request, response));
+        return response;
+    }
+
+    /// <summary>Records the join's nonce with a create-only Txn: the same request cannot be used twice, on any leader.</summary>
+    private async Task RecordNonceAsync(byte[] nonce, CancellationToken cancellationToken)
+    {
+        if (nonce.Length is < 16 or > 64)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "the join nonce must be 16 to 64 bytes"));
+        }
+
+        byte[] key = [.. NoncePrefix, .. Encoding.ASCII.GetBytes(Convert.ToHexStringLower(nonce))];
+        TxnResult result = await node.Engine.TxnAsync(new TxnRequest
+        {
+            Compare = [new Compare { Key = key, Target = CompareTarget.Create, Result = CompareResult.Equal, Number = 0 }],
+            Success = [new RequestOp { Put = new PutRequest { Key = key, Value = BitConverter.GetBytes(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) } }],
+        }, cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            throw Refused("this join request was already used once: replayed requests are refused");
+        }
+    }
+
+    private static RpcException Refused(string why) => new(new Status(StatusCode.PermissionDenied, $"join refused: {why}"));
+}

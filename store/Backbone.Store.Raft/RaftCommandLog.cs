@@ -1,0 +1,232 @@
+using System.Collections.Concurrent;
+using Backbone.Core;
+using Backbone.Store.Commands;
+
+namespace Backbone.Store.Raft;
+
+/// <summary>
+/// The store's command log in a cluster. A proposal gets this node's sequence number and goes to
+/// the leader: into the local <see cref="LeaderBatcher"/> when this node leads, else forwarded
+/// over the <see cref="IPeerLink"/>. Either way the caller is answered by this node's own apply of
+/// the committed entry (every replica computes the same result), as etcd's followers do.
+///
+/// Retries stay inside the server and inside the request deadline: a "not leader" refusal (nothing
+/// appended) is retried against the new leader; a "leader changed" after a possible append is
+/// settled with a fence before anything is sent again (<see cref="ProposeWithinAsync"/>), so the
+/// client sees success, or a timeout when no leader commits in time, and nothing applies twice.
+/// </summary>
+public sealed class RaftCommandLog : ICommandLog
+{
+    private readonly RaftNode node;
+    private readonly IPeerLink link;
+    private readonly LeaderBatcher batcher;
+    private readonly StoreApplier applier;
+    private readonly ConcurrentDictionary<long, TaskCompletionSource<object>> waiting = new();
+    private readonly CancellationTokenSource stopping = new();
+    private long nextSequence;
+
+    internal RaftCommandLog(RaftNode node, IPeerLink link, StoreApplier applier)
+    {
+        this.node = node;
+        this.link = link;
+        this.applier = applier;
+        batcher = new LeaderBatcher(node);
+        applier.MoreMaintenance = Tick;
+    }
+
+    public bool IsLeader => node.IsLeader;
+
+    public RaftNode Node => node;
+
+    public async Task<object> ProposeAsync(StoreCommand command, CancellationToken cancellationToken)
+    {
+        byte[] bytes = command.Serialize();
+        if (bytes.Length > StoreLimits.MaxRequestBytes)
+        {
+            throw new StoreException(StoreError.RequestTooLarge);
+        }
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping.Token);
+        deadline.CancelAfter(node.Options.RequestTimeout);
+        try
+        {
+            return await ProposeWithinAsync(bytes, deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw stopping.IsCancellationRequested ? new StoreException(StoreError.Stopped, "the node is stopping")
+                : node.HasLeader ? new StoreException(StoreError.Timeout)
+                : new StoreException(StoreError.NoLeader);
+        }
+    }
+
+    /// <summary>
+    /// Sends one proposal until it is committed and applied here, within the deadline. After an
+    /// ambiguous failure (the leader was lost after it may have appended the proposal) a fence
+    /// settles the question: once the fence is applied, the proposal either was applied before it
+    /// or can never commit, and only then is it sent again. So it is applied at most once.
+    /// </summary>
+    private async Task<object> ProposeWithinAsync(byte[] command, CancellationToken deadline)
+    {
+        long sequence = Interlocked.Increment(ref nextSequence);
+        var result = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
+        waiting[sequence] = result;
+        Proposal proposal = new(node.Self.MemberId, sequence, command);
+        try
+        {
+            while (true)
+            {
+                (ForwardOutcome outcome, bool local) = await SendToLeaderAsync(proposal, deadline).ConfigureAwait(false);
+                // A follower that applied it is done: the leader had flushed it before committing
+                // and we flushed it before applying, so it is on a quorum's disks. On the leader,
+                // applied is not yet durable on a quorum (see LeaderBatcher): settle with a fence.
+                if (outcome == ForwardOutcome.Committed || (!local && result.Task.IsCompleted))
+                {
+                    return await result.Task.WaitAsync(deadline).ConfigureAwait(false);
+                }
+
+                await FenceAsync(deadline).ConfigureAwait(false);
+                if (result.Task.IsCompleted)
+                {
+                    return await result.Task.ConfigureAwait(false); // the fence's durability round covered it too
+                }
+            }
+        }
+        finally
+        {
+            waiting.TryRemove(sequence, out _);
+        }
+    }
+
+    /// <summary>Proposes no-op fences until one commits and is applied here (a lost fence is harmless).</summary>
+    private async Task FenceAsync(CancellationToken deadline)
+    {
+        while (true)
+        {
+            long sequence = Interlocked.Increment(ref nextSequence);
+            var applied = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
+            waiting[sequence] = applied;
+            try
+            {
+                Proposal fence = new(node.Self.MemberId, sequence, new FenceCommand { Nonce = sequence }.Serialize());
+                (ForwardOutcome outcome, _) = await SendToLeaderAsync(fence, deadline).ConfigureAwait(false);
+                if (outcome == ForwardOutcome.Committed)
+                {
+                    await applied.Task.WaitAsync(deadline).ConfigureAwait(false);
+                    return;
+                }
+            }
+            finally
+            {
+                waiting.TryRemove(sequence, out _);
+            }
+        }
+    }
+
+    /// <summary>The leader's side of a forward: batch the proposals, answer once committed (or refuse if not leading).</summary>
+    public Task<ForwardOutcome> AcceptForwardedAsync(IReadOnlyList<Proposal> proposals, CancellationToken cancellationToken) =>
+        node.IsLeader ? batcher.SubmitAsync(proposals, cancellationToken) : Task.FromResult(ForwardOutcome.NotLeader);
+
+    /// <summary>
+    /// Waits until this node has applied everything committed before the call (ReadIndex): the
+    /// leader confirms its leadership, a follower asks the leader, then both wait for their own
+    /// apply to reach that index. A linearizable read served after this sees every write
+    /// acknowledged before it started.
+    /// </summary>
+    public async Task ReadBarrierAsync(CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping.Token);
+        deadline.CancelAfter(node.Options.RequestTimeout);
+        try
+        {
+            while (true)
+            {
+                long? index = node.IsLeader
+                    ? await node.ConfirmLeadershipAsync(deadline.Token).ConfigureAwait(false)
+                    : await ReadIndexFromLeaderAsync(deadline.Token).ConfigureAwait(false);
+                if (index is long readIndex)
+                {
+                    await node.WaitAppliedAsync(readIndex, deadline.Token).ConfigureAwait(false);
+                    return;
+                }
+
+                await Task.Delay(20, deadline.Token).ConfigureAwait(false); // leadership moved: ask again
+            }
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new StoreException(StoreError.Timeout);
+        }
+    }
+
+    public Task WhenPhysicalCompactionDoneAsync(CancellationToken cancellationToken) =>
+        applier.WhenPhysicalCompactionDoneAsync(cancellationToken);
+
+    /// <summary>Maintenance with no writes: off the apply path, serialized with apply by the applier's gate.</summary>
+    public void Tick() => ThreadPool.UnsafeQueueUserWorkItem(static a => a.Maintain(), applier, preferLocal: false);
+
+    /// <summary>Called by the state machine after each applied entry: answers this node's own proposals.</summary>
+    internal void OnApplied(IReadOnlyList<Proposal> proposals, object[] results)
+    {
+        ulong self = node.Self.MemberId;
+        for (int i = 0; i < proposals.Count; i++)
+        {
+            if (proposals[i].Origin == self && waiting.TryRemove(proposals[i].Sequence, out TaskCompletionSource<object>? caller))
+            {
+                if (results[i] is StoreException refused)
+                {
+                    caller.TrySetException(refused);
+                }
+                else
+                {
+                    caller.TrySetResult(results[i]);
+                }
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await stopping.CancelAsync().ConfigureAwait(false);
+        await batcher.DisposeAsync().ConfigureAwait(false);
+        await node.DisposeAsync().ConfigureAwait(false);
+        await applier.CloseAsync(faulted: node.StateMachine.Fault is not null).ConfigureAwait(false);
+        stopping.Dispose();
+    }
+
+    private async Task<(ForwardOutcome Outcome, bool Local)> SendToLeaderAsync(Proposal proposal, CancellationToken cancellationToken)
+    {
+        Proposal[] one = [proposal];
+        while (true)
+        {
+            ForwardOutcome outcome;
+            bool local = node.IsLeader;
+            if (local)
+            {
+                outcome = await batcher.SubmitAsync(one, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                RaftPeer leader = await node.GetLeaderAsync(cancellationToken).ConfigureAwait(false)
+                    ?? throw new StoreException(StoreError.NoLeader);
+                outcome = leader.MemberId == node.Self.MemberId
+                    ? ForwardOutcome.NotLeader // we were elected meanwhile: go round again
+                    : await link.ForwardAsync(leader, one, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (outcome != ForwardOutcome.NotLeader)
+            {
+                return (outcome, local);
+            }
+
+            await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<long?> ReadIndexFromLeaderAsync(CancellationToken cancellationToken)
+    {
+        RaftPeer leader = await node.GetLeaderAsync(cancellationToken).ConfigureAwait(false)
+            ?? throw new StoreException(StoreError.NoLeader);
+        return leader.MemberId == node.Self.MemberId ? null : await link.ReadIndexAsync(leader, cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,216 @@
+using System.Globalization;
+using System.Net;
+using DotNext.Net.Cluster;
+using DotNext.Net.Cluster.Consensus.Raft;
+using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Backbone.Store.Raft;
+
+/// <summary>
+/// One member of the Raft group: DotNext's <see cref="RaftCluster"/> over TCP, its write-ahead
+/// log and the store's state machine. Everything DotNext-specific stays in here; the command log
+/// asks only "am I the leader", "who is", "replicate this", "what is committed".
+/// </summary>
+public sealed class RaftNode : IAsyncDisposable
+{
+    private const string MemberIdKey = "backbone-member-id";
+    private const string NameKey = "backbone-name";
+    private const string ClientUrlKey = "backbone-client-url";
+
+    private readonly RaftCluster cluster;
+    private readonly WriteAheadLog wal;
+    private readonly MembershipStorage membership;
+    private ulong leaderMemberId;
+
+    internal RaftNode(RaftOptions options, StoreStateMachine stateMachine, ILoggerFactory? loggers)
+    {
+        Options = options;
+        StateMachine = stateMachine;
+        Directory.CreateDirectory(options.Directory);
+        wal = new WriteAheadLog(new WriteAheadLog.Options { Location = Path.Combine(options.Directory, "log") }, stateMachine);
+        membership = new MembershipStorage(Path.Combine(options.Directory, "members.bin"));
+        var config = new RaftCluster.TcpConfiguration(options.ListenEndPoint ?? options.PeerEndPoint)
+        {
+            PublicEndPoint = options.PeerEndPoint,
+            ColdStart = options.Bootstrap,
+            ConfigurationStorage = membership,
+            LowerElectionTimeout = options.LowerElectionTimeoutMs,
+            UpperElectionTimeout = options.UpperElectionTimeoutMs,
+            RequestTimeout = TimeSpan.FromMilliseconds(options.LowerElectionTimeoutMs),
+            ConnectTimeout = TimeSpan.FromMilliseconds(Math.Max(100, options.LowerElectionTimeoutMs / 4)),
+            IsLeaderLeaseEnabled = true,
+            LoggerFactory = loggers ?? NullLoggerFactory.Instance,
+        };
+        config.Metadata[MemberIdKey] = options.Self.MemberId.ToString(CultureInfo.InvariantCulture);
+        config.Metadata[NameKey] = options.Self.Name;
+        config.Metadata[ClientUrlKey] = options.Self.ClientUrl;
+        cluster = new RaftCluster(config) { AuditTrail = wal };
+    }
+
+    public RaftOptions Options { get; }
+
+    internal StoreStateMachine StateMachine { get; }
+
+    public RaftPeer Self => Options.Self;
+
+    /// <summary>True while this node leads (its leadership token is live).</summary>
+    public bool IsLeader => cluster.Leader is { IsRemote: false } && !cluster.LeadershipToken.IsCancellationRequested;
+
+    /// <summary>Whether any leader is known right now.</summary>
+    public bool HasLeader => cluster.Leader is not null;
+
+    public long Term => cluster.Term;
+
+    public long CommitIndex => wal.LastCommittedEntryIndex;
+
+    public long LastIndex => wal.LastEntryIndex;
+
+    public long AppliedIndex => StateMachine.AppliedEntry;
+
+    /// <summary>Completes once the log has applied up to <paramref name="index"/> (entries without store effects included).</summary>
+    public ValueTask WaitAppliedAsync(long index, CancellationToken cancellationToken) => wal.WaitForApplyAsync(index, cancellationToken);
+
+    /// <summary>Raised (on DotNext's thread) when the leader changes or is lost.</summary>
+    public event Action? LeaderChanged;
+
+    /// <summary>The current leader's Backbone member id, 0 while none is known (for response headers and Status).</summary>
+    public ulong LeaderMemberId => Volatile.Read(ref leaderMemberId);
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        cluster.LeaderChanged += (_, leader) =>
+        {
+            Volatile.Write(ref leaderMemberId, leader is { IsRemote: false } ? Self.MemberId : 0);
+            if (leader is { IsRemote: true })
+            {
+                Task learning = LearnLeaderIdAsync(leader); // fire and forget: it handles its own failures
+            }
+
+            LeaderChanged?.Invoke();
+        };
+        await wal.InitializeAsync(cancellationToken).ConfigureAwait(false);
+        await cluster.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Appends and replicates one entry; completes when a quorum committed it. Leader only.</summary>
+    public ValueTask ReplicateAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken) =>
+        cluster.ReplicateAsync(new BinaryLogEntry { Content = payload, Term = cluster.Term, CommandId = ProposalBatch.CommandId }, cancellationToken);
+
+    /// <summary>
+    /// Waits for one full replication round that starts after the call. Each follower answers it
+    /// only after committing — and so flushing — up to the leader's commit index carried in that
+    /// round. DotNext 6.12 followers acknowledge appended entries before flushing them (known
+    /// risk (b), docs/raft.md), so a committed entry is on a quorum's disks only after this round.
+    /// </summary>
+    public ValueTask ConfirmDurableAsync(CancellationToken cancellationToken) => cluster.ForceReplicationAsync(cancellationToken);
+
+    /// <summary>
+    /// The leader's commit index once its leadership is confirmed (ReadIndex): through the leader
+    /// lease when it holds (no round trip), else after a replication round with a quorum.
+    /// Null when this node is not the leader.
+    /// </summary>
+    public async Task<long?> ConfirmLeadershipAsync(CancellationToken cancellationToken)
+    {
+        if (!IsLeader)
+        {
+            return null;
+        }
+
+        long commit = CommitIndex;
+        if (cluster.TryGetLeaseToken(out CancellationToken lease) && !lease.IsCancellationRequested)
+        {
+            return commit;
+        }
+
+        await cluster.ForceReplicationAsync(cancellationToken).ConfigureAwait(false);
+        return IsLeader ? commit : null;
+    }
+
+    /// <summary>The current leader as a <see cref="RaftPeer"/>, waiting up to the token for one to be elected.</summary>
+    public async Task<RaftPeer?> GetLeaderAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            if (cluster.Leader is { } leader)
+            {
+                if (!leader.IsRemote)
+                {
+                    return Self;
+                }
+
+                try
+                {
+                    return ToPeer(leader, await leader.GetMetadataAsync(false, cancellationToken).ConfigureAwait(false));
+                }
+                catch (Exception e) when (e is MemberUnavailableException or IOException or TimeoutException)
+                {
+                    // Leader unreachable right now: an election is probably coming; look again.
+                }
+            }
+
+            await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+        }
+
+        return null;
+    }
+
+    /// <summary>Every voter with its Backbone identity (unknown metadata shows as id 0).</summary>
+    public async Task<IReadOnlyList<(RaftPeer Peer, bool IsLeader, ClusterMemberStatus Status)>> MembersAsync(CancellationToken cancellationToken)
+    {
+        var members = new List<(RaftPeer, bool, ClusterMemberStatus)>();
+        foreach (RaftClusterMember member in cluster.Members)
+        {
+            IReadOnlyDictionary<string, string> metadata;
+            try
+            {
+                metadata = await member.GetMetadataAsync(false, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is MemberUnavailableException or IOException or TimeoutException)
+            {
+                metadata = new Dictionary<string, string>();
+            }
+
+            members.Add((ToPeer(member, metadata), member.IsLeader, member.Status));
+        }
+
+        return members;
+    }
+
+    /// <summary>Adds a voter (leader only): DotNext catches it up first, then commits the new configuration.</summary>
+    public Task<bool> AddMemberAsync(EndPoint peer, CancellationToken cancellationToken) => cluster.AddMemberAsync(peer, cancellationToken);
+
+    public Task<bool> RemoveMemberAsync(EndPoint peer, CancellationToken cancellationToken) => cluster.RemoveMemberAsync(peer, cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await cluster.StopAsync().ConfigureAwait(false);
+        await cluster.DisposeAsync().ConfigureAwait(false);
+        await wal.DisposeAsync().ConfigureAwait(false); // RaftCluster does not dispose its audit trail
+        membership.Dispose();
+    }
+
+    private async Task LearnLeaderIdAsync(RaftClusterMember leader)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(Options.RequestTimeout);
+            RaftPeer peer = ToPeer(leader, await leader.GetMetadataAsync(false, timeout.Token).ConfigureAwait(false));
+            if (ReferenceEquals(cluster.Leader, leader))
+            {
+                Volatile.Write(ref leaderMemberId, peer.MemberId);
+            }
+        }
+        catch (Exception e) when (e is MemberUnavailableException or IOException or TimeoutException or OperationCanceledException)
+        {
+            // Unreachable: the next leader change (or the next request) tries again.
+        }
+    }
+
+    private RaftPeer ToPeer(IClusterMember member, IReadOnlyDictionary<string, string> metadata) => new(
+        metadata.TryGetValue(MemberIdKey, out string? id) && ulong.TryParse(id, CultureInfo.InvariantCulture, out ulong memberId) ? memberId : 0,
+        metadata.GetValueOrDefault(NameKey) ?? "",
+        member.EndPoint.ToString() ?? "",
+        metadata.GetValueOrDefault(ClientUrlKey) ?? "");
+}

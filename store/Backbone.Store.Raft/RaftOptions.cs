@@ -1,0 +1,33 @@
+using System.Net;
+
+namespace Backbone.Store.Raft;
+
+/// <summary>How one manager takes part in the Raft group.</summary>
+public sealed record RaftOptions
+{
+    /// <summary>Where the Raft log and membership live (DATA/raft).</summary>
+    public required string Directory { get; init; }
+
+    /// <summary>The address peers reach this node at (its --advertise-addr and peer port).</summary>
+    public required IPEndPoint PeerEndPoint { get; init; }
+
+    /// <summary>The address to bind for peers; defaults to <see cref="PeerEndPoint"/>.</summary>
+    public IPEndPoint? ListenEndPoint { get; init; }
+
+    /// <summary>True only for the first start of the node that creates the cluster.</summary>
+    public bool Bootstrap { get; init; }
+
+    /// <summary>This node as the others see it (our member id, name, client URL), published as Raft metadata.</summary>
+    public required RaftPeer Self { get; init; }
+
+    /// <summary>
+    /// Election timeout range in ms. Wide on purpose: on 2 shared cores a busy node misses
+    /// heartbeats for 100-300 ms (REFERENCE.md saw elections from CPU starvation at 150-300).
+    /// </summary>
+    public int LowerElectionTimeoutMs { get; init; } = 1_000;
+
+    public int UpperElectionTimeoutMs { get; init; } = 2_000;
+
+    /// <summary>How long a client request may wait for a leader and its commit.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(7);
+}
