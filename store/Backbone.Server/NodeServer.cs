@@ -103,6 +103,38 @@ public static class NodeServer
         }
 
         IPEndPoint peer = ParseEndpoint(settings.PeerAddress);
+        var link = new GrpcPeerLink();
+        ClusterSecrets? created = null;
+        ClusterJoin.Certified? certified = null;
+        try
+        {
+            // Raft between managers is mutual TLS from the first byte, so the certificate comes
+            // first: a new cluster makes its CA here; a joining node gets its key certified.
+            if (firstStart && options.Init)
+            {
+                created = ClusterSecrets.Create(identity.ClusterId);
+                ClusterCa ca = created.Ca();
+                keys.SaveCertificates(ca.SignNodeCertificate(keys.SigningRequest(identity.Name), identity.Name, identity.MemberId, peer.Address), ca.CertificatePem);
+            }
+            else if (firstStart)
+            {
+                certified = await ClusterJoin.CertifyAsync(link, options.Join!, token!, JoinRole.Manager, identity, settings.PeerAddress,
+                    settings.ClientUrl, keys, note, CancellationToken.None).ConfigureAwait(false);
+                identity = identity with { ClusterId = certified.ClusterId };
+                identity.Save(options.DataDir);
+                keys.SaveCertificates(certified.NodeCertificatePem, certified.CaCertificatePem);
+            }
+            else if (!keys.HasCertificate)
+            {
+                throw new InvalidOperationException($"{keys.CertificatePath} is missing: this member cannot prove itself to its peers. Restore it from a backup, or remove the data directory and join again");
+            }
+        }
+        catch
+        {
+            link.Dispose();
+            throw;
+        }
+
         var raftOptions = new RaftOptions
         {
             Directory = Path.Combine(options.DataDir, "raft"),
@@ -112,31 +144,37 @@ public static class NodeServer
             Self = new RaftPeer(identity.MemberId, identity.Name, settings.PeerAddress, settings.ClientUrl),
             LowerElectionTimeoutMs = options.ElectionTimeoutMs,
             UpperElectionTimeoutMs = options.ElectionTimeoutMs * 2,
+            Certificate = keys.Certificate(),
+            ClusterCa = keys.CaCertificate(),
         };
-        var link = new GrpcPeerLink();
-        (StoreEngine engine, RaftCommandLog log) = await RaftStore.OpenAsync(new StoreOptions { DataDir = options.DataDir }, raftOptions, link, time: time, note: note)
-            .ConfigureAwait(false);
+        StoreEngine engine;
+        RaftCommandLog log;
         try
         {
-            if (firstStart && options.Init)
+            (engine, log) = await RaftStore.OpenAsync(new StoreOptions { DataDir = options.DataDir }, raftOptions, link, time: time, note: note).ConfigureAwait(false);
+        }
+        catch
+        {
+            link.Dispose();
+            throw;
+        }
+
+        try
+        {
+            if (created is not null)
             {
-                ClusterSecrets secrets = await ClusterSecrets.Create(identity.ClusterId).StoreOnceAsync(engine, CancellationToken.None).ConfigureAwait(false);
-                ClusterCa ca = secrets.Ca();
-                keys.SaveCertificates(ca.SignNodeCertificate(keys.SigningRequest(identity.Name), identity.Name, identity.MemberId, peer.Address), ca.CertificatePem);
+                ClusterSecrets secrets = await created.StoreOnceAsync(engine, CancellationToken.None).ConfigureAwait(false);
                 settings.Save(options.DataDir);
                 say($"Cluster {identity.ClusterId:x16} created. To add a manager, run on it:\n"
                     + $"    backbone node --join {options.ListenClient} --token {secrets.Token(JoinRole.Manager)} --name NAME --data-dir DIR --advertise-addr IP\n"
                     + $"Show the tokens again with: backbone swarm join-token manager|worker --endpoints {options.ListenClient}");
             }
-            else if (firstStart)
+            else if (certified is not null)
             {
-                ClusterJoin.Joined joined = await ClusterJoin.JoinAsync(link, options.Join!, token!, JoinRole.Manager, identity, settings.PeerAddress,
-                    settings.ClientUrl, keys, note, CancellationToken.None).ConfigureAwait(false);
-                identity = identity with { ClusterId = joined.ClusterId };
-                identity.Save(options.DataDir);
-                keys.SaveCertificates(joined.NodeCertificatePem, joined.CaCertificatePem);
-                (settings with { KnownMembers = joined.MemberClientUrls }).Save(options.DataDir);
-                say($"Joined cluster {joined.ClusterId:x16} as a manager ({joined.MemberClientUrls.Count} members).");
+                IReadOnlyList<string> members = await ClusterJoin.AddVoterAsync(link, options.Join!, token!, certified, identity, settings.PeerAddress, note,
+                    CancellationToken.None).ConfigureAwait(false);
+                (settings with { KnownMembers = members }).Save(options.DataDir);
+                say($"Joined cluster {certified.ClusterId:x16} as a manager ({members.Count} members).");
             }
         }
         catch

@@ -42,6 +42,7 @@ public sealed class RaftNode : IAsyncDisposable
             ConnectTimeout = TimeSpan.FromMilliseconds(Math.Max(100, options.LowerElectionTimeoutMs / 4)),
             IsLeaderLeaseEnabled = true,
             LoggerFactory = loggers ?? NullLoggerFactory.Instance,
+            SslOptions = options.Certificate is { } certificate && options.ClusterCa is { } ca ? PeerTls.Create(certificate, ca) : null,
         };
         config.Metadata[MemberIdKey] = options.Self.MemberId.ToString(CultureInfo.InvariantCulture);
         config.Metadata[NameKey] = options.Self.Name;

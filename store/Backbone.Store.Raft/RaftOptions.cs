@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 
 namespace Backbone.Store.Raft;
 
@@ -27,6 +28,12 @@ public sealed record RaftOptions
     public int LowerElectionTimeoutMs { get; init; } = 1_000;
 
     public int UpperElectionTimeoutMs { get; init; } = 2_000;
+
+    /// <summary>This node's certificate (with its key) for mutual TLS between managers; null runs Raft in cleartext (tests of the adapter only).</summary>
+    public X509Certificate2? Certificate { get; init; }
+
+    /// <summary>The cluster CA: peers must present a certificate it issued.</summary>
+    public X509Certificate2? ClusterCa { get; init; }
 
     /// <summary>How long a client request may wait for a leader and its commit.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(7);

@@ -14,35 +14,67 @@ public static class ClusterJoin
 {
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
-    public sealed record Joined(ulong ClusterId, string CaCertificatePem, string NodeCertificatePem, IReadOnlyList<string> MemberClientUrls);
+    public sealed record Certified(ulong ClusterId, string CaCertificatePem, string NodeCertificatePem, byte[] Nonce);
 
-    public static async Task<Joined> JoinAsync(GrpcPeerLink link, string memberAddress, JoinToken token, JoinRole role,
+    /// <summary>Step 2: with Raft running on the new certificate, asks to be added as a voter.</summary>
+    public static Task<IReadOnlyList<string>> AddVoterAsync(GrpcPeerLink link, string memberAddress, JoinToken token, Certified certified,
+        NodeIdentity identity, string peerAddress, Action<string> note, CancellationToken cancellationToken)
+    {
+        var request = new AddVoterRequest
+        {
+            MemberId = identity.MemberId,
+            PeerAddress = peerAddress,
+            Nonce = Google.Protobuf.ByteString.CopyFrom(certified.Nonce),
+        };
+        request.Proof = Google.Protobuf.ByteString.CopyFrom(JoinProof.ForAddVoter(token.Secret, request));
+        return RetryAsync<IReadOnlyList<string>>(memberAddress, note, async (client, deadline) =>
+        {
+            AddVoterResponse response = await client.AddVoterAsync(request, cancellationToken: deadline).ConfigureAwait(false);
+            return [.. response.MemberClientUrls];
+        }, link, cancellationToken);
+    }
+
+    /// <summary>Step 1: proves the token and gets this node's key certified by the cluster CA.</summary>
+    public static async Task<Certified> CertifyAsync(GrpcPeerLink link, string memberAddress, JoinToken token, JoinRole role,
         NodeIdentity identity, string peerAddress, string clientUrl, NodeKeys keys, Action<string> note, CancellationToken cancellationToken)
     {
+        byte[] nonce = RandomNumberGenerator.GetBytes(16);
+        JoinRequest request = new()
+        {
+            Name = identity.Name,
+            MemberId = identity.MemberId,
+            PeerAddress = peerAddress,
+            ClientUrl = clientUrl,
+            Role = role == JoinRole.Manager ? "manager" : "worker",
+            SigningRequest = Google.Protobuf.ByteString.CopyFrom(keys.SigningRequest(identity.Name)),
+            UnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            Nonce = Google.Protobuf.ByteString.CopyFrom(nonce),
+            CaDigest = token.CaDigest,
+        };
+        request.Proof = Google.Protobuf.ByteString.CopyFrom(JoinProof.ForRequest(token.Secret, request));
+        JoinResponse response = await RetryAsync(memberAddress, note,
+            (client, deadline) => client.JoinAsync(request, cancellationToken: deadline).ResponseAsync, link, cancellationToken).ConfigureAwait(false);
+        return Verify(token, request, response, nonce);
+    }
+
+    /// <summary>
+    /// Calls a member until it answers, retrying what is transient (no leader yet, slow catch-up)
+    /// until <see cref="Deadline"/>. A refusal is final. The same request is resent as is: a
+    /// Join that reached the leader but whose answer was lost is refused as replayed, and the
+    /// operator runs the join again (a new nonce).
+    /// </summary>
+    private static async Task<T> RetryAsync<T>(string memberAddress, Action<string> note, Func<Peer.PeerClient, CancellationToken, Task<T>> call,
+        GrpcPeerLink link, CancellationToken cancellationToken)
+    {
         string url = memberAddress.Contains("://", StringComparison.Ordinal) ? memberAddress : "http://" + memberAddress;
-        string secret = token.Secret;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(Deadline);
         string? lastProblem = null;
         while (true)
         {
-            JoinRequest request = new()
-            {
-                Name = identity.Name,
-                MemberId = identity.MemberId,
-                PeerAddress = peerAddress,
-                ClientUrl = clientUrl,
-                Role = role == JoinRole.Manager ? "manager" : "worker",
-                SigningRequest = Google.Protobuf.ByteString.CopyFrom(keys.SigningRequest(identity.Name)),
-                UnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
-                Nonce = Google.Protobuf.ByteString.CopyFrom(RandomNumberGenerator.GetBytes(16)),
-                CaDigest = token.CaDigest,
-            };
-            request.Proof = Google.Protobuf.ByteString.CopyFrom(JoinProof.ForRequest(secret, request));
             try
             {
-                JoinResponse response = await link.ClientFor(url).JoinAsync(request, cancellationToken: deadline.Token).ConfigureAwait(false);
-                return Verify(token, secret, request, response);
+                return await call(link.ClientFor(url), deadline.Token).ConfigureAwait(false);
             }
             catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded && !deadline.IsCancellationRequested)
             {
@@ -52,9 +84,10 @@ public static class ClusterJoin
                     note($"join: {memberAddress} answered: {e.Status.Detail}; retrying");
                 }
             }
-            catch (RpcException e) when (e.StatusCode is StatusCode.Unimplemented && e.Status.Detail.Contains("Peer", StringComparison.Ordinal))
+            catch (RpcException e) when (e.StatusCode is StatusCode.Internal or StatusCode.Unimplemented)
             {
-                throw new InvalidOperationException($"{memberAddress} does not serve Backbone's join service: pass a manager's client address (HOST:2379), not its peer port");
+                throw new InvalidOperationException(
+                    $"{memberAddress} does not serve Backbone's join service ({e.Status.Detail}): pass a manager's client address (HOST:2379), not its peer port");
             }
             catch (RpcException e) when (!deadline.IsCancellationRequested)
             {
@@ -69,9 +102,9 @@ public static class ClusterJoin
         }
     }
 
-    private static Joined Verify(JoinToken token, string secret, JoinRequest request, JoinResponse response)
+    private static Certified Verify(JoinToken token, JoinRequest request, JoinResponse response, byte[] nonce)
     {
-        if (!JoinProof.Matches(JoinProof.ForResponse(secret, request, response), response.Proof.Span))
+        if (!JoinProof.Matches(JoinProof.ForResponse(token.Secret, request, response), response.Proof.Span))
         {
             throw new InvalidOperationException("the join answer is not signed with the token's secret: refusing to trust it");
         }
@@ -82,6 +115,6 @@ public static class ClusterJoin
             throw new InvalidOperationException("the cluster's CA does not match the token's digest: refusing to join it");
         }
 
-        return new Joined(response.ClusterId, response.CaCertificatePem, response.NodeCertificatePem, [.. response.MemberClientUrls]);
+        return new Certified(response.ClusterId, response.CaCertificatePem, response.NodeCertificatePem, nonce);
     }
 }

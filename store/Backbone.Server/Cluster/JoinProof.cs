@@ -24,7 +24,10 @@ public static class JoinProof
 
     public static byte[] ForResponse(string secret, JoinRequest request, JoinResponse response) => Mac(secret, "join-response",
         Convert.ToBase64String(request.Nonce.Span), response.ClusterId.ToString(CultureInfo.InvariantCulture), response.CaCertificatePem,
-        response.NodeCertificatePem, string.Join(',', response.MemberClientUrls));
+        response.NodeCertificatePem);
+
+    public static byte[] ForAddVoter(string secret, AddVoterRequest request) => Mac(secret, "add-voter",
+        request.MemberId.ToString(CultureInfo.InvariantCulture), request.PeerAddress, Convert.ToBase64String(request.Nonce.Span));
 
     public static bool Matches(byte[] expected, ReadOnlySpan<byte> actual) => CryptographicOperations.FixedTimeEquals(expected, actual);
 

@@ -85,10 +85,52 @@ public sealed class PeerService(NodeContext node, RaftCommandLog log, GrpcPeerLi
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"peer address '{request.PeerAddress}' is not IP:PORT"));
         }
 
-        await RecordNonceAsync(request.Nonce.ToByteArray(), cancellationToken).ConfigureAwait(false);
         if (role == JoinRole.Worker)
         {
             throw new RpcException(new Status(StatusCode.Unimplemented, "worker nodes are not supported yet: join with a manager token"));
+        }
+
+        await RecordNonceAsync(request.Nonce.ToByteArray(), Candidate(request.MemberId, request.PeerAddress), cancellationToken).ConfigureAwait(false);
+        var response = new JoinResponse
+        {
+            ClusterId = secrets.ClusterId,
+            CaCertificatePem = ca.CertificatePem,
+            NodeCertificatePem = ca.SignNodeCertificate(request.SigningRequest.ToByteArray(), request.Name, request.MemberId, peer.Address),
+        };
+        response.Proof = Google.Protobuf.ByteString.CopyFrom(JoinProof.ForResponse(secret, request, response));
+        return response;
+    }
+
+    /// <summary>
+    /// Second step of a manager's join, once its Raft endpoint runs with the certificate it got:
+    /// the same token proof and the nonce its Join recorded (for this member id and address).
+    /// </summary>
+    public override async Task<AddVoterResponse> AddVoter(AddVoterRequest request, ServerCallContext context)
+    {
+        CancellationToken cancellationToken = context.CancellationToken;
+        if (!log.IsLeader)
+        {
+            RaftPeer leader = await log.Node.GetLeaderAsync(cancellationToken).ConfigureAwait(false)
+                ?? throw new RpcException(new Status(StatusCode.Unavailable, "the cluster has no leader right now; retry the join"));
+            return await link.ClientFor(leader.ClientUrl).AddVoterAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        ClusterSecrets secrets = await ClusterSecrets.ReadAsync(node.Engine, cancellationToken).ConfigureAwait(false)
+            ?? throw new RpcException(new Status(StatusCode.Unavailable, "the cluster is still initializing; retry the join"));
+        if (!JoinProof.Matches(JoinProof.ForAddVoter(secrets.ManagerSecret, request), request.Proof.Span))
+        {
+            throw Refused("invalid manager join token");
+        }
+
+        RangeResult recorded = await node.Engine.RangeAsync(new RangeRequest { Key = NonceKey(request.Nonce.ToByteArray()) }, cancellationToken).ConfigureAwait(false);
+        if (recorded.Kvs.Count == 0 || !recorded.Kvs[0].Value.AsSpan().SequenceEqual(Candidate(request.MemberId, request.PeerAddress)))
+        {
+            throw Refused("no certified join matches this member and address: run the join again");
+        }
+
+        if (!IPEndPoint.TryParse(request.PeerAddress, out IPEndPoint? peer))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"peer address '{request.PeerAddress}' is not IP:PORT"));
         }
 
         if (!await log.Node.AddMemberAsync(peer, cancellationToken).ConfigureAwait(false))
@@ -97,12 +139,7 @@ public sealed class PeerService(NodeContext node, RaftCommandLog log, GrpcPeerLi
                 $"the leader could not add {request.PeerAddress}: already a member, or it did not catch up in time (is its peer port reachable from the leader?)"));
         }
 
-        var response = new JoinResponse
-        {
-            ClusterId = secrets.ClusterId,
-            CaCertificatePem = ca.CertificatePem,
-            NodeCertificatePem = ca.SignNodeCertificate(request.SigningRequest.ToByteArray(), request.Name, request.MemberId, peer.Address),
-        };
+        var response = new AddVoterResponse();
         foreach (ClusterMember member in await node.Cluster.MembersAsync(cancellationToken).ConfigureAwait(false))
         {
             if (member.ClientUrl.Length > 0)
@@ -111,23 +148,26 @@ public sealed class PeerService(NodeContext node, RaftCommandLog log, GrpcPeerLi
             }
         }
 
-        response.Proof = Google.Protobuf.ByteString.CopyFrom(JoinProof.ForResponse(secret, request, response));
         return response;
     }
 
+    private static byte[] Candidate(ulong memberId, string peerAddress) => Encoding.UTF8.GetBytes($"{memberId:x16} {peerAddress}");
+
+    private static byte[] NonceKey(byte[] nonce) => [.. NoncePrefix, .. Encoding.ASCII.GetBytes(Convert.ToHexStringLower(nonce))];
+
     /// <summary>Records the join's nonce with a create-only Txn: the same request cannot be used twice, on any leader.</summary>
-    private async Task RecordNonceAsync(byte[] nonce, CancellationToken cancellationToken)
+    private async Task RecordNonceAsync(byte[] nonce, byte[] candidate, CancellationToken cancellationToken)
     {
         if (nonce.Length is < 16 or > 64)
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, "the join nonce must be 16 to 64 bytes"));
         }
 
-        byte[] key = [.. NoncePrefix, .. Encoding.ASCII.GetBytes(Convert.ToHexStringLower(nonce))];
+        byte[] key = NonceKey(nonce);
         TxnResult result = await node.Engine.TxnAsync(new TxnRequest
         {
             Compare = [new Compare { Key = key, Target = CompareTarget.Create, Result = CompareResult.Equal, Number = 0 }],
-            Success = [new RequestOp { Put = new PutRequest { Key = key, Value = BitConverter.GetBytes(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) } }],
+            Success = [new RequestOp { Put = new PutRequest { Key = key, Value = candidate } }],
         }, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
