@@ -6,4 +6,5 @@ RootCommand root = new("Backbone: service discovery and overlay networking for c
 root.Options.Add(CliOptions.Endpoints);
 root.Subcommands.Add(NodeCommand.Create());
 root.Subcommands.Add(KvCommand.Create());
+root.Subcommands.Add(SwarmCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -62,6 +62,12 @@ public sealed class BackboneClient : IDisposable
     public Task<StatusResponse> StatusAsync(CancellationToken cancellationToken = default) =>
         CallAsync(i => new Maintenance.MaintenanceClient(i).StatusAsync(new StatusRequest(), cancellationToken: cancellationToken).ResponseAsync);
 
+    /// <summary>Any other unary call of a service on the same endpoints, with the same failover (the CLI's cluster verbs).</summary>
+    public Task<T> InvokeAsync<T>(Func<CallInvoker, Task<T>> call) => CallAsync(call);
+
+    public Task<MemberListResponse> MemberListAsync(CancellationToken cancellationToken = default) =>
+        CallAsync(i => new Cluster.ClusterClient(i).MemberListAsync(new MemberListRequest(), cancellationToken: cancellationToken).ResponseAsync);
+
     /// <summary>Renews a lease every third of its TTL; yields each answer (TTL 0 means the lease is gone).</summary>
     public async IAsyncEnumerable<LeaseKeepAliveResponse> KeepAliveAsync(long id, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {

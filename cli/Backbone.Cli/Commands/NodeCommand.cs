@@ -57,6 +57,8 @@ internal static class NodeCommand
         {
             name, dataDir, listenClient, logLevel, init, join, token, advertiseAddr, listenPeer, electionTimeout,
         };
+        command.Subcommands.Add(NodeAdminCommands.List());
+        command.Subcommands.Add(NodeAdminCommands.Remove());
         command.SetAction(async (parse, cancellationToken) =>
         {
             NodeOptions options = new()

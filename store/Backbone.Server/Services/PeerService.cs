@@ -151,6 +151,38 @@ public sealed class PeerService(NodeContext node, RaftCommandLog log, GrpcPeerLi
         return response;
     }
 
+    public override async Task<RemoveMemberResponse> RemoveMember(RemoveMemberRequest request, ServerCallContext context)
+    {
+        CancellationToken cancellationToken = context.CancellationToken;
+        if (!log.IsLeader)
+        {
+            RaftPeer leader = await log.Node.GetLeaderAsync(cancellationToken).ConfigureAwait(false)
+                ?? throw new RpcException(new Status(StatusCode.Unavailable, "the cluster has no leader right now: a member can only be removed by a leader"));
+            return await link.ClientFor(leader.ClientUrl).RemoveMemberAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        var members = await log.Node.MembersAsync(cancellationToken).ConfigureAwait(false);
+        var target = members.FirstOrDefault(m => m.Peer.MemberId == request.MemberId);
+        if (target.Peer is null)
+        {
+            throw new RpcException(new Status(StatusCode.NotFound, $"no member {request.MemberId:x16} (see: backbone node ls)"));
+        }
+
+        if (target.Peer.MemberId == log.Node.Self.MemberId)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                $"{target.Peer.Name} is the leader and cannot remove itself: stop it (another member takes over), then run node rm again"));
+        }
+
+        QuorumCheck.AfterRemoving(members.Select(m => (m.Peer.MemberId, m.Peer.Name, m.Status != DotNext.Net.Cluster.ClusterMemberStatus.Unavailable)).ToList(), request.MemberId);
+        if (!await log.Node.RemoveMemberAsync(IPEndPoint.Parse(target.Peer.PeerAddress), cancellationToken).ConfigureAwait(false))
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, $"the leader could not remove {target.Peer.Name}; retry"));
+        }
+
+        return new RemoveMemberResponse { Name = target.Peer.Name, PeerAddress = target.Peer.PeerAddress };
+    }
+
     private static byte[] Candidate(ulong memberId, string peerAddress) => Encoding.UTF8.GetBytes($"{memberId:x16} {peerAddress}");
 
     private static byte[] NonceKey(byte[] nonce) => [.. NoncePrefix, .. Encoding.ASCII.GetBytes(Convert.ToHexStringLower(nonce))];
