@@ -229,6 +229,7 @@ public static class NodeServer
         });
         builder.Services.AddSingleton(engine);
         builder.Services.AddSingleton(context);
+        builder.Services.AddSingleton(new LeaseRouter(engine, log, link));
         if (log is not null && link is not null)
         {
             builder.Services.AddSingleton(log);

@@ -63,13 +63,16 @@ public sealed class GrpcPeerLink : IPeerLink, IDisposable
         e.StatusCode == StatusCode.Unavailable && e.Status.DebugException is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError };
 
     /// <summary>The Peer client of a member's client URL (also used for joins).</summary>
-    public Peer.PeerClient ClientFor(string clientUrl) =>
-        new(channels.GetOrAdd(clientUrl, static url => GrpcChannel.ForAddress(url, new GrpcChannelOptions
+    public Peer.PeerClient ClientFor(string clientUrl) => new(ChannelFor(clientUrl));
+
+    /// <summary>The channel to a member's client URL (its etcd services too).</summary>
+    public GrpcChannel ChannelFor(string clientUrl) =>
+        channels.GetOrAdd(clientUrl, static url => GrpcChannel.ForAddress(url, new GrpcChannelOptions
         {
             MaxReceiveMessageSize = null,
             MaxSendMessageSize = null,
             ThrowOperationCanceledOnCancellation = true, // our deadlines surface as cancellation, not as an RPC error
-        })));
+        }));
 
     public void Dispose()
     {

@@ -1,10 +1,14 @@
+using Backbone.Server.Cluster;
 using Grpc.Core;
 using Etcd = Etcdserverpb;
 
 namespace Backbone.Server.Services;
 
-/// <summary>etcd's Lease service: grant and revoke go through the log; keep-alive and TTL are this node's clock.</summary>
-public sealed class LeaseService(NodeContext node) : Etcd.Lease.LeaseBase
+/// <summary>
+/// etcd's Lease service: grant and revoke go through the log; keep-alive and TTL are the
+/// leader's clock (<see cref="LeaseRouter"/>: a follower asks the leader).
+/// </summary>
+public sealed class LeaseService(NodeContext node, LeaseRouter leases) : Etcd.Lease.LeaseBase
 {
     public override async Task<Etcd.LeaseGrantResponse> LeaseGrant(Etcd.LeaseGrantRequest request, ServerCallContext context)
     {
@@ -25,7 +29,7 @@ public sealed class LeaseService(NodeContext node) : Etcd.Lease.LeaseBase
     {
         await foreach (Etcd.LeaseKeepAliveRequest request in requestStream.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
         {
-            long ttl = node.Engine.LeaseKeepAlive(request.ID);
+            long ttl = await leases.RenewAsync(request.ID, context.CancellationToken).ConfigureAwait(false);
             await responseStream.WriteAsync(new Etcd.LeaseKeepAliveResponse
             {
                 Header = node.Header(node.Engine.Revision),
@@ -35,8 +39,14 @@ public sealed class LeaseService(NodeContext node) : Etcd.Lease.LeaseBase
         }
     }
 
-    public override Task<Etcd.LeaseTimeToLiveResponse> LeaseTimeToLive(Etcd.LeaseTimeToLiveRequest request, ServerCallContext context)
+    public override async Task<Etcd.LeaseTimeToLiveResponse> LeaseTimeToLive(Etcd.LeaseTimeToLiveRequest request, ServerCallContext context)
     {
+        if (await leases.TimeToLiveAtLeaderAsync(request, context.CancellationToken).ConfigureAwait(false) is { } atLeader)
+        {
+            atLeader.Header = node.Header(atLeader.Header?.Revision ?? node.Engine.Revision);
+            return atLeader;
+        }
+
         var ttl = node.Engine.LeaseTimeToLive(request.ID, request.Keys);
         Etcd.LeaseTimeToLiveResponse response = new()
         {
@@ -50,7 +60,7 @@ public sealed class LeaseService(NodeContext node) : Etcd.Lease.LeaseBase
             response.Keys.Add(Google.Protobuf.UnsafeByteOperations.UnsafeWrap(key));
         }
 
-        return Task.FromResult(response);
+        return response;
     }
 
     public override Task<Etcd.LeaseLeasesResponse> LeaseLeases(Etcd.LeaseLeasesRequest request, ServerCallContext context)

@@ -183,6 +183,11 @@ public sealed class PeerService(NodeContext node, RaftCommandLog log, GrpcPeerLi
         return new RemoveMemberResponse { Name = target.Peer.Name, PeerAddress = target.Peer.PeerAddress };
     }
 
+    public override Task<LeaseRenewResponse> LeaseRenew(LeaseRenewRequest request, ServerCallContext context) =>
+        Task.FromResult(log.IsLeader
+            ? new LeaseRenewResponse { IsLeader = true, Ttl = node.Engine.LeaseKeepAlive(request.Id) }
+            : new LeaseRenewResponse { IsLeader = false });
+
     private static byte[] Candidate(ulong memberId, string peerAddress) => Encoding.UTF8.GetBytes($"{memberId:x16} {peerAddress}");
 
     private static byte[] NonceKey(byte[] nonce) => [.. NoncePrefix, .. Encoding.ASCII.GetBytes(Convert.ToHexStringLower(nonce))];
