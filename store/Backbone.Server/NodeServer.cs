@@ -38,6 +38,9 @@ public sealed record NodeOptions
     /// <summary>HOST:PORT to bind for Raft; its port is also the advertised peer port.</summary>
     public string? ListenPeer { get; init; }
 
+    /// <summary>Commands between checkpoints (etcd's --snapshot-count): each one bounds replay and lets Raft truncate its log.</summary>
+    public long SnapshotCount { get; init; } = new StoreOptions { DataDir = "." }.CheckpointEveryEntries;
+
     /// <summary>Raft election timeouts (ms); tests shorten them.</summary>
     public int ElectionTimeoutMs { get; init; } = 1_000;
 }
@@ -84,7 +87,7 @@ public static class NodeServer
     private static async Task<WebApplication> StartStandaloneAsync(NodeOptions options, IPEndPoint endpoint, TimeProvider? time, Action<string> note)
     {
         NodeIdentity identity = NodeIdentity.LoadOrCreate(options.DataDir, options.Name);
-        StoreEngine engine = StoreEngine.Open(new StoreOptions { DataDir = options.DataDir }, time, note: note);
+        StoreEngine engine = StoreEngine.Open(new StoreOptions { DataDir = options.DataDir, CheckpointEveryEntries = options.SnapshotCount }, time, note: note);
         string clientUrl = "http://" + options.ListenClient;
         return await ServeAsync(options, endpoint, engine, new NodeContext(engine, identity, clientUrl, new StandaloneView(identity, clientUrl, engine)), null, null)
             .ConfigureAwait(false);
@@ -151,7 +154,7 @@ public static class NodeServer
         RaftCommandLog log;
         try
         {
-            (engine, log) = await RaftStore.OpenAsync(new StoreOptions { DataDir = options.DataDir }, raftOptions, link, time: time, note: note).ConfigureAwait(false);
+            (engine, log) = await RaftStore.OpenAsync(new StoreOptions { DataDir = options.DataDir, CheckpointEveryEntries = options.SnapshotCount }, raftOptions, link, time: time, note: note).ConfigureAwait(false);
         }
         catch
         {

@@ -29,7 +29,14 @@ public sealed class RaftNode : IAsyncDisposable
         Options = options;
         StateMachine = stateMachine;
         Directory.CreateDirectory(options.Directory);
-        wal = new WriteAheadLog(new WriteAheadLog.Options { Location = Path.Combine(options.Directory, "log") }, stateMachine);
+        wal = new WriteAheadLog(new WriteAheadLog.Options
+        {
+            Location = Path.Combine(options.Directory, "log"),
+            // The default (one 4 KiB page per chunk file) makes a batch of puts span many files;
+            // fixed once the log exists.
+            ChunkSize = 4 << 20,
+            HashAlgorithm = WriteAheadLog.IntegrityHashAlgorithm.Crc32,
+        }, stateMachine);
         membership = new MembershipStorage(Path.Combine(options.Directory, "members.bin"));
         var config = new RaftCluster.TcpConfiguration(options.ListenEndPoint ?? options.PeerEndPoint)
         {
@@ -68,7 +75,7 @@ public sealed class RaftNode : IAsyncDisposable
 
     public long LastIndex => wal.LastEntryIndex;
 
-    public long AppliedIndex => StateMachine.AppliedEntry;
+    public long AppliedIndex => wal.LastAppliedIndex;
 
     /// <summary>Completes once the log has applied up to <paramref name="index"/> (entries without store effects included).</summary>
     public ValueTask WaitAppliedAsync(long index, CancellationToken cancellationToken) => wal.WaitForApplyAsync(index, cancellationToken);

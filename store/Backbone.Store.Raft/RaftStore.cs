@@ -19,7 +19,8 @@ public static class RaftStore
         StoreEngine engine = StoreEngine.Open(storeOptions, time, note: note, openLog: applier =>
         {
             RaftCommandLog? created = null;
-            var stateMachine = new StoreStateMachine(applier, (proposals, results) => created!.OnApplied(proposals, results));
+            Directory.CreateDirectory(raftOptions.Directory);
+            var stateMachine = new StoreStateMachine(applier, raftOptions.Directory, (proposals, results) => created!.OnApplied(proposals, results), note);
             var node = new RaftNode(raftOptions, stateMachine, loggers);
             created = new RaftCommandLog(node, link, applier);
             log = created;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using Backbone.Store.Commands;
 using DotNext.IO;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
@@ -16,14 +17,37 @@ namespace Backbone.Store.Raft;
 internal sealed class StoreStateMachine : IStateMachine
 {
     private readonly StoreApplier applier;
+    private readonly string directory;
     private readonly Action<IReadOnlyList<Proposal>, object[]> applied;
+
+    /// <summary>(entry, term) of applied store entries not yet covered by a checkpoint: a checkpoint's descriptor needs its entry's term.</summary>
+    private readonly ConcurrentQueue<(long Index, long Term)> appliedTerms = new();
+    private readonly Lock snapshotGate = new();
+    private StoreSnapshot? snapshot;
     private long appliedEntry;
 
-    public StoreStateMachine(StoreApplier applier, Action<IReadOnlyList<Proposal>, object[]> applied)
+    /// <summary>Must run before DotNext's WAL is made: the WAL replays from <see cref="Snapshot"/>'s index.</summary>
+    private readonly Action<string> note;
+
+    public StoreStateMachine(StoreApplier applier, string directory, Action<IReadOnlyList<Proposal>, object[]> applied, Action<string>? note = null)
     {
+        this.note = note ?? (_ => { });
         this.applier = applier;
+        this.directory = directory;
         this.applied = applied;
         appliedEntry = LogPositions.EntryOf(applier.AppliedPosition);
+        if (SnapshotDescriptor.Load(directory) is { } descriptor)
+        {
+            if (descriptor.Index > appliedEntry)
+            {
+                throw new StoreCorruptException(Path.Combine(directory, "snapshot.json"),
+                    $"the Raft log was truncated up to entry {descriptor.Index}, but the store only holds entries up to {appliedEntry}: the FASTER checkpoint is older than it should be");
+            }
+
+            snapshot = new StoreSnapshot(descriptor, applier, directory);
+        }
+
+        applier.CheckpointCompleted = OnCheckpointed;
     }
 
     /// <summary>The last Raft entry whose effects are in the store.</summary>
@@ -32,8 +56,8 @@ internal sealed class StoreStateMachine : IStateMachine
     /// <summary>Set when applying failed for a reason other than a deterministic refusal: the node must stop serving.</summary>
     public Exception? Fault { get; private set; }
 
-    /// <summary>No snapshot yet: lagging members catch up from the log (snapshots come with the log truncation).</summary>
-    public ISnapshot? Snapshot => null;
+    /// <summary>The entry the last checkpoint covers: DotNext truncates its log up to it and sends it to members behind it.</summary>
+    public ISnapshot? Snapshot => Volatile.Read(ref snapshot);
 
     public int Version => 1;
 
@@ -41,7 +65,8 @@ internal sealed class StoreStateMachine : IStateMachine
     {
         if (entry.IsSnapshot)
         {
-            throw new NotSupportedException("snapshot install is not supported yet");
+            await InstallAsync(entry, token).ConfigureAwait(false);
+            return entry.Index;
         }
 
         if (entry.Index > AppliedEntry && entry.CommandId == ProposalBatch.CommandId)
@@ -50,7 +75,7 @@ internal sealed class StoreStateMachine : IStateMachine
             ReadOnlySequence<byte> payload = entry.TryGetPayload(out ReadOnlySequence<byte> inMemory)
                 ? inMemory
                 : new ReadOnlySequence<byte>(await entry.ToByteArrayAsync(token: token).ConfigureAwait(false));
-            ApplyEntry(entry.Index, payload);
+            ApplyEntry(entry.Index, entry.Term, payload);
         }
 
         // Other entries (membership changes, a new leader's no-op) carry nothing for the store;
@@ -61,7 +86,85 @@ internal sealed class StoreStateMachine : IStateMachine
 
     public ValueTask ReclaimGarbageAsync(long watermark, CancellationToken token) => ValueTask.CompletedTask;
 
-    private void ApplyEntry(long index, ReadOnlySequence<byte> payload)
+    /// <summary>
+    /// A snapshot from the leader (this member is behind its truncated log): received whole into a
+    /// file and verified before anything is replaced, installed, checkpointed, and only then
+    /// published as this member's snapshot, as DotNext requires before this returns.
+    /// </summary>
+    private async Task InstallAsync(LogEntry entry, CancellationToken token)
+    {
+        string path = Path.Combine(directory, "incoming.snap");
+        try
+        {
+            long bytes;
+            await using (var file = new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16))
+            {
+                await entry.WriteToAsync(file, 1 << 16, token).ConfigureAwait(false);
+                bytes = file.Length;
+                file.Position = 0;
+                Snapshots.SnapshotFormat.Verify(file);
+                file.Position = 0;
+                await applier.InstallSnapshotAsync(file).ConfigureAwait(false);
+            }
+
+            var descriptor = new SnapshotDescriptor(entry.Index, entry.Term);
+            lock (snapshotGate)
+            {
+                appliedTerms.Clear();
+                descriptor.Save(directory);
+                Volatile.Write(ref snapshot, new StoreSnapshot(descriptor, applier, directory));
+            }
+
+            Publish(Math.Max(entry.Index, LogPositions.EntryOf(applier.AppliedPosition)));
+            SnapshotsInstalled++;
+            note($"installed a snapshot from the leader: Raft entry {entry.Index} (term {entry.Term}), {bytes / 1024.0:0.#} KiB, store position {applier.AppliedPosition}");
+        }
+        catch (Exception e)
+        {
+            Fault = e; // DotNext's WAL stops here too: the member must be restarted (it then asks again)
+            throw;
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>How many snapshots this member installed since it started (tests and logs).</summary>
+    public int SnapshotsInstalled { get; private set; }
+
+    /// <summary>
+    /// A checkpoint completed (off the apply path): its entry becomes the snapshot, so DotNext may
+    /// truncate the log up to it. Skipped when the entry's term is unknown (nothing applied since
+    /// an install) or it is not newer than the current snapshot.
+    /// </summary>
+    private void OnCheckpointed(long position)
+    {
+        long entry = LogPositions.EntryOf(position);
+        lock (snapshotGate)
+        {
+            if (entry <= (Volatile.Read(ref snapshot)?.Index ?? 0))
+            {
+                return;
+            }
+
+            while (appliedTerms.TryPeek(out var head) && head.Index < entry)
+            {
+                appliedTerms.TryDequeue(out _);
+            }
+
+            if (!appliedTerms.TryPeek(out var covered) || covered.Index != entry)
+            {
+                return;
+            }
+
+            var descriptor = new SnapshotDescriptor(entry, covered.Term);
+            descriptor.Save(directory);
+            Volatile.Write(ref snapshot, new StoreSnapshot(descriptor, applier, directory));
+        }
+    }
+
+    private void ApplyEntry(long index, long term, ReadOnlySequence<byte> payload)
     {
         try
         {
@@ -73,6 +176,7 @@ internal sealed class StoreStateMachine : IStateMachine
             }
 
             object[] results = applier.ApplyBatch(commands);
+            appliedTerms.Enqueue((index, term));
             applied(proposals, results);
             applier.Maintain();
         }

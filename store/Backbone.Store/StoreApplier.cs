@@ -56,6 +56,9 @@ public sealed class StoreApplier
     /// <summary>Called (off the apply path) when a checkpoint completes, with its position.</summary>
     public Action<long>? CheckpointCompleted { get; set; }
 
+    /// <summary>Called under the apply gate right after a snapshot replaced the state (watchers, lease timers).</summary>
+    public Action? SnapshotInstalled { get; set; }
+
     /// <summary>Called when maintenance has more to do soon (another compaction chunk): the log should call <see cref="Maintain"/> again.</summary>
     public Action? MoreMaintenance { get; set; }
 
@@ -116,6 +119,68 @@ public sealed class StoreApplier
 
             store.PersistMeta();
         }
+    }
+
+    /// <summary>
+    /// Writes the whole current state as a snapshot (<see cref="Snapshots.SnapshotFormat"/>), between
+    /// batches; returns the applied position it holds. Apply waits meanwhile.
+    /// </summary>
+    public long WriteSnapshot(Stream output)
+    {
+        lock (gate)
+        {
+            store.WriteSnapshot(output);
+            return store.AppliedIndex;
+        }
+    }
+
+    /// <summary>
+    /// Replaces the state with a snapshot that was verified whole (a member too far behind), and
+    /// returns once a checkpoint holds it: after this, a restart recovers the new state.
+    /// </summary>
+    public async Task InstallSnapshotAsync(Stream verified)
+    {
+        lock (gate)
+        {
+            store.ReplaceWith(verified);
+            entriesSinceCheckpoint = 0;
+            SnapshotInstalled?.Invoke();
+        }
+
+        while (true)
+        {
+            Task? running;
+            lock (gate)
+            {
+                if (Volatile.Read(ref checkpointRunning) == 0 && backend.TryStartCheckpoint())
+                {
+                    lastCheckpointTicks = time.GetTimestamp();
+                    Volatile.Write(ref checkpointRunning, 1);
+                    checkpointInFlight = CompleteCheckpointAsync(store.AppliedIndex);
+                    running = null;
+                }
+                else
+                {
+                    running = checkpointInFlight ?? Task.CompletedTask; // one of the old state: let it finish, then take ours
+                }
+            }
+
+            if (running is null)
+            {
+                break;
+            }
+
+            await running.ConfigureAwait(false);
+            await Task.Delay(1).ConfigureAwait(false); // FASTER may still be closing the old checkpoint
+        }
+
+        Task ours;
+        lock (gate)
+        {
+            ours = checkpointInFlight!;
+        }
+
+        await ours.ConfigureAwait(false);
     }
 
     /// <summary>Completes once every revision record dropped by the compactions applied so far has left FASTER.</summary>

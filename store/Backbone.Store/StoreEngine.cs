@@ -64,6 +64,13 @@ public sealed class StoreEngine : IAsyncDisposable
             mvcc.DrainChanges();
             mvcc.DrainLeaseChanges();
             Hub = new WatchHub(mvcc, options.WatcherBufferEvents);
+            applier.SnapshotInstalled = () =>
+            {
+                mvcc.DrainChanges();
+                mvcc.DrainLeaseChanges();
+                expiry.ReplaceAll(mvcc.LiveLeases());
+                Hub.Resync();
+            };
             log = openLog is null ? new LocalCommandLog(wal!, applier, options) : openLog(applier);
         }
         catch
@@ -91,6 +98,9 @@ public sealed class StoreEngine : IAsyncDisposable
     /// </param>
     public static StoreEngine Open(StoreOptions options, TimeProvider? time = null, Random? random = null, Action<string>? note = null, Func<StoreApplier, ICommandLog>? openLog = null) =>
         new(options, time ?? TimeProvider.System, random ?? Random.Shared, note ?? (_ => { }), openLog);
+
+    /// <summary>The apply side (tests drive snapshots through it).</summary>
+    internal StoreApplier Applier => applier;
 
     /// <summary>The command log (the local WAL, or Raft).</summary>
     public ICommandLog Log => log;

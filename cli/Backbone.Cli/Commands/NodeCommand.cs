@@ -48,6 +48,12 @@ internal static class NodeCommand
             DefaultValueFactory = _ => 1_000,
         };
 
+        Option<long> snapshotCount = new("--snapshot-count")
+        {
+            Description = "Writes between checkpoints: each bounds the replay after a restart and lets the Raft log be truncated (as etcd's flag)",
+            DefaultValueFactory = _ => new NodeOptions { DataDir = "." }.SnapshotCount,
+        };
+
         Command command = new("node", "Run a Backbone node in the foreground: the store and its etcd v3 API.\n"
             + "Standalone:   backbone node --name n1 --data-dir /var/lib/backbone --listen-client 127.0.0.1:2379\n"
             + "New cluster:  backbone node --init --name n1 --data-dir D1 --advertise-addr 10.0.0.1 --listen-client 10.0.0.1:2379\n"
@@ -55,7 +61,7 @@ internal static class NodeCommand
             + "Restart:      backbone node --data-dir D1   (everything else is kept in the data directory)\n"
             + "Then: etcdctl --endpoints 127.0.0.1:2379 put hello world")
         {
-            name, dataDir, listenClient, logLevel, init, join, token, advertiseAddr, listenPeer, electionTimeout,
+            name, dataDir, listenClient, logLevel, init, join, token, advertiseAddr, listenPeer, electionTimeout, snapshotCount,
         };
         command.Subcommands.Add(NodeAdminCommands.List());
         command.Subcommands.Add(NodeAdminCommands.Remove());
@@ -73,7 +79,14 @@ internal static class NodeCommand
                 AdvertiseAddr = parse.GetValue(advertiseAddr),
                 ListenPeer = parse.GetValue(listenPeer),
                 ElectionTimeoutMs = parse.GetValue(electionTimeout),
+                SnapshotCount = parse.GetValue(snapshotCount),
             };
+            if (options.SnapshotCount < 100)
+            {
+                await Console.Error.WriteLineAsync("Error: --snapshot-count must be at least 100").ConfigureAwait(false);
+                return 2;
+            }
+
             if (options.ElectionTimeoutMs is < 50 or > 60_000)
             {
                 await Console.Error.WriteLineAsync("Error: --election-timeout-ms must be between 50 and 60000").ConfigureAwait(false);

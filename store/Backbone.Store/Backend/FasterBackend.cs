@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using Backbone.Store.Index;
 using Backbone.Store.Log;
 using System.Collections.Concurrent;
 using FASTER.core;
@@ -134,6 +135,41 @@ internal sealed class FasterBackend : IDisposable
             ReadOnlySpan<byte> key = iterator.GetKey().AsReadOnlySpan();
             ReadOnlySpan<byte> value = info.Tombstone ? default : Unframe(key, iterator.GetValue().AsReadOnlySpan(), iterator.CurrentAddress);
             visit(key, value, info.Tombstone);
+        }
+    }
+
+    /// <summary>
+    /// Every live record with its current value (checksums verified), for a snapshot: one scan
+    /// finds the keys whose newest log record is not a tombstone, then each is read through the
+    /// index. Writer thread only (nothing may write meanwhile).
+    /// </summary>
+    public IEnumerable<(byte[] Key, byte[] Value)> LiveRecords()
+    {
+        Dictionary<byte[], bool> live = new(ByteArrayComparer.Instance);
+        Scan((key, _, tombstone) => live[key.ToArray()] = !tombstone);
+        foreach ((byte[] key, bool isLive) in live)
+        {
+            if (isLive && TryRead(key) is { } value)
+            {
+                yield return (key, value.ToArray());
+            }
+        }
+    }
+
+    /// <summary>Deletes every live record (before a snapshot replaces the state). Writer thread only.</summary>
+    public void DeleteAll()
+    {
+        List<byte[]> keys = [];
+        Scan((key, _, tombstone) =>
+        {
+            if (!tombstone)
+            {
+                keys.Add(key.ToArray());
+            }
+        });
+        foreach (byte[] key in keys)
+        {
+            Delete(key);
         }
     }
 

@@ -22,6 +22,20 @@ internal sealed class LeaseExpiry(TimeProvider time)
         }
     }
 
+    /// <summary>Tracks exactly these leases, each with its full TTL (after a snapshot replaced the state).</summary>
+    public void ReplaceAll(IEnumerable<(long Id, long TtlSeconds)> live)
+    {
+        lock (gate)
+        {
+            leases.Clear();
+            DateTimeOffset now = time.GetUtcNow();
+            foreach ((long id, long ttl) in live)
+            {
+                leases[id] = (ttl, now.AddSeconds(ttl), false);
+            }
+        }
+    }
+
     public void Forget(long id)
     {
         lock (gate)

@@ -23,7 +23,6 @@ internal sealed partial class MvccStore
         StoreMeta meta = metaBytes is null ? new StoreMeta { Revision = 1, CompactRevision = -1 } : MessagePackSerializer.Deserialize<StoreMeta>(metaBytes.Value);
 
         Dictionary<Revision, RevisionRecord> records = [];
-        HashSet<Revision> deleted = [];
         Dictionary<long, LeaseRecord?> leaseRecords = [];
         backend.Scan((key, value, tombstone) =>
         {
@@ -33,7 +32,9 @@ internal sealed partial class MvccStore
                     Revision at = FasterKey.ReadRevision(key);
                     if (tombstone)
                     {
-                        deleted.Add(at);
+                        // Newest wins, in log order: a snapshot install deletes every record
+                        // and may write the same revision again after its tombstone.
+                        records.Remove(at);
                     }
                     else if (at.Main <= meta.Revision)
                     {
@@ -48,11 +49,6 @@ internal sealed partial class MvccStore
                     break;
             }
         });
-
-        foreach (Revision gone in deleted)
-        {
-            records.Remove(gone);
-        }
 
         VerifyIndexFinds(records.Keys);
 

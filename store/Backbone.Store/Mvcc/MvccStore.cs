@@ -18,8 +18,8 @@ namespace Backbone.Store.Mvcc;
 internal sealed partial class MvccStore : IDisposable
 {
     private readonly ReaderWriterLockSlim stateLock = new(LockRecursionPolicy.NoRecursion);
-    private readonly KeyIndex index = new();
-    private readonly LeaseTable leases = new();
+    private KeyIndex index = new(); // replaced whole by a snapshot install
+    private LeaseTable leases = new();
     private readonly FasterBackend backend;
 
     // Apply-thread state, published to readers through the lock.

@@ -93,6 +93,27 @@ public sealed class WatchHub
         }
     }
 
+    /// <summary>
+    /// After a snapshot replaced the state: the changes between what watchers were given and the
+    /// snapshot were never published, so every synced watcher goes back to catching up from
+    /// history at the revision it needs next (or is canceled as compacted if the snapshot no
+    /// longer holds it), as etcd's watchers do on restore.
+    /// </summary>
+    internal void Resync()
+    {
+        lock (gate)
+        {
+            foreach (Watcher watcher in synced.All.ToList())
+            {
+                synced.Remove(watcher);
+                watcher.Synced = false;
+                StartCatchUp(watcher);
+            }
+
+            publishedRevision = store.Revision;
+        }
+    }
+
     /// <summary>Sends a progress message to every synced watcher that asked for progress_notify.</summary>
     public void NotifyProgress()
     {
