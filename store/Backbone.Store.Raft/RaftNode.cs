@@ -22,6 +22,11 @@ public sealed class RaftNode : IAsyncDisposable
     private readonly RaftCluster cluster;
     private readonly WriteAheadLog wal;
     private readonly MembershipStorage membership;
+    private readonly ReadFences fences;
+
+    /// <summary>Marks read fences in the log: not the store's (<see cref="ProposalBatch.CommandId"/>), so never applied.</summary>
+    private const int ReadFenceCommandId = 0x42420002;
+    private static readonly byte[] ReadFenceContent = [1]; // an empty entry would not be applied, and so never waited for
     private ulong leaderMemberId;
 
     internal RaftNode(RaftOptions options, StoreStateMachine stateMachine, ILoggerFactory? loggers)
@@ -47,7 +52,6 @@ public sealed class RaftNode : IAsyncDisposable
             UpperElectionTimeout = options.UpperElectionTimeoutMs,
             RequestTimeout = TimeSpan.FromMilliseconds(options.LowerElectionTimeoutMs),
             ConnectTimeout = TimeSpan.FromMilliseconds(Math.Max(100, options.LowerElectionTimeoutMs / 4)),
-            IsLeaderLeaseEnabled = true,
             LoggerFactory = loggers ?? NullLoggerFactory.Instance,
             SslOptions = options.Certificate is { } certificate && options.ClusterCa is { } ca ? PeerTls.Create(certificate, ca) : null,
         };
@@ -55,6 +59,7 @@ public sealed class RaftNode : IAsyncDisposable
         config.Metadata[NameKey] = options.Self.Name;
         config.Metadata[ClientUrlKey] = options.Self.ClientUrl;
         cluster = new RaftCluster(config) { AuditTrail = wal };
+        fences = new ReadFences(CommitFenceAsync);
     }
 
     public RaftOptions Options { get; }
@@ -115,25 +120,23 @@ public sealed class RaftNode : IAsyncDisposable
     public ValueTask ConfirmDurableAsync(CancellationToken cancellationToken) => cluster.ForceReplicationAsync(cancellationToken);
 
     /// <summary>
-    /// The leader's commit index once its leadership is confirmed (ReadIndex): through the leader
-    /// lease when it holds (no round trip), else after a replication round with a quorum.
-    /// Null when this node is not the leader.
+    /// The leader's commit index once its leadership is confirmed by a quorum after the call
+    /// (ReadIndex, see <see cref="ReadFences"/>); null when this node is not the leader.
     /// </summary>
-    public async Task<long?> ConfirmLeadershipAsync(CancellationToken cancellationToken)
+    public Task<long?> ConfirmLeadershipAsync(CancellationToken cancellationToken) =>
+        IsLeader ? fences.ConfirmAsync(cancellationToken) : Task.FromResult<long?>(null);
+
+    /// <summary>Commits one fence entry (ignored by the state machine) and returns the commit index then.</summary>
+    private async Task<long?> CommitFenceAsync(CancellationToken cancellationToken)
     {
         if (!IsLeader)
         {
             return null;
         }
 
-        long commit = CommitIndex;
-        if (cluster.TryGetLeaseToken(out CancellationToken lease) && !lease.IsCancellationRequested)
-        {
-            return commit;
-        }
-
-        await cluster.ForceReplicationAsync(cancellationToken).ConfigureAwait(false);
-        return IsLeader ? commit : null;
+        await cluster.ReplicateAsync(new BinaryLogEntry { Content = ReadFenceContent, Term = cluster.Term, CommandId = ReadFenceCommandId }, cancellationToken)
+            .ConfigureAwait(false);
+        return IsLeader ? wal.LastCommittedEntryIndex : null;
     }
 
     /// <summary>The current leader as a <see cref="RaftPeer"/>, waiting up to the token for one to be elected.</summary>

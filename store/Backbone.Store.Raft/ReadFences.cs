@@ -1,0 +1,63 @@
+namespace Backbone.Store.Raft;
+
+/// <summary>
+/// ReadIndex without trusting clocks: the leader proves it still leads by committing a tiny
+/// fence entry in its term, and the commit index it sees then covers every write acknowledged
+/// before the reads that asked. Reads share fences: a read joins the next fence that starts
+/// after it arrived (never one already in flight, whose quorum answers may predate the read), so
+/// under load there is at most one fence in flight and one forming.
+/// A leader lease would save the round trip, but DotNext's lease equals the lower election
+/// timeout with no drift margin, and a leader resumed from a pause can read its lease as live
+/// before its timer fires: we do not serve linearizable reads from it.
+/// </summary>
+internal sealed class ReadFences(Func<CancellationToken, Task<long?>> commitFence)
+{
+    private readonly Lock gate = new();
+    private Task<long?>? running;
+    private TaskCompletionSource<long?>? forming;
+
+    /// <summary>The commit index after a fence that started after this call, or null when this node does not lead.</summary>
+    public Task<long?> ConfirmAsync(CancellationToken cancellationToken)
+    {
+        lock (gate)
+        {
+            if (running is null)
+            {
+                running = RunAsync(null);
+                return running.WaitAsync(cancellationToken);
+            }
+
+            forming ??= new TaskCompletionSource<long?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            return forming.Task.WaitAsync(cancellationToken);
+        }
+    }
+
+    private async Task<long?> RunAsync(TaskCompletionSource<long?>? waiters)
+    {
+        long? index;
+        try
+        {
+            index = await commitFence(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            index = null; // leadership lost (or stopping): the readers look for the leader again
+        }
+
+        waiters?.TrySetResult(index);
+        lock (gate)
+        {
+            if (forming is { } next)
+            {
+                forming = null;
+                running = RunAsync(next);
+            }
+            else
+            {
+                running = null;
+            }
+        }
+
+        return index;
+    }
+}
