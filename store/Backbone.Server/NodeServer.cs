@@ -121,11 +121,24 @@ public static class NodeServer
             }
             else if (firstStart)
             {
-                certified = await ClusterJoin.CertifyAsync(link, options.Join!, token!, JoinRole.Manager, identity, settings.PeerAddress,
+                certified = await ClusterJoin.CertifyAsync(link, options.Join!, token!, identity, settings.PeerAddress,
                     settings.ClientUrl, keys, note, CancellationToken.None).ConfigureAwait(false);
                 identity = identity with { ClusterId = certified.ClusterId };
                 identity.Save(options.DataDir);
                 keys.SaveCertificates(certified.NodeCertificatePem, certified.CaCertificatePem);
+                if (certified.Role == JoinRole.Worker)
+                {
+                    settings = settings with { Role = JoinRole.Worker, KnownMembers = certified.ManagerClientUrls };
+                    settings.Save(options.DataDir);
+                    link.Dispose();
+                    say($"Joined cluster {certified.ClusterId:x16} as a worker: its client API passes every call to the managers ({string.Join(", ", certified.ManagerClientUrls)}).");
+                    return await StartWorkerAsync(options, endpoint, settings).ConfigureAwait(false);
+                }
+            }
+            else if (settings.Role == JoinRole.Worker)
+            {
+                link.Dispose();
+                return await StartWorkerAsync(options, endpoint, settings).ConfigureAwait(false);
             }
             else if (!keys.HasCertificate)
             {
@@ -189,6 +202,26 @@ public static class NodeServer
 
         var context = new NodeContext(engine, identity, settings.ClientUrl, new RaftView(log.Node));
         return await ServeAsync(options, endpoint, engine, context, log, link).ConfigureAwait(false);
+    }
+
+    /// <summary>A worker: no store and no vote; its client API is a pass-through to the managers.</summary>
+    private static async Task<WebApplication> StartWorkerAsync(NodeOptions options, IPEndPoint endpoint, ClusterSettings settings)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.SetMinimumLevel(options.LogLevel);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(endpoint, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.Limits.MaxRequestBodySize = null;
+            kestrel.Limits.Http2.MaxStreamsPerConnection = 65_536;
+        });
+        builder.Services.AddHttpForwarder();
+        builder.Services.AddSingleton(sp => new ManagerProxy(sp.GetRequiredService<Yarp.ReverseProxy.Forwarder.IHttpForwarder>(), settings.KnownMembers));
+        WebApplication app = builder.Build();
+        ManagerProxy proxy = app.Services.GetRequiredService<ManagerProxy>();
+        app.Map("/{**path}", proxy.ForwardAsync);
+        await app.StartAsync().ConfigureAwait(false);
+        return app;
     }
 
     private static ClusterSettings NewSettings(NodeOptions options)

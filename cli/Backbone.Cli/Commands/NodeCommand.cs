@@ -117,9 +117,16 @@ internal static class NodeCommand
             return 2;
         }
 
-        NodeContext node = (NodeContext)app.Services.GetService(typeof(NodeContext))!;
-        Console.WriteLine($"backbone node '{node.Identity.Name}' serving the etcd v3 API on {node.ClientUrl} "
-            + $"(member {node.Identity.MemberId:x}, cluster {node.Identity.ClusterId:x}, revision {node.Engine.Revision}, data {options.DataDir})");
+        if (app.Services.GetService(typeof(NodeContext)) is NodeContext node)
+        {
+            Console.WriteLine($"backbone node '{node.Identity.Name}' serving the etcd v3 API on {node.ClientUrl} "
+                + $"(member {node.Identity.MemberId:x}, cluster {node.Identity.ClusterId:x}, revision {node.Engine.Revision}, data {options.DataDir})");
+        }
+        else if (app.Services.GetService(typeof(Backbone.Server.Cluster.ManagerProxy)) is Backbone.Server.Cluster.ManagerProxy proxy)
+        {
+            Console.WriteLine($"backbone worker serving the etcd v3 API on {app.Urls.FirstOrDefault() ?? "its client address"} "
+                + $"by passing calls to the managers ({string.Join(", ", proxy.Managers)}), data {options.DataDir}");
+        }
         try
         {
             await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);

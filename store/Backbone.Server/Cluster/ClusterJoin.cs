@@ -14,7 +14,7 @@ public static class ClusterJoin
 {
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
-    public sealed record Certified(ulong ClusterId, string CaCertificatePem, string NodeCertificatePem, byte[] Nonce);
+    public sealed record Certified(ulong ClusterId, string CaCertificatePem, string NodeCertificatePem, byte[] Nonce, IReadOnlyList<string> ManagerClientUrls, JoinRole Role);
 
     /// <summary>Step 2: with Raft running on the new certificate, asks to be added as a voter.</summary>
     public static Task<IReadOnlyList<string>> AddVoterAsync(GrpcPeerLink link, string memberAddress, JoinToken token, Certified certified,
@@ -35,7 +35,7 @@ public static class ClusterJoin
     }
 
     /// <summary>Step 1: proves the token and gets this node's key certified by the cluster CA.</summary>
-    public static async Task<Certified> CertifyAsync(GrpcPeerLink link, string memberAddress, JoinToken token, JoinRole role,
+    public static async Task<Certified> CertifyAsync(GrpcPeerLink link, string memberAddress, JoinToken token,
         NodeIdentity identity, string peerAddress, string clientUrl, NodeKeys keys, Action<string> note, CancellationToken cancellationToken)
     {
         byte[] nonce = RandomNumberGenerator.GetBytes(16);
@@ -45,7 +45,6 @@ public static class ClusterJoin
             MemberId = identity.MemberId,
             PeerAddress = peerAddress,
             ClientUrl = clientUrl,
-            Role = role == JoinRole.Manager ? "manager" : "worker",
             SigningRequest = Google.Protobuf.ByteString.CopyFrom(keys.SigningRequest(identity.Name)),
             UnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
             Nonce = Google.Protobuf.ByteString.CopyFrom(nonce),
@@ -115,6 +114,12 @@ public static class ClusterJoin
             throw new InvalidOperationException("the cluster's CA does not match the token's digest: refusing to join it");
         }
 
-        return new Certified(response.ClusterId, response.CaCertificatePem, response.NodeCertificatePem, nonce);
+        JoinRole role = response.Role switch
+        {
+            "manager" => JoinRole.Manager,
+            "worker" => JoinRole.Worker,
+            _ => throw new InvalidOperationException($"the join answer names an unknown role '{response.Role}': is this node older than the cluster?"),
+        };
+        return new Certified(response.ClusterId, response.CaCertificatePem, response.NodeCertificatePem, nonce, [.. response.MemberClientUrls], role);
     }
 }

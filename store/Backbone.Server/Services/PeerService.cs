@@ -63,16 +63,10 @@ public sealed class PeerService(NodeContext node, RaftCommandLog log, GrpcPeerLi
             throw Refused("the join token belongs to another cluster (its CA digest does not match this cluster's CA)");
         }
 
-        (JoinRole role, string secret) = request.Role switch
-        {
-            "manager" => (JoinRole.Manager, secrets.ManagerSecret),
-            "worker" => (JoinRole.Worker, secrets.WorkerSecret),
-            _ => throw Refused($"unknown role '{request.Role}' (manager or worker)"),
-        };
-        if (!JoinProof.Matches(JoinProof.ForRequest(secret, request), request.Proof.Span))
-        {
-            throw Refused($"invalid join token for role {request.Role} (get a current one with: backbone swarm join-token {request.Role})");
-        }
+        // The secret that verifies the proof says which role the token grants.
+        (JoinRole role, string secret) = JoinProof.Matches(JoinProof.ForRequest(secrets.ManagerSecret, request), request.Proof.Span) ? (JoinRole.Manager, secrets.ManagerSecret)
+            : JoinProof.Matches(JoinProof.ForRequest(secrets.WorkerSecret, request), request.Proof.Span) ? (JoinRole.Worker, secrets.WorkerSecret)
+            : throw Refused("invalid join token (get a current one on a manager: backbone swarm join-token manager|worker)");
 
         TimeSpan age = (DateTimeOffset.UtcNow - DateTimeOffset.FromUnixTimeMilliseconds(request.UnixMs)).Duration();
         if (age > JoinProof.MaxAge)
@@ -85,18 +79,22 @@ public sealed class PeerService(NodeContext node, RaftCommandLog log, GrpcPeerLi
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"peer address '{request.PeerAddress}' is not IP:PORT"));
         }
 
-        if (role == JoinRole.Worker)
-        {
-            throw new RpcException(new Status(StatusCode.Unimplemented, "worker nodes are not supported yet: join with a manager token"));
-        }
-
         await RecordNonceAsync(request.Nonce.ToByteArray(), Candidate(request.MemberId, request.PeerAddress), cancellationToken).ConfigureAwait(false);
         var response = new JoinResponse
         {
             ClusterId = secrets.ClusterId,
             CaCertificatePem = ca.CertificatePem,
             NodeCertificatePem = ca.SignNodeCertificate(request.SigningRequest.ToByteArray(), request.Name, request.MemberId, peer.Address),
+            Role = role == JoinRole.Manager ? "manager" : "worker",
         };
+        foreach (ClusterMember member in await node.Cluster.MembersAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (member.ClientUrl.Length > 0)
+            {
+                response.MemberClientUrls.Add(member.ClientUrl);
+            }
+        }
+
         response.Proof = Google.Protobuf.ByteString.CopyFrom(JoinProof.ForResponse(secret, request, response));
         return response;
     }

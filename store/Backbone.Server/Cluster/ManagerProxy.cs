@@ -1,0 +1,97 @@
+using System.Net;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Http;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Backbone.Server.Cluster;
+
+/// <summary>
+/// A worker's client API: every call (etcd's services, watches and keep-alive streams included)
+/// is passed unchanged to a manager over HTTP/2. One manager at a time; after a failure the next
+/// call goes to the next one (clients retry, as they do against any member). The manager list
+/// is refreshed from the cluster's member list, so managers added later are used too.
+/// </summary>
+public sealed class ManagerProxy : IDisposable
+{
+    private static readonly TimeSpan RefreshEvery = TimeSpan.FromSeconds(10);
+
+    private readonly IHttpForwarder forwarder;
+    private readonly HttpMessageInvoker client = new(new SocketsHttpHandler
+    {
+        UseProxy = false,
+        AllowAutoRedirect = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        UseCookies = false,
+        EnableMultipleHttp2Connections = true,
+        ConnectTimeout = TimeSpan.FromSeconds(3),
+    });
+
+    private static readonly ForwarderRequestConfig Http2Only = new()
+    {
+        Version = HttpVersion.Version20,
+        VersionPolicy = HttpVersionPolicy.RequestVersionExact, // managers speak HTTP/2 cleartext only
+        ActivityTimeout = TimeSpan.FromHours(24), // watches and keep-alives stay open
+    };
+
+    private readonly CancellationTokenSource stopping = new();
+    private string[] managers;
+    private int current;
+
+    public ManagerProxy(IHttpForwarder forwarder, IReadOnlyList<string> managers)
+    {
+        this.forwarder = forwarder;
+        this.managers = managers.Count > 0 ? [.. managers]
+            : throw new InvalidOperationException("this worker knows no manager: remove its data directory and join again");
+        _ = RefreshLoopAsync();
+    }
+
+    public IReadOnlyList<string> Managers => Volatile.Read(ref managers);
+
+    public async Task ForwardAsync(HttpContext context)
+    {
+        string[] known = Volatile.Read(ref managers);
+        int at = Volatile.Read(ref current) % known.Length;
+        ForwarderError error = await forwarder.SendAsync(context, known[at], client, Http2Only).ConfigureAwait(false);
+        if (error != ForwarderError.None)
+        {
+            // Next call, next manager. This one is answered with YARP's 502, which gRPC
+            // clients see as Unavailable and retry.
+            Interlocked.CompareExchange(ref current, at + 1, at);
+        }
+    }
+
+    public void Dispose()
+    {
+        stopping.Cancel();
+        client.Dispose();
+        stopping.Dispose();
+    }
+
+    private async Task RefreshLoopAsync()
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(RefreshEvery, stopping.Token).ConfigureAwait(false);
+                string[] known = Volatile.Read(ref managers);
+                using GrpcChannel channel = GrpcChannel.ForAddress(known[Volatile.Read(ref current) % known.Length]);
+                var list = await new Etcdserverpb.Cluster.ClusterClient(channel).MemberListAsync(new Etcdserverpb.MemberListRequest(),
+                    deadline: DateTime.UtcNow.AddSeconds(3), cancellationToken: stopping.Token).ConfigureAwait(false);
+                string[] fresh = [.. list.Members.SelectMany(m => m.ClientURLs).Where(u => u.Length > 0).Distinct(StringComparer.Ordinal)];
+                if (fresh.Length > 0)
+                {
+                    Volatile.Write(ref managers, fresh);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Grpc.Core.RpcException)
+            {
+                Interlocked.Increment(ref current); // that manager is away: ask another next time
+            }
+        }
+    }
+}
