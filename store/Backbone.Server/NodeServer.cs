@@ -190,7 +190,7 @@ public static class NodeServer
                 IReadOnlyList<string> members = await ClusterJoin.AddVoterAsync(link, options.Join!, token!, certified, identity, settings.PeerAddress, note,
                     CancellationToken.None).ConfigureAwait(false);
                 (settings with { KnownMembers = members }).Save(options.DataDir);
-                say($"Joined cluster {certified.ClusterId:x16} as a manager ({members.Count} members).");
+                say($"Joined cluster {certified.ClusterId:x16} as a manager.");
             }
         }
         catch
