@@ -17,4 +17,7 @@ public enum BenchOp
 
     /// <summary>Watchers on a prefix, writers at a fixed rate; measures delivery latency.</summary>
     Watch,
+
+    /// <summary>Paced puts that move to the next endpoint on an error; measures the longest gap between successes.</summary>
+    Failover,
 }

@@ -3,11 +3,11 @@ using System.Diagnostics;
 namespace Backbone.Bench;
 
 /// <summary>
-/// CPU used by the server under test (when its pid is known) and by this generator between
-/// <see cref="Start"/> and <see cref="Stop"/>: on 2 shared cores the generator's share tells
-/// whether the server or the client was the limit.
+/// CPU used by the servers under test (when their pids are known: one, or every member of a
+/// cluster, summed) and by this generator between <see cref="Start"/> and <see cref="Stop"/>: on
+/// 2 shared cores the generator's share tells whether the servers or the client were the limit.
 /// </summary>
-public sealed class CpuMeter(int? serverPid)
+public sealed class CpuMeter(IReadOnlyList<int> serverPids)
 {
     private double serverStart;
     private double clientStart;
@@ -21,14 +21,14 @@ public sealed class CpuMeter(int? serverPid)
 
     public void Start()
     {
-        serverStart = serverPid is int pid ? ProcessCpu.ReadSeconds(pid) : double.NaN;
+        serverStart = ReadServerSeconds();
         clientStart = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
         wallStart = Stopwatch.GetTimestamp();
     }
 
     public void Stop()
     {
-        ServerSeconds = serverPid is int pid ? ProcessCpu.ReadSeconds(pid) - serverStart : double.NaN;
+        ServerSeconds = ReadServerSeconds() - serverStart;
         ClientSeconds = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds - clientStart;
         WallSeconds = Stopwatch.GetElapsedTime(wallStart).TotalSeconds;
     }
@@ -36,12 +36,29 @@ public sealed class CpuMeter(int? serverPid)
     /// <summary>Adds server_cpu_us_per_op, server_cpu_pct and client_cpu_pct (100 = one core busy).</summary>
     public void AddTo(ResultLine line, long operations)
     {
-        if (serverPid is not null)
+        if (serverPids.Count > 0)
         {
             line.Add("server_cpu_us_per_op", operations > 0 ? ServerSeconds * 1e6 / operations : double.NaN, "0.0");
             line.Add("server_cpu_pct", ServerSeconds * 100 / WallSeconds, "0");
         }
 
         line.Add("client_cpu_pct", ClientSeconds * 100 / WallSeconds, "0");
+    }
+
+    // NaN without pids; throws when one of the processes is gone (the run is then meaningless).
+    private double ReadServerSeconds()
+    {
+        if (serverPids.Count == 0)
+        {
+            return double.NaN;
+        }
+
+        double seconds = 0;
+        foreach (int pid in serverPids)
+        {
+            seconds += ProcessCpu.ReadSeconds(pid);
+        }
+
+        return seconds;
     }
 }

@@ -4,39 +4,60 @@ using Grpc.Net.Client;
 namespace Backbone.Bench;
 
 /// <summary>
-/// M independent gRPC channels to one endpoint, each with its own <see cref="SocketsHttpHandler"/>
-/// (so each is its own TCP connection, or more once one fills its HTTP/2 stream limit). Client i
-/// uses channel i mod M.
+/// M independent gRPC channels spread over E endpoints, each with its own <see cref="SocketsHttpHandler"/>
+/// (so each is its own TCP connection, or more once one fills its HTTP/2 stream limit).
+/// Endpoint e gets M / E channels, one more for the first M mod E endpoints, and at least one.
+/// Client i uses endpoint i mod E, on that endpoint's channel (i / E) mod its count; so with
+/// E = 3 and M = 8 (3 + 3 + 2 channels), clients 0, 3, 6, 9 share endpoint 0's channels 0, 1, 2, 0.
+/// With one endpoint this is client i on channel i mod M.
 /// </summary>
 public sealed class GrpcChannelSet : IDisposable
 {
-    private readonly GrpcChannel[] channels;
+    private readonly GrpcChannel[][] byEndpoint;
 
-    public GrpcChannelSet(Uri address, int count)
+    public GrpcChannelSet(IReadOnlyList<Uri> addresses, int count)
     {
-        channels = new GrpcChannel[count];
-        for (int i = 0; i < count; i++)
+        byEndpoint = new GrpcChannel[addresses.Count][];
+        for (int e = 0; e < addresses.Count; e++)
         {
-            var handler = new SocketsHttpHandler
+            int share = (count / addresses.Count) + (e < count % addresses.Count ? 1 : 0);
+            byEndpoint[e] = new GrpcChannel[Math.Max(1, share)];
+            for (int i = 0; i < byEndpoint[e].Length; i++)
             {
-                EnableMultipleHttp2Connections = true,
-                PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-                KeepAlivePingDelay = TimeSpan.FromSeconds(60),
-                KeepAlivePingTimeout = TimeSpan.FromSeconds(30),
-            };
-            channels[i] = GrpcChannel.ForAddress(address, new GrpcChannelOptions
-            {
-                HttpHandler = handler,
-                DisposeHttpClient = true,
-                MaxReceiveMessageSize = null,
-                MaxSendMessageSize = null,
-            });
+                byEndpoint[e][i] = Open(addresses[e]);
+            }
         }
     }
 
-    public int Count => channels.Length;
+    public int EndpointCount => byEndpoint.Length;
 
-    public GrpcChannel For(int client) => channels[client % channels.Length];
+    /// <summary>Client <paramref name="client"/>'s channel on its own endpoint (client mod <see cref="EndpointCount"/>).</summary>
+    public GrpcChannel For(int client) => For(client, client % byEndpoint.Length);
+
+    /// <summary>Client <paramref name="client"/>'s channel on <paramref name="endpoint"/> (a failover writer's next member).</summary>
+    public GrpcChannel For(int client, int endpoint)
+    {
+        GrpcChannel[] channels = byEndpoint[endpoint];
+        return channels[(client / byEndpoint.Length) % channels.Length];
+    }
+
+    private static GrpcChannel Open(Uri address)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            EnableMultipleHttp2Connections = true,
+            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+            KeepAlivePingDelay = TimeSpan.FromSeconds(60),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(30),
+        };
+        return GrpcChannel.ForAddress(address, new GrpcChannelOptions
+        {
+            HttpHandler = handler,
+            DisposeHttpClient = true,
+            MaxReceiveMessageSize = null,
+            MaxSendMessageSize = null,
+        });
+    }
 
     /// <summary>
     /// Opens every connection before the clock starts; throws <see cref="TimeoutException"/> when
@@ -46,10 +67,13 @@ public sealed class GrpcChannelSet : IDisposable
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
-        var connects = new Task[channels.Length];
-        for (int i = 0; i < channels.Length; i++)
+        var connects = new List<Task>();
+        foreach (GrpcChannel[] channels in byEndpoint)
         {
-            connects[i] = channels[i].ConnectAsync(deadline.Token);
+            foreach (GrpcChannel channel in channels)
+            {
+                connects.Add(channel.ConnectAsync(deadline.Token));
+            }
         }
 
         try
@@ -58,15 +82,19 @@ public sealed class GrpcChannelSet : IDisposable
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new TimeoutException($"no connection to {channels[0].Target} within {timeout.TotalSeconds:0} s");
+            string targets = string.Join(", ", byEndpoint.Select(channels => channels[0].Target));
+            throw new TimeoutException($"no connection to every one of {targets} within {timeout.TotalSeconds:0} s");
         }
     }
 
     public void Dispose()
     {
-        foreach (GrpcChannel channel in channels)
+        foreach (GrpcChannel[] channels in byEndpoint)
         {
-            channel.Dispose();
+            foreach (GrpcChannel channel in channels)
+            {
+                channel.Dispose();
+            }
         }
     }
 }

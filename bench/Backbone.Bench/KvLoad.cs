@@ -18,7 +18,7 @@ public static class KvLoad
 
     public static async Task<ResultLine> RunAsync(BenchOptions options, CancellationToken cancellationToken)
     {
-        using var channels = new GrpcChannelSet(options.Address, options.Connections);
+        using var channels = new GrpcChannelSet(options.Addresses, options.Connections);
         await channels.ConnectAsync(ConnectTimeout, cancellationToken).ConfigureAwait(false);
         var keys = new KeySet(KeyPrefix, options.Keys);
         var random = new Random(options.Seed);
@@ -43,7 +43,7 @@ public static class KvLoad
             runs[i] = Task.Run(() => worker.RunAsync(window, pacer, hardStop.Token), CancellationToken.None);
         }
 
-        var cpu = new CpuMeter(options.ServerPid);
+        var cpu = new CpuMeter(options.ServerPids);
         await RunWindow.DelayUntilAsync(window.MeasureStartTs, cancellationToken).ConfigureAwait(false);
         cpu.Start();
         await RunWindow.DelayUntilAsync(window.MeasureEndTs, cancellationToken).ConfigureAwait(false);
@@ -83,6 +83,7 @@ public static class KvLoad
         line.Add("op", BenchOptions.OpName(options.Op))
             .Add("clients", options.Clients)
             .Add("connections", options.Connections)
+            .Add("endpoints", options.Endpoints.Count)
             .Add("rate", options.Rate, "0")
             .Add("duration_s", window.MeasuredSeconds, "0.0")
             .Add("ops", operations)

@@ -27,12 +27,15 @@ Console.CancelKeyPress += (_, e) =>
     cancel.Cancel();
 };
 
-Console.Error.WriteLine($"bench: {BenchOptions.OpName(options.Op)} against {options.Endpoint}, seed {options.Seed}");
+Console.Error.WriteLine($"bench: {BenchOptions.OpName(options.Op)} against {string.Join(",", options.Endpoints)}, seed {options.Seed}");
 try
 {
-    ResultLine result = options.Op == BenchOp.Watch
-        ? await WatchLoad.RunAsync(options, cancel.Token)
-        : await KvLoad.RunAsync(options, cancel.Token);
+    ResultLine result = options.Op switch
+    {
+        BenchOp.Watch => await WatchLoad.RunAsync(options, cancel.Token),
+        BenchOp.Failover => await FailoverLoad.RunAsync(options, cancel.Token),
+        _ => await KvLoad.RunAsync(options, cancel.Token),
+    };
     Console.WriteLine(result.ToString());
     return 0;
 }

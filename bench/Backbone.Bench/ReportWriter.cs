@@ -33,6 +33,7 @@ public static class ReportWriter
         var paced = new StringBuilder();
         var watch = new StringBuilder();
         var perf = new StringBuilder();
+        var failover = new StringBuilder();
         foreach (string label in labels)
         {
             // A point that failed on one server has no line there: its cells show "–".
@@ -62,6 +63,19 @@ public static class ReportWriter
                     $"{Get(e, "after_ack_p50_ms")} / {Get(e, "after_ack_p99_ms")}",
                     $"{Get(b, "server_cpu_us_per_op")} / {Get(e, "server_cpu_us_per_op")}",
                     $"{Get(b, "errors")} / {Get(e, "errors")}"));
+            }
+            else if (op == "failover")
+            {
+                failover.Append(Row(
+                    $"{label}: {Get(any, "clients")} writers @ {Get(any, "rate")}/s over {Get(any, "endpoints")} endpoints",
+                    Gap(b),
+                    Gap(e),
+                    GapRatio(b, e),
+                    $"{Get(b, "kill_at_ms")} → {Get(b, "gap_start_ms")} / {Get(e, "kill_at_ms")} → {Get(e, "gap_start_ms")}",
+                    $"{Get(b, "ops_per_s")} / {Get(e, "ops_per_s")}",
+                    $"{Get(b, "p50_ms")} / {Get(b, "max_ms")}",
+                    $"{Get(e, "p50_ms")} / {Get(e, "max_ms")}",
+                    $"{Get(b, "errors")} ({Get(b, "timeouts")}) / {Get(e, "errors")} ({Get(e, "timeouts")})"));
             }
             else if (Number(any, "rate") > 0)
             {
@@ -97,6 +111,8 @@ public static class ReportWriter
             "test", "Backbone µs/op", "etcd µs/op", "ratio", "achieved ops/s (B / e)", "Backbone p50 / p99 ms", "etcd p50 / p99 ms", "errors (B / e)");
         Section(md, "Watch delivery (write sent → event received, and write acknowledged → event received; ratio of the first p99, lower is better)", watch,
             "test", "writes/s done (B / e)", "events/s delivered (B / e)", "Backbone delivered / expected", "etcd delivered / expected", "Backbone p50 / p99 ms", "etcd p50 / p99 ms", "p99 ratio", "after ack, Backbone p50 / p99 ms", "after ack, etcd p50 / p99 ms", "server CPU µs/event (B / e)", "errors (B / e)");
+        Section(md, "Failover: the leader killed (SIGKILL) mid-window; max gap = the longest time no put succeeded anywhere; \"not recovered\": none succeeded after it began, up to the window's end (ratio = Backbone / etcd, lower is better)", failover,
+            "test", "Backbone max gap ms", "etcd max gap ms", "ratio", "leader killed → gap starts, ms into the window (B / e)", "puts/s done (B / e)", "Backbone p50 / max ms", "etcd p50 / max ms", "failed attempts (timeouts) B / e");
         Section(md, "`etcdctl check perf` (a paced latency check, not a throughput test)", perf,
             "", "Backbone", "etcd");
         return md.ToString();
@@ -114,6 +130,20 @@ public static class ReportWriter
         md.Append('|').Append(string.Concat(Enumerable.Repeat("---|", headers.Length))).Append('\n');
         md.Append(rows).Append('\n');
     }
+
+    // A gap that ran to the window's end is a lower bound: no put succeeded after it began.
+    private static string Gap(Dictionary<string, string> row) =>
+        Get(row, "recovered") == "false" ? $"≥ {Get(row, "max_gap_ms")} (not recovered)" : Get(row, "max_gap_ms");
+
+    // With a lower bound on one side the ratio is a bound too; with bounds on both it is unknown.
+    private static string GapRatio(Dictionary<string, string> b, Dictionary<string, string> e) =>
+        (Get(b, "recovered") == "false", Get(e, "recovered") == "false") switch
+        {
+            (false, false) => Ratio(b, e, "max_gap_ms"),
+            (true, false) => "≥ " + Ratio(b, e, "max_gap_ms"),
+            (false, true) => "≤ " + Ratio(b, e, "max_gap_ms"),
+            (true, true) => "–",
+        };
 
     private static string Row(params string[] cells) => "| " + string.Join(" | ", cells) + " |\n";
 

@@ -24,8 +24,8 @@ public static class WatchLoad
 
     public static async Task<ResultLine> RunAsync(BenchOptions options, CancellationToken cancellationToken)
     {
-        using var channels = new GrpcChannelSet(options.Address, options.Connections);
-        using var writerChannels = new GrpcChannelSet(options.Address, Math.Min(options.Clients, options.Connections));
+        using var channels = new GrpcChannelSet(options.Addresses, options.Connections);
+        using var writerChannels = new GrpcChannelSet(options.Addresses, Math.Min(options.Clients, options.Connections));
         await channels.ConnectAsync(ConnectTimeout, cancellationToken).ConfigureAwait(false);
         await writerChannels.ConnectAsync(ConnectTimeout, cancellationToken).ConfigureAwait(false);
         // Per-key mode: one key per watcher, so each write is delivered to exactly one watcher.
@@ -62,7 +62,7 @@ public static class WatchLoad
             writing[i] = Task.Run(() => writer.RunAsync(window, pacer, stopWriters.Token), CancellationToken.None);
         }
 
-        var cpu = new CpuMeter(options.ServerPid);
+        var cpu = new CpuMeter(options.ServerPids);
         await RunWindow.DelayUntilAsync(window.MeasureStartTs, cancellationToken).ConfigureAwait(false);
         cpu.Start();
         await RunWindow.DelayUntilAsync(window.MeasureEndTs, cancellationToken).ConfigureAwait(false);
