@@ -167,7 +167,8 @@ public static class NodeServer
         RaftCommandLog log;
         try
         {
-            (engine, log) = await RaftStore.OpenAsync(new StoreOptions { DataDir = options.DataDir, CheckpointEveryEntries = options.SnapshotCount }, raftOptions, link, time: time, note: note).ConfigureAwait(false);
+            (engine, log) = await RaftStore.OpenAsync(new StoreOptions { DataDir = options.DataDir, CheckpointEveryEntries = options.SnapshotCount }, raftOptions, link,
+                RaftLogging(options.LogLevel), time: time, note: note).ConfigureAwait(false);
         }
         catch
         {
@@ -203,6 +204,17 @@ public static class NodeServer
         var context = new NodeContext(engine, identity, settings.ClientUrl, new RaftView(log.Node));
         return await ServeAsync(options, endpoint, engine, context, log, link).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// DotNext's own log lines (elections, leader changes, unreachable peers) on stderr, from
+    /// Information up when the node runs with --log-level Information or lower. At the default
+    /// (Warning) they are off: DotNext warns on every replication round while a peer is down.
+    /// </summary>
+    private static ILoggerFactory? RaftLogging(LogLevel level) =>
+        level > LogLevel.Information ? null : LoggerFactory.Create(logging => logging
+            .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace)
+            .AddSimpleConsole(console => console.SingleLine = true)
+            .SetMinimumLevel(level));
 
     /// <summary>A worker: no store and no vote; its client API is a pass-through to the managers.</summary>
     private static async Task<WebApplication> StartWorkerAsync(NodeOptions options, IPEndPoint endpoint, ClusterSettings settings)
