@@ -100,10 +100,9 @@ internal sealed class LeaderBatcher : IAsyncDisposable
             }
             else
             {
+                // Completes once committed and applied here; the leader applies only what a
+                // quorum holds on disk (StoreStateMachine.Settle), so it is durable too.
                 await node.ReplicateAsync(entry, stop.Token).ConfigureAwait(false);
-                // Committed means flushed on the leader only; one more round makes it durable on
-                // a quorum before anyone is answered (DotNext followers ack before flushing).
-                await node.ConfirmDurableAsync(stop.Token).ConfigureAwait(false);
                 outcome = ForwardOutcome.Committed;
             }
         }

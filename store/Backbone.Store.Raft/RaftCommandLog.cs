@@ -30,8 +30,18 @@ public sealed class RaftCommandLog : ICommandLog
         this.node = node;
         this.link = link;
         this.applier = applier;
+        // Proposals are matched to their callers by (member id, sequence) when applied, and a
+        // restarted member applies entries proposed before its restart: a random start keeps a
+        // new caller from being answered with an old proposal's result.
+        nextSequence = Random.Shared.NextInt64(1, long.MaxValue / 2);
         batcher = new LeaderBatcher(node);
         applier.MoreMaintenance = Tick;
+        node.ReadIndexSource = ct => node.IsLeader ? node.ConfirmLeadershipAsync(ct) : ReadIndexFromLeaderAsync(ct);
+        node.LeaderTermsSource = async (from, to, ct) =>
+        {
+            RaftPeer leader = await node.GetLeaderAsync(ct).ConfigureAwait(false) ?? throw new StoreException(StoreError.NoLeader);
+            return leader.MemberId == node.Self.MemberId ? null : await link.EntryTermsAsync(leader, from, to, ct).ConfigureAwait(false);
+        };
     }
 
     public bool IsLeader => node.IsLeader;

@@ -13,7 +13,7 @@ namespace Backbone.Store.Raft;
 /// log and the store's state machine. Everything DotNext-specific stays in here; the command log
 /// asks only "am I the leader", "who is", "replicate this", "what is committed".
 /// </summary>
-public sealed class RaftNode : IAsyncDisposable
+public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
 {
     private const string MemberIdKey = "backbone-member-id";
     private const string NameKey = "backbone-name";
@@ -23,11 +23,13 @@ public sealed class RaftNode : IAsyncDisposable
     private readonly WriteAheadLog wal;
     private readonly MembershipStorage membership;
     private readonly ReadFences fences;
+    private readonly CancellationTokenSource stopping = new();
 
     /// <summary>Marks read fences in the log: not the store's (<see cref="ProposalBatch.CommandId"/>), so never applied.</summary>
     private const int ReadFenceCommandId = 0x42420002;
     private static readonly byte[] ReadFenceContent = [1]; // an empty entry would not be applied, and so never waited for
     private ulong leaderMemberId;
+    private int learning; // 1 while a lookup of the leader's id runs
 
     internal RaftNode(RaftOptions options, StoreStateMachine stateMachine, ILoggerFactory? loggers)
     {
@@ -60,7 +62,55 @@ public sealed class RaftNode : IAsyncDisposable
         config.Metadata[ClientUrlKey] = options.Self.ClientUrl;
         cluster = new RaftCluster(config) { AuditTrail = wal };
         fences = new ReadFences(CommitFenceAsync);
+        stateMachine.Attach(this);
     }
+
+    /// <summary>The terms of this node's log entries from..to, by index; entries behind the snapshot or past the end are absent.</summary>
+    public async Task<IReadOnlyDictionary<long, long>> TermsAsync(long from, long to, CancellationToken cancellationToken)
+    {
+        var terms = new Dictionary<long, long>();
+        to = Math.Min(to, wal.LastEntryIndex);
+        if (from < 1 || from > to)
+        {
+            return terms;
+        }
+
+        using WriteAheadLog.LogEntryReader entries = await wal.ReadAsync(from, to, cancellationToken).ConfigureAwait(false);
+        foreach (LogEntry entry in entries)
+        {
+            if (!entry.IsSnapshot)
+            {
+                terms[entry.Index] = entry.Term;
+            }
+        }
+
+        return terms;
+    }
+
+    /// <summary>Where the leader's terms for a range come from (the command log asks the leader); set by the log.</summary>
+    internal Func<long, long, CancellationToken, Task<IReadOnlyDictionary<long, long>?>>? LeaderTermsSource { get; set; }
+
+    Task<IReadOnlyDictionary<long, long>> StoreStateMachine.ISettleAccess.TermsAsync(long from, long to, CancellationToken cancellationToken) =>
+        TermsAsync(from, to, cancellationToken);
+
+    Task<IReadOnlyDictionary<long, long>?> StoreStateMachine.ISettleAccess.LeaderTermsAsync(long from, long to, CancellationToken cancellationToken) =>
+        LeaderTermsSource?.Invoke(from, to, cancellationToken) ?? Task.FromResult<IReadOnlyDictionary<long, long>?>(null);
+
+    /// <summary>Where a read index comes from when this node does not lead (the command log asks the leader); set by the log.</summary>
+    internal Func<CancellationToken, Task<long?>>? ReadIndexSource { get; set; }
+
+    long StoreStateMachine.ISettleAccess.DotNextAppliedIndex => wal.LastAppliedIndex;
+
+    CancellationToken StoreStateMachine.ISettleAccess.Stopping => stopping.Token;
+
+    Task<long?> StoreStateMachine.ISettleAccess.ReadIndexAsync(CancellationToken cancellationToken) =>
+        ReadIndexSource?.Invoke(cancellationToken) ?? ConfirmLeadershipAsync(cancellationToken);
+
+    ValueTask StoreStateMachine.ISettleAccess.WaitForDotNextApplyAsync(long index, CancellationToken cancellationToken) =>
+        wal.WaitForApplyAsync(index, cancellationToken);
+
+    ValueTask<WriteAheadLog.LogEntryReader> StoreStateMachine.ISettleAccess.ReadLogAsync(long from, long to, CancellationToken cancellationToken) =>
+        wal.ReadAsync(from, to, cancellationToken);
 
     public RaftOptions Options { get; }
 
@@ -83,13 +133,29 @@ public sealed class RaftNode : IAsyncDisposable
     public long AppliedIndex => wal.LastAppliedIndex;
 
     /// <summary>Completes once the log has applied up to <paramref name="index"/> (entries without store effects included).</summary>
-    public ValueTask WaitAppliedAsync(long index, CancellationToken cancellationToken) => wal.WaitForApplyAsync(index, cancellationToken);
+    public Task WaitAppliedAsync(long index, CancellationToken cancellationToken) => StateMachine.WaitAppliedAsync(index, cancellationToken);
 
     /// <summary>Raised (on DotNext's thread) when the leader changes or is lost.</summary>
     public event Action? LeaderChanged;
 
-    /// <summary>The current leader's Backbone member id, 0 while none is known (for response headers and Status).</summary>
-    public ulong LeaderMemberId => Volatile.Read(ref leaderMemberId);
+    /// <summary>
+    /// The current leader's Backbone member id, 0 while none is known (for response headers and
+    /// Status). Learned from the leader's metadata when it changes; if that lookup failed, the
+    /// next read of this property starts another one.
+    /// </summary>
+    public ulong LeaderMemberId
+    {
+        get
+        {
+            ulong known = Volatile.Read(ref leaderMemberId);
+            if (known == 0 && cluster.Leader is { IsRemote: true } leader && Interlocked.Exchange(ref learning, 1) == 0)
+            {
+                Task retry = LearnLeaderIdAsync(leader); // fire and forget: it handles its own failures
+            }
+
+            return known;
+        }
+    }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -105,6 +171,7 @@ public sealed class RaftNode : IAsyncDisposable
         };
         await wal.InitializeAsync(cancellationToken).ConfigureAwait(false);
         await cluster.StartAsync(cancellationToken).ConfigureAwait(false);
+        StateMachine.MarkLive(); // what the replay held back is settled with the leader from now on
     }
 
     /// <summary>Appends and replicates one entry; completes when a quorum committed it. Leader only.</summary>
@@ -117,7 +184,9 @@ public sealed class RaftNode : IAsyncDisposable
     /// round. DotNext 6.12 followers acknowledge appended entries before flushing them (known
     /// risk (b), docs/raft.md), so a committed entry is on a quorum's disks only after this round.
     /// </summary>
-    public ValueTask ConfirmDurableAsync(CancellationToken cancellationToken) => cluster.ForceReplicationAsync(cancellationToken);
+    public ValueTask ConfirmDurableAsync(CancellationToken cancellationToken) =>
+        cluster.Members.Count <= 1 ? ValueTask.CompletedTask // alone: the leader flushed before committing, and that is the quorum
+            : cluster.ForceReplicationAsync(cancellationToken);
 
     /// <summary>
     /// The leader's commit index once its leadership is confirmed by a quorum after the call
@@ -196,10 +265,12 @@ public sealed class RaftNode : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await stopping.CancelAsync().ConfigureAwait(false);
         await cluster.StopAsync().ConfigureAwait(false);
         await cluster.DisposeAsync().ConfigureAwait(false);
         await wal.DisposeAsync().ConfigureAwait(false); // RaftCluster does not dispose its audit trail
         membership.Dispose();
+        stopping.Dispose();
     }
 
     private async Task LearnLeaderIdAsync(RaftClusterMember leader)
@@ -215,7 +286,11 @@ public sealed class RaftNode : IAsyncDisposable
         }
         catch (Exception e) when (e is MemberUnavailableException or IOException or TimeoutException or OperationCanceledException)
         {
-            // Unreachable: the next leader change (or the next request) tries again.
+            // Unreachable: the next leader change, or the next read of LeaderMemberId, tries again.
+        }
+        finally
+        {
+            Volatile.Write(ref learning, 0);
         }
     }
 

@@ -14,7 +14,7 @@ namespace Backbone.Store.Raft;
 /// the store's applied position is the truth, not DotNext's replay start.
 /// DotNext never calls <see cref="ApplyAsync"/> concurrently.
 /// </summary>
-internal sealed class StoreStateMachine : IStateMachine
+internal sealed partial class StoreStateMachine : IStateMachine
 {
     private readonly StoreApplier applier;
     private readonly string directory;
@@ -25,6 +25,10 @@ internal sealed class StoreStateMachine : IStateMachine
     private readonly Lock snapshotGate = new();
     private StoreSnapshot? snapshot;
     private long appliedEntry;
+    private TaskCompletionSource appliedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>One apply at a time: DotNext's calls and the settling of deferred entries.</summary>
+    private readonly SemaphoreSlim applyTurn = new(1, 1);
 
     /// <summary>Must run before DotNext's WAL is made: the WAL replays from <see cref="Snapshot"/>'s index.</summary>
     private readonly Action<string> note;
@@ -69,7 +73,43 @@ internal sealed class StoreStateMachine : IStateMachine
             return entry.Index;
         }
 
-        if (entry.Index > AppliedEntry && entry.CommandId == ProposalBatch.CommandId)
+        await applyTurn.WaitAsync(token).ConfigureAwait(false);
+        try
+        {
+            if (entry.Index <= AppliedEntry)
+            {
+                return entry.Index; // the store holds it already (replay after a checkpoint, or a snapshot)
+            }
+
+            // Not yet known to be on a quorum's disks (replay after a restart, or leadership lost
+            // while confirming): left to SettleAsync, which reads it back from the log later.
+            if (!live || Deferring)
+            {
+                await HoldAsync(entry, token).ConfigureAwait(false);
+                Defer(entry.Index);
+                return entry.Index;
+            }
+
+            if (entry.CommandId == ProposalBatch.CommandId && !await ConfirmDurableIfLeaderAsync(token).ConfigureAwait(false))
+            {
+                await HoldAsync(entry, token).ConfigureAwait(false);
+                Defer(entry.Index);
+                return entry.Index;
+            }
+
+            await ApplyFromLogAsync(entry, token).ConfigureAwait(false);
+            return entry.Index;
+        }
+        finally
+        {
+            applyTurn.Release();
+        }
+    }
+
+    /// <summary>Applies one entry read from the log: the store's batch, or nothing for other entries. Caller holds <see cref="applyTurn"/>.</summary>
+    private async Task ApplyFromLogAsync(LogEntry entry, CancellationToken token)
+    {
+        if (entry.CommandId == ProposalBatch.CommandId)
         {
             // In memory almost always; a replayed entry may have to be read.
             ReadOnlySequence<byte> payload = entry.TryGetPayload(out ReadOnlySequence<byte> inMemory)
@@ -78,10 +118,9 @@ internal sealed class StoreStateMachine : IStateMachine
             ApplyEntry(entry.Index, entry.Term, payload);
         }
 
-        // Other entries (membership changes, a new leader's no-op) carry nothing for the store;
-        // DotNext keeps them in the same log and replays membership ones with a payload.
+        // Other entries (membership changes, read fences, a new leader's no-op) carry nothing for
+        // the store; DotNext keeps them in the same log and replays membership ones with a payload.
         Publish(entry.Index);
-        return entry.Index;
     }
 
     public ValueTask ReclaimGarbageAsync(long watermark, CancellationToken token) => ValueTask.CompletedTask;
@@ -94,6 +133,7 @@ internal sealed class StoreStateMachine : IStateMachine
     private async Task InstallAsync(LogEntry entry, CancellationToken token)
     {
         string path = Path.Combine(directory, "incoming.snap");
+        await applyTurn.WaitAsync(token).ConfigureAwait(false);
         try
         {
             long bytes;
@@ -127,6 +167,7 @@ internal sealed class StoreStateMachine : IStateMachine
         finally
         {
             File.Delete(path);
+            applyTurn.Release();
         }
     }
 
@@ -195,5 +236,7 @@ internal sealed class StoreStateMachine : IStateMachine
         {
             Volatile.Write(ref appliedEntry, index);
         }
+
+        Interlocked.Exchange(ref appliedSignal, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 }

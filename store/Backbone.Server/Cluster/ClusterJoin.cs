@@ -75,6 +75,11 @@ public static class ClusterJoin
             {
                 return await call(link.ClientFor(url), deadline.Token).ConfigureAwait(false);
             }
+            catch (RpcException e) when (e.Status.DebugException is HttpRequestException { HttpRequestError: HttpRequestError.InvalidResponse or HttpRequestError.HttpProtocolError })
+            {
+                throw new InvalidOperationException(
+                    $"{memberAddress} does not speak the client API's HTTP/2: pass a manager's client address (HOST:2379), not its peer port");
+            }
             catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded && !deadline.IsCancellationRequested)
             {
                 if (lastProblem != e.Status.Detail)
@@ -97,7 +102,14 @@ public static class ClusterJoin
                 throw new TimeoutException($"join did not complete in {Deadline.TotalSeconds:0} s; last answer from {memberAddress}: {lastProblem ?? "none"}");
             }
 
-            await Task.Delay(500, deadline.Token).ConfigureAwait(false);
+            try
+            {
+                await Task.Delay(500, deadline.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"join did not complete in {Deadline.TotalSeconds:0} s; last answer from {memberAddress}: {lastProblem ?? "none"}");
+            }
         }
     }
 

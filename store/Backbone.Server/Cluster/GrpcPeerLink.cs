@@ -58,6 +58,23 @@ public sealed class GrpcPeerLink : IPeerLink, IDisposable
         }
     }
 
+    public async Task<IReadOnlyDictionary<long, long>?> EntryTermsAsync(RaftPeer leader, long from, long to, CancellationToken cancellationToken)
+    {
+        EntryTermsResponse response = await ClientFor(leader).EntryTermsAsync(new EntryTermsRequest { From = from, To = to }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (!response.IsLeader)
+        {
+            return null;
+        }
+
+        var terms = new Dictionary<long, long>(response.Terms.Count);
+        for (int i = 0; i < response.Terms.Count; i++)
+        {
+            terms[response.First + i] = response.Terms[i];
+        }
+
+        return terms;
+    }
+
     /// <summary>True when the call failed before any connection existed (refused, unreachable): the request never left.</summary>
     private static bool NeverConnected(RpcException e) =>
         e.StatusCode == StatusCode.Unavailable && e.Status.DebugException is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError };

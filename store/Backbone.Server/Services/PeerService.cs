@@ -188,6 +188,23 @@ public sealed class PeerService(NodeContext node, RaftCommandLog log, GrpcPeerLi
         return new RemoveMemberResponse { Name = target.Peer.Name, PeerAddress = target.Peer.PeerAddress };
     }
 
+    public override async Task<EntryTermsResponse> EntryTerms(EntryTermsRequest request, ServerCallContext context)
+    {
+        if (!log.IsLeader)
+        {
+            return new EntryTermsResponse { IsLeader = false };
+        }
+
+        IReadOnlyDictionary<long, long> terms = await log.Node.TermsAsync(request.From, request.To, context.CancellationToken).ConfigureAwait(false);
+        var response = new EntryTermsResponse { IsLeader = log.IsLeader, First = terms.Count == 0 ? 0 : terms.Keys.Min() };
+        for (long index = response.First; terms.TryGetValue(index, out long term); index++)
+        {
+            response.Terms.Add(term);
+        }
+
+        return response;
+    }
+
     public override Task<LeaseRenewResponse> LeaseRenew(LeaseRenewRequest request, ServerCallContext context) =>
         Task.FromResult(log.IsLeader
             ? new LeaseRenewResponse { IsLeader = true, Ttl = node.Engine.LeaseKeepAlive(request.Id) }

@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using Etcdserverpb;
+using Xunit.Abstractions;
+
+namespace Backbone.Server.Tests.Cluster;
+
+/// <summary>
+/// The leader fails under a write load sent through the followers: killed (SIGKILL), or frozen
+/// (SIGSTOP) and thawed. Writes must resume under a new leader, every acknowledged write must
+/// survive at its revision on every member, and the old leader must come back without diverging.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class LeaderFailoverTests(ITestOutputHelper output)
+{
+    /// <summary>Liveness bound, not a benchmark: elections take ~0.3-0.6 s at a 300 ms election timeout.</summary>
+    private static readonly TimeSpan MaxWriteGap = TimeSpan.FromSeconds(10);
+
+    private static readonly TimeSpan PauseLength = TimeSpan.FromSeconds(2);
+
+    [Fact]
+    public async Task WritesResumeAfterTheLeaderIsKilledAndItCatchesUpOnRestart()
+    {
+        const string prefix = "failover/";
+        await using TestCluster cluster = await TestCluster.StartAsync(3, "bbfailover");
+        int leader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+        int[] followers = [.. Enumerable.Range(0, 3).Where(i => i != leader)];
+        await using WriteLoad load = new(cluster, prefix, writers: 4, route: w => followers[w % followers.Length], callTimeout: TimeSpan.FromSeconds(3));
+        await load.WaitForAcknowledgedAsync(200, TimeSpan.FromSeconds(30));
+
+        string before = await cluster.DescribeStatusesAsync();
+        long killedAt = Stopwatch.GetTimestamp();
+        cluster[leader].Kill();
+        int beforeKill = load.AcknowledgedCount;
+
+        // The gap: from the kill to the first acknowledgement of a put sent after it.
+        AcknowledgedPut? firstAfter = null;
+        await Poll.UntilAsync(() =>
+        {
+            firstAfter = load.Acknowledged.Where(p => p.InvokedTicks > killedAt).MinBy(p => p.AckedTicks);
+            return Task.FromResult(firstAfter is not null);
+        }, TimeSpan.FromSeconds(30), () => $"no put sent after the kill was acknowledged ({load.Failures} failed attempts)\n{cluster.Logs()}");
+        TimeSpan gap = Stopwatch.GetElapsedTime(killedAt, firstAfter!.AckedTicks);
+        output.WriteLine($"killed leader {cluster[leader].Name} after {beforeKill} acknowledged puts; first put after it acknowledged {gap.TotalMilliseconds:0} ms later "
+            + $"(through {cluster[firstAfter.Member].Name} at revision {firstAfter.Revision})\nbefore the kill: {before}\nafter: {await cluster.DescribeStatusesAsync()}");
+        Assert.True(gap < MaxWriteGap, $"writes resumed {gap.TotalSeconds:0.0} s after the leader was killed (bound {MaxWriteGap.TotalSeconds} s)\n{cluster.Logs()}");
+
+        await load.WaitForAcknowledgedAsync(load.AcknowledgedCount + 200, TimeSpan.FromSeconds(30));
+        await load.StopAsync();
+        int newLeader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(10));
+        Assert.NotEqual(leader, newLeader);
+        KeySnapshot survivors = await cluster.WaitForSameDataAsync(prefix, TimeSpan.FromSeconds(15));
+        ClusterAssert.AcknowledgedPutsPresent(survivors, load.Acknowledged, cluster.Logs());
+
+        await cluster[leader].RestartAsync();
+        KeySnapshot all = await cluster.WaitForSameDataAsync(prefix, TimeSpan.FromSeconds(30));
+        Assert.True(all.SameKeysAs(survivors), survivors.DescribeDifference(all));
+        KeySnapshot restarted = await cluster.SnapshotAsync(leader, prefix, serializable: true);
+        Assert.True(restarted.SameKeysAs(survivors), survivors.DescribeDifference(restarted));
+        output.WriteLine($"restarted {cluster[leader].Name} caught up: {restarted.Keys.Count} keys, {load.AcknowledgedCount} acknowledged, {load.Failures} failed attempts");
+    }
+
+    [Fact]
+    public async Task PausedLeaderComesBackWithoutDivergence()
+    {
+        const string prefix = "pause/";
+        await using TestCluster cluster = await TestCluster.StartAsync(3, "bbpause");
+        int leader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+        ulong termBefore = (await cluster.StatusAsync(leader)).RaftTerm;
+        int[] followers = [.. Enumerable.Range(0, 3).Where(i => i != leader)];
+
+        // A short deadline: a put forwarded to the frozen leader is abandoned quickly and the writer moves on.
+        await using WriteLoad load = new(cluster, prefix, writers: 4, route: w => followers[w % followers.Length], callTimeout: TimeSpan.FromSeconds(1));
+        await load.WaitForAcknowledgedAsync(200, TimeSpan.FromSeconds(30));
+
+        long pausedAt = Stopwatch.GetTimestamp();
+        cluster[leader].Pause();
+
+        // While it is frozen the other two must elect a leader among themselves; the pause lasts
+        // at least PauseLength so that writes go through the new leader for a while.
+        int interim = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(10));
+        TimeSpan electedAfter = Stopwatch.GetElapsedTime(pausedAt);
+        TimeSpan rest = PauseLength - electedAfter;
+        if (rest > TimeSpan.Zero)
+        {
+            await Task.Delay(rest); // the fault itself: how long the leader stays frozen
+        }
+
+        long resumedAt = Stopwatch.GetTimestamp();
+        cluster[leader].Resume();
+        int duringPause = load.Acknowledged.Count(p => p.InvokedTicks > pausedAt && p.AckedTicks < resumedAt);
+        output.WriteLine($"paused leader {cluster[leader].Name} for {Stopwatch.GetElapsedTime(pausedAt, resumedAt).TotalSeconds:0.0} s: "
+            + $"{cluster[interim].Name} elected after {electedAfter.TotalMilliseconds:0} ms, {duringPause} puts acknowledged meanwhile");
+
+        await load.WaitForAcknowledgedAsync(load.AcknowledgedCount + 200, TimeSpan.FromSeconds(30));
+        await load.StopAsync();
+
+        // Exactly one leader, that everyone (the thawed one too) agrees on, in a later term.
+        int leaderAfter = await cluster.WaitForAgreedLeaderAsync(TimeSpan.FromSeconds(15));
+        StatusResponse thawed = await cluster.StatusAsync(leader);
+        output.WriteLine($"leader after: {cluster[leaderAfter].Name}, term {termBefore} -> {thawed.RaftTerm}");
+        Assert.NotEqual(leader, interim);
+        Assert.True(thawed.RaftTerm > termBefore, $"term stayed {termBefore} although a new leader was elected\n{cluster.Logs()}");
+
+        KeySnapshot agreed = await cluster.WaitForSameDataAsync(prefix, TimeSpan.FromSeconds(15));
+        ClusterAssert.AcknowledgedPutsPresent(agreed, load.Acknowledged, cluster.Logs());
+        for (int i = 0; i < 3; i++)
+        {
+            KeySnapshot local = await cluster.SnapshotAsync(i, prefix, serializable: true);
+            Assert.True(local.SameKeysAs(agreed), agreed.DescribeDifference(local));
+        }
+    }
+}

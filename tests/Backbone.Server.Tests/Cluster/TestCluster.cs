@@ -1,0 +1,181 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using Etcdserverpb;
+using Grpc.Net.Client;
+
+namespace Backbone.Server.Tests.Cluster;
+
+/// <summary>
+/// A cluster of managers on loopback, each its own <c>backbone node</c> process: the first one
+/// with <c>--init</c>, the others joined one at a time (a Raft membership change at a time).
+/// Owns one temporary directory holding every member's data directory, and removes it with the
+/// members' processes on dispose, whatever the test's outcome.
+/// </summary>
+public sealed partial class TestCluster : IAsyncDisposable
+{
+    /// <summary>Short elections keep the failover tests fast; the same on every member.</summary>
+    public const int ElectionTimeoutMs = 300;
+
+    private readonly List<ClusterMember> members = [];
+    private readonly Dictionary<ClusterMember, GrpcChannel> channels = [];
+
+    private TestCluster(string root)
+    {
+        Root = root;
+    }
+
+    /// <summary>The temporary directory holding every member's data directory.</summary>
+    public string Root { get; }
+
+    /// <summary>The manager join token the first member printed at --init.</summary>
+    public string Token { get; private set; } = "";
+
+    public IReadOnlyList<ClusterMember> Members => members;
+
+    public ClusterMember this[int index] => members[index];
+
+    /// <summary>Indexes of the members that can answer now (running, not paused).</summary>
+    public IEnumerable<int> Serving => Enumerable.Range(0, members.Count).Where(i => members[i].IsServing);
+
+    /// <summary>Starts <paramref name="managers"/> managers; on any failure, stops what it started.</summary>
+    public static async Task<TestCluster> StartAsync(int managers, string prefix = "bbcluster")
+    {
+        TestCluster cluster = new(Path.Combine(Path.GetTempPath(), $"{prefix}-{Guid.NewGuid().ToString("N")[..12]}"));
+        try
+        {
+            Directory.CreateDirectory(cluster.Root);
+            ClusterMember first = cluster.NewMember();
+            await first.StartAsync(
+            [
+                "--init", "--name", first.Name, "--data-dir", first.DataDir, "--listen-client", first.ClientEndpoint,
+                "--listen-peer", first.PeerEndpoint, "--election-timeout-ms", $"{ElectionTimeoutMs}",
+            ]).ConfigureAwait(false);
+            Match token = TokenPattern().Match(first.Output);
+            cluster.Token = token.Success ? token.Value : throw new InvalidOperationException("--init printed no join token:\n" + first.Output);
+            for (int i = 1; i < managers; i++)
+            {
+                await cluster.JoinAsync().ConfigureAwait(false);
+            }
+
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Starts one more manager joining through <paramref name="via"/>'s client address (the first
+    /// serving member when null) and returns it once it serves.
+    /// </summary>
+    public async Task<ClusterMember> JoinAsync(ClusterMember? via = null)
+    {
+        via ??= members.First(m => m.IsServing);
+        ClusterMember joiner = NewMember();
+        await joiner.StartAsync(
+        [
+            "--join", via.ClientEndpoint, "--token", Token, "--name", joiner.Name, "--data-dir", joiner.DataDir,
+            "--listen-client", joiner.ClientEndpoint, "--listen-peer", joiner.PeerEndpoint, "--election-timeout-ms", $"{ElectionTimeoutMs}",
+        ]).ConfigureAwait(false);
+        return joiner;
+    }
+
+    /// <summary>One HTTP/2 channel per member for the test's life; it reconnects after a restart.</summary>
+    public GrpcChannel Channel(int index)
+    {
+        ClusterMember member = members[index];
+        lock (channels)
+        {
+            if (!channels.TryGetValue(member, out GrpcChannel? channel))
+            {
+                channel = GrpcChannel.ForAddress(member.ClientUrl, new GrpcChannelOptions { MaxReceiveMessageSize = null });
+                channels[member] = channel;
+            }
+
+            return channel;
+        }
+    }
+
+    public KV.KVClient Kv(int index) => new(Channel(index));
+
+    public Maintenance.MaintenanceClient Maintenance(int index) => new(Channel(index));
+
+    public Etcdserverpb.Cluster.ClusterClient ClusterApi(int index) => new(Channel(index));
+
+    /// <summary>The index of the member with this Raft member id, or -1.</summary>
+    public int IndexOf(ulong memberId) => members.FindIndex(m => m.MemberId == memberId);
+
+    /// <summary>SIGKILLs every running member at once (signals first, then waits), as a power cut.</summary>
+    public void KillAll()
+    {
+        foreach (ClusterMember member in members)
+        {
+            member.SendKill();
+        }
+
+        foreach (ClusterMember member in members)
+        {
+            member.WaitForKilled();
+        }
+    }
+
+    /// <summary>Restarts every stopped member concurrently: after a full stop none can elect a leader alone.</summary>
+    public Task RestartStoppedAsync() =>
+        Task.WhenAll(members.Where(m => m.State == ClusterMember.RunState.Stopped).Select(m => m.RestartAsync()));
+
+    /// <summary>Every member's output tail, for assertion messages.</summary>
+    public string Logs(int linesPerMember = 25)
+    {
+        StringBuilder logs = new();
+        foreach (ClusterMember member in members)
+        {
+            logs.Append("===== ").Append(member.Name).Append(" (").Append(member.ClientEndpoint).Append(", ")
+                .Append(member.State).Append(") =====\n").Append(member.Tail(linesPerMember)).Append('\n');
+        }
+
+        return logs.ToString();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (ClusterMember member in members)
+        {
+            await member.DisposeAsync().ConfigureAwait(false);
+        }
+
+        lock (channels)
+        {
+            foreach (GrpcChannel channel in channels.Values)
+            {
+                channel.Dispose();
+            }
+
+            channels.Clear();
+        }
+
+        try
+        {
+            if (Directory.Exists(Root))
+            {
+                Directory.Delete(Root, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+            // best effort: a process that just died may still be releasing a file
+        }
+    }
+
+    private ClusterMember NewMember()
+    {
+        string name = $"n{members.Count + 1}";
+        ClusterMember member = new(name, Path.Combine(Root, name));
+        members.Add(member);
+        return member;
+    }
+
+    [GeneratedRegex("BBTKN-1-[0-9a-f]{64}-[a-z0-9]{25}")]
+    public static partial Regex TokenPattern();
+}
