@@ -23,8 +23,17 @@ fi
 
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
+
+# Tests that expose an open, documented product problem run only when asked
+# (BACKBONE_KNOWN_ISSUES=1 ./test.sh): see the [Trait("Category", "KnownIssue")] on each.
+filter=()
+if [ "${BACKBONE_KNOWN_ISSUES:-0}" != 1 ]; then
+  filter=(--filter "Category!=KnownIssue")
+  echo "test.sh: not running the KnownIssue tests (BACKBONE_KNOWN_ISSUES=1 runs them): $(grep -rl 'Trait("Category", "KnownIssue")' tests --include=*.cs | xargs -n1 basename | tr '\n' ' ')"
+fi
+
 set +e
-dotnet test Backbone.sln --nologo "$@" 2>&1 | tee "$log"
+dotnet test Backbone.sln --nologo "${filter[@]}" "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 

@@ -17,6 +17,12 @@ public sealed class ClusterCrashTests(ITestOutputHelper output)
     private const int Writers = 8;
     private const int Cycles = 3;
 
+    // Fails about one run in three: after every member is SIGKILLed at once, DotNext 6.12 can
+    // leave one member's log holding, as committed, an entry the others lost (it counted an
+    // unflushed acknowledgement) and never lets the new leader overwrite it. The member now
+    // detects this and refuses to serve (docs/raft.md, risk b); repairing it without an
+    // operator is open work on issue 3. Acknowledged writes have never been lost here.
+    [Trait("Category", "KnownIssue")]
     [Fact]
     public async Task AcknowledgedWritesSurviveKillingEveryMemberAtOnce()
     {
