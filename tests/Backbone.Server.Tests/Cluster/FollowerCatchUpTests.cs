@@ -6,7 +6,10 @@ namespace Backbone.Server.Tests.Cluster;
 
 /// <summary>
 /// A follower is down while thousands of writes commit without it; restarted under continuing
-/// load, it must catch up (the backlog, then the live writes) and end with exactly the leader's data.
+/// load, it must catch up (the backlog, then the live writes) and end with exactly the leader's
+/// data. (With the default checkpoint cadence it catches up from the log; the snapshot-install
+/// path under load is open work on issue 3: with --snapshot-count 1000 the leader's writes
+/// slowed to ~30/s while the follower was down.)
 /// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed class FollowerCatchUpTests(ITestOutputHelper output)

@@ -37,10 +37,14 @@ public sealed partial class TestCluster : IAsyncDisposable
     /// <summary>Indexes of the members that can answer now (running, not paused).</summary>
     public IEnumerable<int> Serving => Enumerable.Range(0, members.Count).Where(i => members[i].IsServing);
 
+    /// <summary>Flags every member starts with beyond the addresses (for example a small --snapshot-count).</summary>
+    private IReadOnlyList<string> memberFlags = [];
+
     /// <summary>Starts <paramref name="managers"/> managers; on any failure, stops what it started.</summary>
-    public static async Task<TestCluster> StartAsync(int managers, string prefix = "bbcluster")
+    public static async Task<TestCluster> StartAsync(int managers, string prefix = "bbcluster", IReadOnlyList<string>? memberFlags = null)
     {
         TestCluster cluster = new(Path.Combine(Path.GetTempPath(), $"{prefix}-{Guid.NewGuid().ToString("N")[..12]}"));
+        cluster.memberFlags = memberFlags ?? [];
         try
         {
             Directory.CreateDirectory(cluster.Root);
@@ -48,7 +52,7 @@ public sealed partial class TestCluster : IAsyncDisposable
             await first.StartAsync(
             [
                 "--init", "--name", first.Name, "--data-dir", first.DataDir, "--listen-client", first.ClientEndpoint,
-                "--listen-peer", first.PeerEndpoint, "--election-timeout-ms", $"{ElectionTimeoutMs}",
+                "--listen-peer", first.PeerEndpoint, "--election-timeout-ms", $"{ElectionTimeoutMs}", .. cluster.memberFlags,
             ]).ConfigureAwait(false);
             Match token = TokenPattern().Match(first.Output);
             cluster.Token = token.Success ? token.Value : throw new InvalidOperationException("--init printed no join token:\n" + first.Output);
@@ -77,7 +81,7 @@ public sealed partial class TestCluster : IAsyncDisposable
         await joiner.StartAsync(
         [
             "--join", via.ClientEndpoint, "--token", Token, "--name", joiner.Name, "--data-dir", joiner.DataDir,
-            "--listen-client", joiner.ClientEndpoint, "--listen-peer", joiner.PeerEndpoint, "--election-timeout-ms", $"{ElectionTimeoutMs}",
+            "--listen-client", joiner.ClientEndpoint, "--listen-peer", joiner.PeerEndpoint, "--election-timeout-ms", $"{ElectionTimeoutMs}", .. memberFlags,
         ]).ConfigureAwait(false);
         return joiner;
     }
