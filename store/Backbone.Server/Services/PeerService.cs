@@ -57,13 +57,10 @@ public sealed class PeerService(NodeContext node, RaftCommandLog log, GrpcPeerLi
         CancellationToken cancellationToken = context.CancellationToken;
         if (!log.IsLeader)
         {
-            RaftPeer leader = await log.Node.GetLeaderAsync(cancellationToken).ConfigureAwait(false)
-                ?? throw new RpcException(new Status(StatusCode.Unavailable, "the cluster has no leader right now; retry the join"));
-            return await link.ClientFor(leader.ClientUrl).JoinAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await (await LeaderClientAsync(cancellationToken).ConfigureAwait(false)).JoinAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
-        ClusterSecrets secrets = await ClusterSecrets.ReadAsync(node.Engine, cancellationToken).ConfigureAwait(false)
-            ?? throw new RpcException(new Status(StatusCode.Unavailable, "the cluster is still initializing; retry the join"));
+        ClusterSecrets secrets = await SecretsAsync(cancellationToken).ConfigureAwait(false);
         ClusterCa ca = secrets.Ca();
         if (!string.Equals(request.CaDigest, ca.Digest, StringComparison.Ordinal))
         {
@@ -94,13 +91,7 @@ public sealed class PeerService(NodeContext node, RaftCommandLog log, GrpcPeerLi
             NodeCertificatePem = ca.SignNodeCertificate(request.SigningRequest.ToByteArray(), request.Name, request.MemberId, peer.Address),
             Role = role == JoinRole.Manager ? "manager" : "worker",
         };
-        foreach (ClusterMember member in await node.Cluster.MembersAsync(cancellationToken).ConfigureAwait(false))
-        {
-            if (member.ClientUrl.Length > 0)
-            {
-                response.MemberClientUrls.Add(member.ClientUrl);
-            }
-        }
+        response.MemberClientUrls.Add(await ManagerClientUrlsAsync(cancellationToken).ConfigureAwait(false));
 
         response.Proof = Google.Protobuf.ByteString.CopyFrom(JoinProof.ForResponse(secret, request, response));
         return response;
@@ -115,13 +106,10 @@ public sealed class PeerService(NodeContext node, RaftCommandLog log, GrpcPeerLi
         CancellationToken cancellationToken = context.CancellationToken;
         if (!log.IsLeader)
         {
-            RaftPeer leader = await log.Node.GetLeaderAsync(cancellationToken).ConfigureAwait(false)
-                ?? throw new RpcException(new Status(StatusCode.Unavailable, "the cluster has no leader right now; retry the join"));
-            return await link.ClientFor(leader.ClientUrl).AddVoterAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await (await LeaderClientAsync(cancellationToken).ConfigureAwait(false)).AddVoterAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
-        ClusterSecrets secrets = await ClusterSecrets.ReadAsync(node.Engine, cancellationToken).ConfigureAwait(false)
-            ?? throw new RpcException(new Status(StatusCode.Unavailable, "the cluster is still initializing; retry the join"));
+        ClusterSecrets secrets = await SecretsAsync(cancellationToken).ConfigureAwait(false);
         if (!JoinProof.Matches(JoinProof.ForAddVoter(secrets.ManagerSecret, request), request.Proof.Span))
         {
             throw Refused("invalid manager join token");
@@ -145,13 +133,7 @@ public sealed class PeerService(NodeContext node, RaftCommandLog log, GrpcPeerLi
         }
 
         var response = new AddVoterResponse();
-        foreach (ClusterMember member in await node.Cluster.MembersAsync(cancellationToken).ConfigureAwait(false))
-        {
-            if (member.ClientUrl.Length > 0)
-            {
-                response.MemberClientUrls.Add(member.ClientUrl);
-            }
-        }
+        response.MemberClientUrls.Add(await ManagerClientUrlsAsync(cancellationToken).ConfigureAwait(false));
 
         return response;
     }
@@ -161,9 +143,7 @@ public sealed class PeerService(NodeContext node, RaftCommandLog log, GrpcPeerLi
         CancellationToken cancellationToken = context.CancellationToken;
         if (!log.IsLeader)
         {
-            RaftPeer leader = await log.Node.GetLeaderAsync(cancellationToken).ConfigureAwait(false)
-                ?? throw new RpcException(new Status(StatusCode.Unavailable, "the cluster has no leader right now: a member can only be removed by a leader"));
-            return await link.ClientFor(leader.ClientUrl).RemoveMemberAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await (await LeaderClientAsync(cancellationToken).ConfigureAwait(false)).RemoveMemberAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
         var members = await log.Node.MembersAsync(cancellationToken).ConfigureAwait(false);
@@ -209,6 +189,21 @@ public sealed class PeerService(NodeContext node, RaftCommandLog log, GrpcPeerLi
         Task.FromResult(log.IsLeader
             ? new LeaseRenewResponse { IsLeader = true, Ttl = node.Engine.LeaseKeepAlive(request.Id) }
             : new LeaseRenewResponse { IsLeader = false });
+
+    /// <summary>The leader's Peer client, for calls only the leader may answer (a follower passes them on).</summary>
+    private async Task<Peer.PeerClient> LeaderClientAsync(CancellationToken cancellationToken)
+    {
+        RaftPeer leader = await log.Node.GetLeaderAsync(cancellationToken).ConfigureAwait(false)
+            ?? throw new RpcException(new Status(StatusCode.Unavailable, "the cluster has no leader right now; retry"));
+        return link.ClientFor(leader.ClientUrl);
+    }
+
+    private async Task<ClusterSecrets> SecretsAsync(CancellationToken cancellationToken) =>
+        await ClusterSecrets.ReadAsync(node.Engine, cancellationToken).ConfigureAwait(false)
+            ?? throw new RpcException(new Status(StatusCode.Unavailable, "the cluster is still initializing; retry the join"));
+
+    private async Task<IEnumerable<string>> ManagerClientUrlsAsync(CancellationToken cancellationToken) =>
+        (await node.Cluster.MembersAsync(cancellationToken).ConfigureAwait(false)).Select(m => m.ClientUrl).Where(url => url.Length > 0);
 
     private static byte[] Candidate(ulong memberId, string peerAddress) => Encoding.UTF8.GetBytes($"{memberId:x16} {peerAddress}");
 
