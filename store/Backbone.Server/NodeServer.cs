@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using Backbone.Core;
 using Backbone.Server.Cluster;
@@ -53,6 +54,63 @@ public sealed record NodeOptions
 public static class NodeServer
 {
     public const int DefaultPeerPort = 2377;
+
+    /// <summary>
+    /// Runs the node until <paramref name="cancellationToken"/> fires or the host is asked to stop
+    /// (Ctrl-C, SIGTERM), then stops it cleanly. A member that can heal only by restarting (its
+    /// Raft log diverged after every member crashed at once, or a snapshot install failed: see
+    /// <see cref="RaftCommandLog.RestartNeeded"/>) is stopped and started again in this process,
+    /// from its data directory, with a growing pause if it keeps asking. <paramref name="started"/>
+    /// runs after every start.
+    /// </summary>
+    public static async Task RunAsync(NodeOptions options, Action<WebApplication> started, Action<string>? note = null, Action<string>? say = null,
+        CancellationToken cancellationToken = default)
+    {
+        note ??= _ => { };
+        TimeSpan pause = TimeSpan.Zero;
+        long lastRestart = 0;
+        while (true)
+        {
+            WebApplication app = await StartAsync(options, note: note, say: say).ConfigureAwait(false);
+            Task<string>? restart;
+            try
+            {
+                started(app);
+                var stopRequested = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                using CancellationTokenRegistration stopping = app.Lifetime.ApplicationStopping.Register(() => stopRequested.TrySetResult());
+                using CancellationTokenRegistration cancelled = cancellationToken.Register(() => stopRequested.TrySetResult());
+                restart = app.Services.GetService<RaftCommandLog>()?.RestartNeeded;
+                Task first = restart is null ? stopRequested.Task : await Task.WhenAny(stopRequested.Task, restart).ConfigureAwait(false);
+                await first.ConfigureAwait(false); // a standalone node or worker has no restart to wait for
+                if (first == stopRequested.Task)
+                {
+                    restart = null;
+                }
+
+                await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            finally
+            {
+                await app.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (restart is null)
+            {
+                return;
+            }
+
+            // A member asking again soon after its last restart waits longer each time (1 s up to 30 s).
+            pause = lastRestart != 0 && Stopwatch.GetElapsedTime(lastRestart) < TimeSpan.FromMinutes(1)
+                ? TimeSpan.FromTicks(Math.Min(Math.Max(pause.Ticks * 2, TimeSpan.TicksPerSecond), 30 * TimeSpan.TicksPerSecond))
+                : TimeSpan.Zero;
+            note($"restarting this member in place{(pause > TimeSpan.Zero ? $" in {pause.TotalSeconds:0} s" : "")}: {restart.Result}");
+            await Task.Delay(pause, cancellationToken).ConfigureAwait(false);
+            lastRestart = Stopwatch.GetTimestamp();
+
+            // It is a member now: everything the next start needs is in its data directory.
+            options = options with { Init = false, Join = null, Token = null };
+        }
+    }
 
     /// <summary>
     /// Starts the node and returns once it is serving. <paramref name="note"/> gets start-up

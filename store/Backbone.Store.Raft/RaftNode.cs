@@ -38,7 +38,7 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
         Directory.CreateDirectory(options.Directory);
         wal = new WriteAheadLog(new WriteAheadLog.Options
         {
-            Location = Path.Combine(options.Directory, "log"),
+            Location = LogDirectory(options.Directory),
             // The default (one 4 KiB page per chunk file) makes a batch of puts span many files;
             // fixed once the log exists.
             ChunkSize = 4 << 20,
@@ -64,6 +64,9 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
         fences = new ReadFences(CommitFenceAsync);
         stateMachine.Attach(this);
     }
+
+    /// <summary>Where DotNext's write-ahead log lives inside the member's raft/ directory.</summary>
+    public static string LogDirectory(string raftDirectory) => Path.Combine(raftDirectory, "log");
 
     /// <summary>The terms of this node's log entries from..to, by index; entries behind the snapshot or past the end are absent.</summary>
     public async Task<IReadOnlyDictionary<long, long>> TermsAsync(long from, long to, CancellationToken cancellationToken)

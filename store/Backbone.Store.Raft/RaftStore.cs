@@ -20,6 +20,11 @@ public static class RaftStore
         {
             RaftCommandLog? created = null;
             Directory.CreateDirectory(raftOptions.Directory);
+            if (LogRepair.ApplyPending(raftOptions.Directory, RaftNode.LogDirectory(raftOptions.Directory)) is { } repaired)
+            {
+                note?.Invoke(repaired); // before DotNext opens the log: it must not see the old commit index
+            }
+
             var stateMachine = new StoreStateMachine(applier, raftOptions.Directory, (proposals, results) => created!.OnApplied(proposals, results), note);
             var node = new RaftNode(raftOptions, stateMachine, loggers);
             created = new RaftCommandLog(node, link, applier);

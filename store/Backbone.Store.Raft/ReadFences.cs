@@ -13,51 +13,66 @@ namespace Backbone.Store.Raft;
 internal sealed class ReadFences(Func<CancellationToken, Task<long?>> commitFence)
 {
     private readonly Lock gate = new();
-    private Task<long?>? running;
+    private bool inFlight;
     private TaskCompletionSource<long?>? forming;
 
     /// <summary>The commit index after a fence that started after this call, or null when this node does not lead.</summary>
     public Task<long?> ConfirmAsync(CancellationToken cancellationToken)
     {
+        TaskCompletionSource<long?>? starting = null;
+        Task<long?> answer;
         lock (gate)
         {
-            if (running is null)
+            if (inFlight)
             {
-                running = RunAsync(null);
-                return running.WaitAsync(cancellationToken);
-            }
-
-            forming ??= new TaskCompletionSource<long?>(TaskCreationOptions.RunContinuationsAsynchronously);
-            return forming.Task.WaitAsync(cancellationToken);
-        }
-    }
-
-    private async Task<long?> RunAsync(TaskCompletionSource<long?>? waiters)
-    {
-        long? index;
-        try
-        {
-            index = await commitFence(CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception)
-        {
-            index = null; // leadership lost (or stopping): the readers look for the leader again
-        }
-
-        waiters?.TrySetResult(index);
-        lock (gate)
-        {
-            if (forming is { } next)
-            {
-                forming = null;
-                running = RunAsync(next);
+                forming ??= new TaskCompletionSource<long?>(TaskCreationOptions.RunContinuationsAsynchronously);
+                answer = forming.Task;
             }
             else
             {
-                running = null;
+                inFlight = true;
+                starting = new TaskCompletionSource<long?>(TaskCreationOptions.RunContinuationsAsynchronously);
+                answer = starting.Task;
             }
         }
 
-        return index;
+        // Started outside the lock, and whoever runs the loop clears inFlight itself: a fence that
+        // completes synchronously (this node just lost leadership) must not leave a stale "in flight".
+        if (starting is not null)
+        {
+            _ = RunAsync(starting);
+        }
+
+        return answer.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Commits fences back to back while reads keep forming behind the one in flight; never throws.</summary>
+    private async Task RunAsync(TaskCompletionSource<long?> waiters)
+    {
+        while (true)
+        {
+            long? index;
+            try
+            {
+                index = await commitFence(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                index = null; // leadership lost (or stopping): the readers look for the leader again
+            }
+
+            waiters.TrySetResult(index);
+            lock (gate)
+            {
+                if (forming is not { } next)
+                {
+                    inFlight = false;
+                    return;
+                }
+
+                forming = null;
+                waiters = next;
+            }
+        }
     }
 }

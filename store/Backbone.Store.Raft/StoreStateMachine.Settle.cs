@@ -186,28 +186,31 @@ internal sealed partial class StoreStateMachine
     }
 
     /// <summary>
-    /// Log matching, checked entry by entry (DotNext's own matching cannot be trusted here). They can disagree after every member crashed at once:
-    /// DotNext may have counted an unflushed acknowledgement, so a restarted member can hold as
-    /// committed an entry the others lost, and it never lets the new leader overwrite a committed
-    /// entry. Applying that log would serve wrong data forever: the member stops instead.
+    /// Log matching, checked entry by entry (DotNext's own matching cannot be trusted here). They
+    /// can disagree after every member crashed at once: DotNext may have counted an unflushed
+    /// acknowledgement, so a restarted member can hold as committed an entry the others lost, and
+    /// it never lets the new leader overwrite a committed entry. Applying that log would serve
+    /// wrong data forever, so the member stops serving, asks for a <see cref="LogRepair"/> (its
+    /// log is cut back to what the store applied) and for a restart that performs it.
     /// </summary>
     private async Task CheckLogMatchesLeaderAsync(ISettleAccess node, long from, long to, CancellationToken stopping)
     {
         IReadOnlyDictionary<long, long> ours = await node.TermsAsync(from, to, stopping).ConfigureAwait(false);
         IReadOnlyDictionary<long, long> leaders = await node.LeaderTermsAsync(from, to, stopping).ConfigureAwait(false)
             ?? throw new TimeoutException("the leader moved while its log was compared");
-        foreach ((long index, long term) in ours)
+        foreach ((long index, long term) in ours.OrderBy(entry => entry.Key))
         {
             // Entries the leader no longer holds sit behind its snapshot: nothing to compare.
             if (leaders.TryGetValue(index, out long leaderTerm) && leaderTerm != term)
             {
-                var diverged = new InvalidOperationException(
-                    $"this member's Raft log disagrees with the leader's at entry {index} (term {term} here, {leaderTerm} at the leader): "
-                    + "after every member crashed at once it kept an entry the others lost. It will not serve from this log. "
-                    + "Repair: stop it, delete its raft/ and faster/ directories (keep member.json, cluster.json, pki/), "
-                    + "and start it again: it then receives a snapshot from the leader");
+                string reason = $"this member's Raft log disagrees with the leader's at entry {index} (term {term} here, {leaderTerm} at the leader): "
+                    + "after every member crashed at once it kept an entry the others lost";
+                LogRepair.Request(directory, AppliedEntry, index, reason);
+                var diverged = new InvalidOperationException(reason + ". It does not serve from this log; it restarts to repair it "
+                    + $"(its log is cut back to entry {AppliedEntry}, the last one its store applied, and the leader sends the rest again)");
                 Fault = diverged;
                 note(diverged.Message);
+                RequestRestart(diverged.Message);
                 throw diverged;
             }
         }

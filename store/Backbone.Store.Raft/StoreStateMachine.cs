@@ -60,6 +60,17 @@ internal sealed partial class StoreStateMachine : IStateMachine
     /// <summary>Set when applying failed for a reason other than a deterministic refusal: the node must stop serving.</summary>
     public Exception? Fault { get; private set; }
 
+    /// <summary>
+    /// Completes, with the reason, when this member can heal only by restarting: its log needs a
+    /// <see cref="LogRepair"/>, or a snapshot install failed (DotNext's WAL then refuses every
+    /// later call; after a restart the member asks for the snapshot again).
+    /// </summary>
+    public Task<string> RestartNeeded => restartNeeded.Task;
+
+    private readonly TaskCompletionSource<string> restartNeeded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private void RequestRestart(string reason) => restartNeeded.TrySetResult(reason);
+
     /// <summary>The entry the last checkpoint covers: DotNext truncates its log up to it and sends it to members behind it.</summary>
     public ISnapshot? Snapshot => Volatile.Read(ref snapshot);
 
@@ -162,6 +173,12 @@ internal sealed partial class StoreStateMachine : IStateMachine
         catch (Exception e)
         {
             Fault = e; // DotNext's WAL stops here too: the member must be restarted (it then asks again)
+            if (e is not OperationCanceledException || !token.IsCancellationRequested)
+            {
+                note($"installing the leader's snapshot failed: {e.Message}");
+                RequestRestart($"installing the leader's snapshot failed ({e.Message})");
+            }
+
             throw;
         }
         finally

@@ -100,10 +100,10 @@ internal static class NodeCommand
 
     private static async Task<int> RunAsync(NodeOptions options, CancellationToken cancellationToken)
     {
-        WebApplication app;
         try
         {
-            app = await NodeServer.StartAsync(options, note: n => Console.Error.WriteLine($"note: {n}"), say: Console.WriteLine).ConfigureAwait(false);
+            await NodeServer.RunAsync(options, app => Started(app, options.DataDir), note: n => Console.Error.WriteLine($"note: {n}"), say: Console.WriteLine,
+                cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (StoreCorruptException e)
         {
@@ -111,32 +111,38 @@ internal static class NodeCommand
                 + "The node will not start on data it cannot trust. Restore this directory from a backup or a healthy member.").ConfigureAwait(false);
             return 2;
         }
+        catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse)
+        {
+            await Console.Error.WriteLineAsync($"Error: {e.Message}: another process already listens on this node's peer address. "
+                + "Stop it, or give this node another --listen-peer (a restarted member keeps the one in its data directory)").ConfigureAwait(false);
+            return 2;
+        }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or FormatException or TimeoutException)
         {
             await Console.Error.WriteLineAsync($"Error: {e.Message}").ConfigureAwait(false);
             return 2;
         }
-
-        if (app.Services.GetService(typeof(NodeContext)) is NodeContext node)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            Console.WriteLine($"backbone node '{node.Identity.Name}' serving the etcd v3 API on {node.ClientUrl} "
-                + $"(member {node.Identity.MemberId:x}, cluster {node.Identity.ClusterId:x}, revision {node.Engine.Revision}, data {options.DataDir})");
-        }
-        else if (app.Services.GetService(typeof(Backbone.Server.Cluster.ManagerProxy)) is Backbone.Server.Cluster.ManagerProxy proxy)
-        {
-            Console.WriteLine($"backbone worker serving the etcd v3 API on {app.Urls.FirstOrDefault() ?? "its client address"} "
-                + $"by passing calls to the managers ({string.Join(", ", proxy.Managers)}), data {options.DataDir}");
-        }
-        try
-        {
-            await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            await app.DisposeAsync().ConfigureAwait(false);
+            // stopped while pausing before a restart
         }
 
         Console.WriteLine("backbone node stopped cleanly");
         return 0;
+    }
+
+    /// <summary>The banner after every start (a member that restarts itself to heal prints it again).</summary>
+    private static void Started(WebApplication app, string dataDir)
+    {
+        if (app.Services.GetService(typeof(NodeContext)) is NodeContext node)
+        {
+            Console.WriteLine($"backbone node '{node.Identity.Name}' serving the etcd v3 API on {node.ClientUrl} "
+                + $"(member {node.Identity.MemberId:x}, cluster {node.Identity.ClusterId:x}, revision {node.Engine.Revision}, data {dataDir})");
+        }
+        else if (app.Services.GetService(typeof(Backbone.Server.Cluster.ManagerProxy)) is Backbone.Server.Cluster.ManagerProxy proxy)
+        {
+            Console.WriteLine($"backbone worker serving the etcd v3 API on {app.Urls.FirstOrDefault() ?? "its client address"} "
+                + $"by passing calls to the managers ({string.Join(", ", proxy.Managers)}), data {dataDir}");
+        }
     }
 }

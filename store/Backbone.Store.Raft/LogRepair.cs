@@ -1,0 +1,130 @@
+using System.Buffers.Binary;
+using System.Text.Json;
+
+namespace Backbone.Store.Raft;
+
+/// <summary>
+/// Heals a member whose Raft log holds, as committed, entries the rest of the cluster lost
+/// (DotNext risk b, after every member crashed at once). DotNext never overwrites an entry at or
+/// below its commit index, so the member never takes the leader's version of those entries, and
+/// it appends the leader's later entries after them: its log then breaks Raft's log matching
+/// (a later index and term agree with the leader's while an earlier entry does not), so lowering
+/// the commit index alone would let the leader's next heartbeat commit the wrong entries again.
+/// The repair therefore cuts the log back to what the store has applied: DotNext's persisted
+/// commit index and last index both go back to that entry. Everything above it is then simply
+/// missing, and the leader sends it again (from its log, or as a snapshot).
+///
+/// Why this is safe: the entries above the store's applied entry were never applied here (they
+/// were held back until the leader confirmed them, <see cref="StoreStateMachine"/>), and every
+/// entry at or below it is on the leader too (a follower applies only what the leader committed
+/// and flushed; a leader only what a replication round put on a quorum's disks). It is the state
+/// DotNext itself leaves after a crash that lost unflushed entries.
+///
+/// Two steps, because DotNext must not be running when its files change: <see cref="Request"/>
+/// (while serving, when the divergence is found) writes <c>raft/repair.json</c>; the next start
+/// applies it in <see cref="ApplyPending"/> before the log is opened, then removes the request.
+/// </summary>
+public static class LogRepair
+{
+    private const string RequestFile = "repair.json";
+
+    /// <summary>DotNext 6.12's <c>checkpoint</c> file in the log directory: version 1, the commit index, the last index (little-endian).</summary>
+    private const string CheckpointFile = "checkpoint";
+
+    /// <summary>What a repair must do at the next start.</summary>
+    public sealed record Pending(long CommitIndex, long DivergedAt, string Reason, DateTimeOffset RequestedAt);
+
+    /// <summary>Records that the next start must cut DotNext's log back to entry <paramref name="commitIndex"/> (committed and last).</summary>
+    public static void Request(string raftDirectory, long commitIndex, long divergedAt, string reason)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(commitIndex);
+        string path = Path.Combine(raftDirectory, RequestFile);
+        string temp = path + ".tmp";
+        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write))
+        {
+            JsonSerializer.Serialize(file, new Pending(commitIndex, divergedAt, reason, DateTimeOffset.UtcNow));
+            file.Flush(flushToDisk: true);
+        }
+
+        File.Move(temp, path, overwrite: true);
+    }
+
+    /// <summary>The repair waiting for the next start, if any.</summary>
+    public static Pending? Load(string raftDirectory)
+    {
+        string path = Path.Combine(raftDirectory, RequestFile);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<Pending>(File.ReadAllText(path)) ?? throw new JsonException("empty document");
+        }
+        catch (JsonException e)
+        {
+            throw new StoreCorruptException(path, $"cannot read the pending Raft log repair: {e.Message}. Delete the file to start without the repair", e);
+        }
+    }
+
+    /// <summary>
+    /// Applies a pending repair to the log in <paramref name="logDirectory"/> (DotNext's WAL
+    /// location, not yet opened) and removes the request. Returns what was done, or null when
+    /// nothing was pending. A commit index already at or below the requested one is left alone.
+    /// </summary>
+    public static string? ApplyPending(string raftDirectory, string logDirectory)
+    {
+        if (Load(raftDirectory) is not { } pending)
+        {
+            return null;
+        }
+
+        string checkpoint = Path.Combine(logDirectory, CheckpointFile);
+        string done;
+        if (!File.Exists(checkpoint))
+        {
+            done = "nothing to lower: the log has no checkpoint";
+        }
+        else
+        {
+            (long commit, long last) = CutBack(checkpoint, pending.CommitIndex);
+            done = last > pending.CommitIndex
+                ? $"cut the log back from entry {last} (committed up to {commit}) to entry {pending.CommitIndex}, the last its store applied: the leader sends the rest again"
+                : $"the log already ends at entry {last}, at or below {pending.CommitIndex}";
+        }
+
+        File.Delete(Path.Combine(raftDirectory, RequestFile));
+        return $"repaired the Raft log (diverged from the leader's at entry {pending.DivergedAt}): {done}";
+    }
+
+    /// <summary>Rewrites the checkpoint in place (same size, then fsync): commit and last index at most <paramref name="index"/>; returns the previous ones.</summary>
+    private static (long Commit, long Last) CutBack(string checkpoint, long index)
+    {
+        using var file = new FileStream(checkpoint, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+        Span<byte> content = stackalloc byte[20];
+        int length = file.Read(content);
+        uint version = length >= 4 ? BinaryPrimitives.ReadUInt32LittleEndian(content) : uint.MaxValue;
+        const int needed = 20; // DotNext 6.12 writes version 1: the version, the commit index, the last index
+        if (version != 1 || length < needed)
+        {
+            throw new StoreCorruptException(checkpoint,
+                $"DotNext's log checkpoint is {length} bytes with version {version}: this build can repair version 1 (DotNext 6.12) only. "
+                + "Repair by hand: stop the member, delete its raft/ and faster/ directories (keep member.json, cluster.json, pki/) and start it: it receives a snapshot from the leader");
+        }
+
+        long commit = BinaryPrimitives.ReadInt64LittleEndian(content[4..]);
+        long last = BinaryPrimitives.ReadInt64LittleEndian(content[12..]);
+        if (commit <= index && last <= index)
+        {
+            return (commit, last);
+        }
+
+        BinaryPrimitives.WriteInt64LittleEndian(content[4..], Math.Min(commit, index));
+        BinaryPrimitives.WriteInt64LittleEndian(content[12..], Math.Min(last, index));
+        file.Position = 0;
+        file.Write(content[..needed]);
+        file.Flush(flushToDisk: true);
+        return (commit, last);
+    }
+}
