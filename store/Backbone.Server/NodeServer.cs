@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using Backbone.Core;
 using Backbone.Server.Cluster;
+using Backbone.Server.Http2;
 using Backbone.Server.Services;
 using Backbone.Store;
 using Backbone.Store.Raft;
@@ -281,7 +282,7 @@ public static class NodeServer
         builder.Logging.SetMinimumLevel(options.LogLevel);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(endpoint, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.Listen(endpoint, listen => listen.UseAuthorityRepair().Protocols = HttpProtocols.Http2);
             kestrel.Limits.MaxRequestBodySize = null;
             kestrel.Limits.Http2.MaxStreamsPerConnection = 65_536;
         });
@@ -322,7 +323,7 @@ public static class NodeServer
         builder.Logging.SetMinimumLevel(options.LogLevel);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(endpoint, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.Listen(endpoint, listen => listen.UseAuthorityRepair().Protocols = HttpProtocols.Http2);
             kestrel.Limits.MaxRequestBodySize = null;
             // etcd clients put every watch and keep-alive of a process on one connection.
             kestrel.Limits.Http2.MaxStreamsPerConnection = 65_536;
