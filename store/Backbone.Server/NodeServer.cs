@@ -221,6 +221,7 @@ public static class NodeServer
             UpperElectionTimeoutMs = options.ElectionTimeoutMs * 2,
             Certificate = keys.Certificate(),
             ClusterCa = keys.CaCertificate(),
+            InitialVoters = certified is null ? [] : [.. certified.VoterPeerAddresses.Select(IPEndPoint.Parse)],
         };
         StoreEngine engine;
         RaftCommandLog log;
@@ -240,6 +241,7 @@ public static class NodeServer
             if (created is not null)
             {
                 ClusterSecrets secrets = await created.StoreOnceAsync(engine, CancellationToken.None).ConfigureAwait(false);
+                await ManagerRecord.Of(raftOptions.Self).StoreAsync(engine, CancellationToken.None).ConfigureAwait(false);
                 settings.Save(options.DataDir);
                 say($"Cluster {identity.ClusterId:x16} created. To add a manager, run on it:\n"
                     + $"    backbone node --join {options.ListenClient} --token {secrets.Token(JoinRole.Manager)} --name NAME --data-dir DIR --advertise-addr IP\n"
@@ -260,7 +262,7 @@ public static class NodeServer
             throw;
         }
 
-        var context = new NodeContext(engine, identity, settings.ClientUrl, new RaftView(log.Node));
+        var context = new NodeContext(engine, identity, settings.ClientUrl, new RaftView(log.Node, engine));
         return await ServeAsync(options, endpoint, engine, context, log, link).ConfigureAwait(false);
     }
 
@@ -341,6 +343,7 @@ public static class NodeServer
         {
             builder.Services.AddSingleton(log);
             builder.Services.AddSingleton(link);
+            builder.Services.AddSingleton((RaftView)context.Cluster);
         }
 
         WebApplication app = builder.Build();

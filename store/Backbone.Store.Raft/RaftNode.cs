@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using DotNext.Net.Cluster;
 using DotNext.Net.Cluster.Consensus.Raft;
+using DotNext.Net.Cluster.Consensus.Raft.Membership;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -53,7 +54,9 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
             LowerElectionTimeout = options.LowerElectionTimeoutMs,
             UpperElectionTimeout = options.UpperElectionTimeoutMs,
             RequestTimeout = TimeSpan.FromMilliseconds(options.LowerElectionTimeoutMs),
-            ConnectTimeout = TimeSpan.FromMilliseconds(Math.Max(100, options.LowerElectionTimeoutMs / 4)),
+            // A TLS handshake on a busy 2-core machine takes over 100 ms at times: a shorter
+            // connect timeout failed replication rounds and deposed healthy leaders.
+            ConnectTimeout = TimeSpan.FromMilliseconds(Math.Max(250, options.LowerElectionTimeoutMs / 2)),
             LoggerFactory = loggers ?? NullLoggerFactory.Instance,
             SslOptions = options.Certificate is { } certificate && options.ClusterCa is { } ca ? PeerTls.Create(certificate, ca) : null,
         };
@@ -173,8 +176,34 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
             LeaderChanged?.Invoke();
         };
         await wal.InitializeAsync(cancellationToken).ConfigureAwait(false);
+        await SeedConfigurationAsync(cancellationToken).ConfigureAwait(false);
         await cluster.StartAsync(cancellationToken).ConfigureAwait(false);
         StateMachine.MarkLive(); // what the replay held back is settled with the leader from now on
+    }
+
+    /// <summary>The voters' peer addresses in this node's current configuration.</summary>
+    public IReadOnlyList<EndPoint> VoterAddresses => [.. cluster.Members.Select(member => member.EndPoint)];
+
+    /// <summary>A joining manager's first start: its configuration is the voters and itself (see <see cref="RaftOptions.InitialVoters"/>).</summary>
+    private async Task SeedConfigurationAsync(CancellationToken cancellationToken)
+    {
+        if (Options.InitialVoters.Count == 0)
+        {
+            return;
+        }
+
+        IClusterConfiguration<EndPoint> configuration = await ((IClusterConfigurationStorage<EndPoint>)membership).LoadConfigurationAsync(cancellationToken).ConfigureAwait(false);
+        if (configuration.Members.Count > 0)
+        {
+            return; // a restart: the configuration came from the log since
+        }
+
+        foreach (IPEndPoint voter in Options.InitialVoters.Append(Options.PeerEndPoint).Distinct())
+        {
+            configuration = configuration.Add(voter);
+        }
+
+        await ((IClusterConfigurationStorage)membership).SaveConfigurationAsync(configuration, 0, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Appends and replicates one entry; completes when a quorum committed it. Leader only.</summary>

@@ -18,6 +18,17 @@ public sealed record RaftOptions
     /// <summary>True only for the first start of the node that creates the cluster.</summary>
     public bool Bootstrap { get; init; }
 
+    /// <summary>
+    /// For a manager's first start after its join was certified: the cluster's voters. The node
+    /// starts with them and itself as its configuration instead of none. DotNext otherwise learns
+    /// its configuration only when the entry adding it is committed and that commit reaches it; if
+    /// the leader of a one-member cluster lost its leadership in between (one missed heartbeat on
+    /// a busy machine), the old leader needed the new member's vote, the new member knew no
+    /// members, and neither ever led again. Harmless if the join then fails: no member counts the
+    /// vote of a node outside its own configuration.
+    /// </summary>
+    public IReadOnlyList<IPEndPoint> InitialVoters { get; init; } = [];
+
     /// <summary>This node as the others see it (our member id, name, client URL), published as Raft metadata.</summary>
     public required RaftPeer Self { get; init; }
 

@@ -14,7 +14,8 @@ public static class ClusterJoin
 {
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
-    public sealed record Certified(ulong ClusterId, string CaCertificatePem, string NodeCertificatePem, byte[] Nonce, IReadOnlyList<string> ManagerClientUrls, JoinRole Role);
+    public sealed record Certified(ulong ClusterId, string CaCertificatePem, string NodeCertificatePem, byte[] Nonce, IReadOnlyList<string> ManagerClientUrls, JoinRole Role,
+        IReadOnlyList<string> VoterPeerAddresses);
 
     /// <summary>Step 2: with Raft running on the new certificate, asks to be added as a voter.</summary>
     public static Task<IReadOnlyList<string>> AddVoterAsync(GrpcPeerLink link, string memberAddress, JoinToken token, Certified certified,
@@ -132,6 +133,7 @@ public static class ClusterJoin
             "worker" => JoinRole.Worker,
             _ => throw new InvalidOperationException($"the join answer names an unknown role '{response.Role}': is this node older than the cluster?"),
         };
-        return new Certified(response.ClusterId, response.CaCertificatePem, response.NodeCertificatePem, nonce, [.. response.MemberClientUrls], role);
+        return new Certified(response.ClusterId, response.CaCertificatePem, response.NodeCertificatePem, nonce, [.. response.MemberClientUrls], role,
+            [.. response.MemberPeerAddresses]);
     }
 }

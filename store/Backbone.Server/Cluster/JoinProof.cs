@@ -24,7 +24,7 @@ public static class JoinProof
 
     public static byte[] ForResponse(string secret, JoinRequest request, JoinResponse response) => Mac(secret, "join-response",
         Convert.ToBase64String(request.Nonce.Span), response.ClusterId.ToString(CultureInfo.InvariantCulture), response.CaCertificatePem,
-        response.NodeCertificatePem, string.Join(',', response.MemberClientUrls), response.Role);
+        response.NodeCertificatePem, string.Join(',', response.MemberClientUrls), response.Role, string.Join(',', response.MemberPeerAddresses));
 
     public static byte[] ForAddVoter(string secret, AddVoterRequest request) => Mac(secret, "add-voter",
         request.MemberId.ToString(CultureInfo.InvariantCulture), request.PeerAddress, Convert.ToBase64String(request.Nonce.Span));

@@ -14,7 +14,7 @@ namespace Backbone.Server.Services;
 /// Member-to-member calls beside Raft: proposals and read-index requests forwarded by followers,
 /// and joins. Mapped only on cluster members.
 /// </summary>
-public sealed class PeerService(NodeContext node, RaftCommandLog log, GrpcPeerLink link) : Peer.PeerBase
+public sealed class PeerService(NodeContext node, RaftCommandLog log, GrpcPeerLink link, RaftView view) : Peer.PeerBase
 {
     private static readonly byte[] NoncePrefix = Encoding.UTF8.GetBytes("/bb/cluster/join-nonces/");
 
@@ -83,7 +83,9 @@ public sealed class PeerService(NodeContext node, RaftCommandLog log, GrpcPeerLi
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"peer address '{request.PeerAddress}' is not IP:PORT"));
         }
 
-        await RecordNonceAsync(request.Nonce.ToByteArray(), Candidate(request.MemberId, request.PeerAddress), cancellationToken).ConfigureAwait(false);
+        // The nonce's record carries the identity the (authenticated) request gave: AddVoter makes it the member's record.
+        var candidate = new ManagerRecord { MemberId = request.MemberId, Name = request.Name, PeerAddress = peer.ToString(), ClientUrl = request.ClientUrl };
+        await RecordNonceAsync(request.Nonce.ToByteArray(), candidate.Serialize(), cancellationToken).ConfigureAwait(false);
         var response = new JoinResponse
         {
             ClusterId = secrets.ClusterId,
@@ -92,6 +94,7 @@ public sealed class PeerService(NodeContext node, RaftCommandLog log, GrpcPeerLi
             Role = role == JoinRole.Manager ? "manager" : "worker",
         };
         response.MemberClientUrls.Add(await ManagerClientUrlsAsync(cancellationToken).ConfigureAwait(false));
+        response.MemberPeerAddresses.Add(log.Node.VoterAddresses.Select(voter => voter.ToString()));
 
         response.Proof = Google.Protobuf.ByteString.CopyFrom(JoinProof.ForResponse(secret, request, response));
         return response;
@@ -115,21 +118,38 @@ public sealed class PeerService(NodeContext node, RaftCommandLog log, GrpcPeerLi
             throw Refused("invalid manager join token");
         }
 
-        RangeResult recorded = await node.Engine.RangeAsync(new RangeRequest { Key = NonceKey(request.Nonce.ToByteArray()) }, cancellationToken).ConfigureAwait(false);
-        if (recorded.Kvs.Count == 0 || !recorded.Kvs[0].Value.AsSpan().SequenceEqual(Candidate(request.MemberId, request.PeerAddress)))
-        {
-            throw Refused("no certified join matches this member and address: run the join again");
-        }
-
         if (!IPEndPoint.TryParse(request.PeerAddress, out IPEndPoint? peer))
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"peer address '{request.PeerAddress}' is not IP:PORT"));
         }
 
-        if (!await log.Node.AddMemberAsync(peer, cancellationToken).ConfigureAwait(false))
+        RangeResult recorded = await node.Engine.RangeAsync(new RangeRequest { Key = NonceKey(request.Nonce.ToByteArray()) }, cancellationToken).ConfigureAwait(false);
+        ManagerRecord? candidate = recorded.Kvs.Count == 0 ? null : ManagerRecord.TryDeserialize(recorded.Kvs[0].Value);
+        bool certifiedBefore = recorded.Kvs.Count > 0 && recorded.Kvs[0].Value.AsSpan().SequenceEqual(Candidate(request.MemberId, request.PeerAddress));
+        if (!certifiedBefore && (candidate is null || candidate.MemberId != request.MemberId || !ManagerRecord.SameAddress(candidate.PeerAddress, request.PeerAddress)))
         {
-            throw new RpcException(new Status(StatusCode.Unavailable,
-                $"the leader could not add {request.PeerAddress}: already a member, or it did not catch up in time (is its peer port reachable from the leader?)"));
+            throw Refused("no certified join matches this member and address: run the join again");
+        }
+
+        await AddVoterOnceAsync(peer, request.PeerAddress, cancellationToken).ConfigureAwait(false);
+
+        // Its identity, replicated, so that every manager can list it while it is down. A join
+        // certified by a leader older than these records (the nonce holds no identity) is left to
+        // the backfill (RaftView). A failure here must not fail a join that happened.
+        if (candidate is null)
+        {
+            view.BackfillSoon();
+        }
+        else
+        {
+            try
+            {
+                await candidate.StoreAsync(node.Engine, cancellationToken).ConfigureAwait(false);
+            }
+            catch (StoreException)
+            {
+                // Leadership lost right after the change: the next leader backfills the record from the member's metadata.
+            }
         }
 
         var response = new AddVoterResponse();
@@ -146,7 +166,7 @@ public sealed class PeerService(NodeContext node, RaftCommandLog log, GrpcPeerLi
             return await (await LeaderClientAsync(cancellationToken).ConfigureAwait(false)).RemoveMemberAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
-        var members = await log.Node.MembersAsync(cancellationToken).ConfigureAwait(false);
+        var members = await view.ManagersAsync(cancellationToken).ConfigureAwait(false);
         var target = members.FirstOrDefault(m => m.Peer.MemberId == request.MemberId);
         if (target.Peer is null)
         {
@@ -163,6 +183,16 @@ public sealed class PeerService(NodeContext node, RaftCommandLog log, GrpcPeerLi
         if (!await log.Node.RemoveMemberAsync(IPEndPoint.Parse(target.Peer.PeerAddress), cancellationToken).ConfigureAwait(false))
         {
             throw new RpcException(new Status(StatusCode.Unavailable, $"the leader could not remove {target.Peer.Name}; retry"));
+        }
+
+        try
+        {
+            await ManagerRecord.DeleteAsync(node.Engine, target.Peer.MemberId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StoreException)
+        {
+            // The member is out of the configuration, which is what counts; its record is no longer listed (no member
+            // has its address), and a manager that joins later at that address replaces it.
         }
 
         return new RemoveMemberResponse { Name = target.Peer.Name, PeerAddress = target.Peer.PeerAddress };
@@ -190,6 +220,37 @@ public sealed class PeerService(NodeContext node, RaftCommandLog log, GrpcPeerLi
             ? new LeaseRenewResponse { IsLeader = true, Ttl = node.Engine.LeaseKeepAlive(request.Id) }
             : new LeaseRenewResponse { IsLeader = false });
 
+    /// <summary>
+    /// DotNext's membership change, made safe to retry: the joiner resends AddVoter when an answer
+    /// is lost or leadership moved mid-change, and a change that did commit before that makes the
+    /// next attempt find the peer already in the configuration: that is success, not a refusal.
+    /// </summary>
+    private async Task AddVoterOnceAsync(IPEndPoint peer, string peerAddress, CancellationToken cancellationToken)
+    {
+        if (log.Node.VoterAddresses.Contains(peer))
+        {
+            return;
+        }
+
+        bool added;
+        try
+        {
+            added = await log.Node.AddMemberAsync(peer, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is DotNext.Net.Cluster.Consensus.Raft.NotLeaderException
+            or DotNext.Net.Cluster.Consensus.Raft.RaftCluster.ConcurrentMembershipModificationException
+            or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, $"the leader changed, or another membership change ran, while adding {peerAddress}; retry"));
+        }
+
+        if (!added && !log.Node.VoterAddresses.Contains(peer))
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable,
+                $"the leader could not add {peerAddress}: it did not catch up in time (is its peer port reachable from the leader?)"));
+        }
+    }
+
     /// <summary>The leader's Peer client, for calls only the leader may answer (a follower passes them on).</summary>
     private async Task<Peer.PeerClient> LeaderClientAsync(CancellationToken cancellationToken)
     {
@@ -205,6 +266,7 @@ public sealed class PeerService(NodeContext node, RaftCommandLog log, GrpcPeerLi
     private async Task<IEnumerable<string>> ManagerClientUrlsAsync(CancellationToken cancellationToken) =>
         (await node.Cluster.MembersAsync(cancellationToken).ConfigureAwait(false)).Select(m => m.ClientUrl).Where(url => url.Length > 0);
 
+    /// <summary>What a nonce recorded before the records existed holds: the member id and address only.</summary>
     private static byte[] Candidate(ulong memberId, string peerAddress) => Encoding.UTF8.GetBytes($"{memberId:x16} {peerAddress}");
 
     private static byte[] NonceKey(byte[] nonce) => [.. NoncePrefix, .. Encoding.ASCII.GetBytes(Convert.ToHexStringLower(nonce))];

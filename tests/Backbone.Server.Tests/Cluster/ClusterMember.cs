@@ -35,6 +35,9 @@ public sealed partial class ClusterMember : IAsyncDisposable
     private readonly StringBuilder output = new();
     private Process? process;
 
+    /// <summary>The line that says the node serves: a manager's by default, a worker's after <see cref="StartWorkerAsync"/>.</summary>
+    private Regex servingLine = ServingLine();
+
     public ClusterMember(string name, string dataDir)
     {
         Name = name;
@@ -66,7 +69,10 @@ public sealed partial class ClusterMember : IAsyncDisposable
 
     public string PeerEndpoint => $"127.0.0.1:{PeerPort}";
 
-    /// <summary>The Raft member id, from the node's "serving" line (0 before the first start).</summary>
+    /// <summary>Started as a worker (<see cref="StartWorkerAsync"/>): no Raft member id, a pass-through client API.</summary>
+    public bool IsWorker { get; private set; }
+
+    /// <summary>The Raft member id, from the node's "serving" line (0 before the first start, and for a worker).</summary>
     public ulong MemberId { get; private set; }
 
     public int Pid => process?.Id ?? throw new InvalidOperationException($"{Name} was never started");
@@ -124,7 +130,21 @@ public sealed partial class ClusterMember : IAsyncDisposable
         State = RunState.Running;
 
         Match serving = await WaitForServingLineAsync(started, runStart).ConfigureAwait(false);
-        MemberId = ulong.Parse(serving.Groups[1].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+        if (serving.Groups[1].Success)
+        {
+            MemberId = ulong.Parse(serving.Groups[1].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+        }
+    }
+
+    /// <summary>
+    /// As <see cref="StartAsync"/> for a node that joins (or restarts) as a worker: it waits for the
+    /// worker's "serving ... by passing calls to the managers" line. Later restarts wait for it too.
+    /// </summary>
+    public Task StartWorkerAsync(IEnumerable<string> args)
+    {
+        IsWorker = true;
+        servingLine = WorkerServingLine();
+        return StartAsync(args);
     }
 
     /// <summary>Restart after a kill: only <c>--data-dir</c>, everything else is kept there.</summary>
@@ -206,7 +226,6 @@ public sealed partial class ClusterMember : IAsyncDisposable
 
     private async Task<Match> WaitForServingLineAsync(Process started, int runStart)
     {
-        Regex servingLine = ServingLine();
         Stopwatch elapsed = Stopwatch.StartNew();
         while (true)
         {
@@ -268,6 +287,9 @@ public sealed partial class ClusterMember : IAsyncDisposable
 
     [GeneratedRegex(@"serving the etcd v3 API on \S+ \(member ([0-9a-f]+),")]
     private static partial Regex ServingLine();
+
+    [GeneratedRegex(@"backbone worker serving the etcd v3 API on \S+ by passing calls to the managers")]
+    private static partial Regex WorkerServingLine();
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int SendSignal(int pid, int signal);

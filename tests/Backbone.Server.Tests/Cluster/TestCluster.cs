@@ -17,6 +17,10 @@ public sealed partial class TestCluster : IAsyncDisposable
     public const int ElectionTimeoutMs = 300;
 
     private readonly List<ClusterMember> members = [];
+
+    /// <summary>Worker nodes (<see cref="JoinWorkerAsync"/>): not Raft members, so not in <see cref="Members"/>.</summary>
+    private readonly List<ClusterMember> workers = [];
+
     private readonly Dictionary<ClusterMember, GrpcChannel> channels = [];
 
     private TestCluster(string root)
@@ -74,16 +78,36 @@ public sealed partial class TestCluster : IAsyncDisposable
     /// Starts one more manager joining through <paramref name="via"/>'s client address (the first
     /// serving member when null) and returns it once it serves.
     /// </summary>
-    public async Task<ClusterMember> JoinAsync(ClusterMember? via = null)
+    public async Task<ClusterMember> JoinAsync(ClusterMember? via = null, string? token = null)
     {
         via ??= members.First(m => m.IsServing);
         ClusterMember joiner = NewMember();
         await joiner.StartAsync(
         [
-            "--join", via.ClientEndpoint, "--token", Token, "--name", joiner.Name, "--data-dir", joiner.DataDir,
+            "--join", via.ClientEndpoint, "--token", token ?? Token, "--name", joiner.Name, "--data-dir", joiner.DataDir,
             "--listen-client", joiner.ClientEndpoint, "--listen-peer", joiner.PeerEndpoint, "--election-timeout-ms", $"{ElectionTimeoutMs}", .. memberFlags,
         ]).ConfigureAwait(false);
         return joiner;
+    }
+
+    public IReadOnlyList<ClusterMember> Workers => workers;
+
+    /// <summary>
+    /// Starts a worker node joining through <paramref name="via"/>'s client address (the first
+    /// serving manager when null) with <paramref name="token"/> (a worker token), as an operator
+    /// would: a name, a data directory and a client address, nothing about Raft. Returns it once
+    /// it serves; it is stopped with the cluster.
+    /// </summary>
+    public async Task<ClusterMember> JoinWorkerAsync(string token, ClusterMember? via = null)
+    {
+        via ??= members.First(m => m.IsServing);
+        string name = $"w{workers.Count + 1}";
+        ClusterMember worker = new(name, Path.Combine(Root, name));
+        workers.Add(worker);
+        await worker.StartWorkerAsync(
+            ["--join", via.ClientEndpoint, "--token", token, "--name", worker.Name, "--data-dir", worker.DataDir, "--listen-client", worker.ClientEndpoint])
+            .ConfigureAwait(false);
+        return worker;
     }
 
     /// <summary>One HTTP/2 channel per member for the test's life; it reconnects after a restart.</summary>
@@ -133,7 +157,7 @@ public sealed partial class TestCluster : IAsyncDisposable
     public string Logs(int linesPerMember = 25)
     {
         StringBuilder logs = new();
-        foreach (ClusterMember member in members)
+        foreach (ClusterMember member in members.Concat(workers))
         {
             logs.Append("===== ").Append(member.Name).Append(" (").Append(member.ClientEndpoint).Append(", ")
                 .Append(member.State).Append(") =====\n").Append(member.Tail(linesPerMember)).Append('\n');
@@ -144,7 +168,7 @@ public sealed partial class TestCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (ClusterMember member in members)
+        foreach (ClusterMember member in workers.Concat(members))
         {
             await member.DisposeAsync().ConfigureAwait(false);
         }
