@@ -33,12 +33,13 @@ public sealed record RaftOptions
     public required RaftPeer Self { get; init; }
 
     /// <summary>
-    /// Election timeout range in ms. Wide on purpose: on 2 shared cores a busy node misses
-    /// heartbeats for 100-300 ms (REFERENCE.md saw elections from CPU starvation at 150-300).
+    /// Election timeout range in ms, with heartbeats at a fifth of the lower bound. A follower
+    /// waits for at least four lost heartbeats: on 2 shared cores a busy node misses them for
+    /// 100-300 ms (REFERENCE.md saw elections from CPU starvation at 150-300 ms timeouts).
     /// </summary>
-    public int LowerElectionTimeoutMs { get; init; } = 1_000;
+    public int LowerElectionTimeoutMs { get; init; } = 500;
 
-    public int UpperElectionTimeoutMs { get; init; } = 2_000;
+    public int UpperElectionTimeoutMs { get; init; } = 1_000;
 
     /// <summary>This node's certificate (with its key) for mutual TLS between managers; null runs Raft in cleartext (tests of the adapter only).</summary>
     public X509Certificate2? Certificate { get; init; }

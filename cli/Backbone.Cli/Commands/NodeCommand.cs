@@ -44,8 +44,9 @@ internal static class NodeCommand
         };
         Option<int> electionTimeout = new("--election-timeout-ms")
         {
-            Description = "Raft election timeout, lower bound in ms (the upper bound is twice it); the same on every manager",
-            DefaultValueFactory = _ => 1_000,
+            Description = "Raft election timeout, lower bound in ms (the upper bound is twice it; the leader's heartbeat is a fifth of it): "
+                + "a dead leader is replaced after about this long. The same on every manager",
+            DefaultValueFactory = _ => NodeOptions.DefaultElectionTimeoutMs,
         };
 
         Option<long> snapshotCount = new("--snapshot-count")
