@@ -56,7 +56,13 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
             // Heartbeats at a fifth of the election timeout, not DotNext's half: a follower then
             // tolerates four lost heartbeats before it starts an election.
             HeartbeatThreshold = 0.2,
-            RequestTimeout = TimeSpan.FromMilliseconds(options.LowerElectionTimeoutMs),
+            // A whole snapshot install is one DotNext request: shorter than the install (a store
+            // dump, transfer and checkpoint: 0.3-1.7 s for a few MB on a busy machine) and the
+            // leader resends it forever while the follower installs it again and again. The cost:
+            // a paused (not dead) leader's peers wait this long for its answers, so electing its
+            // successor takes about this long (docs/raft.md).
+            RequestTimeout = TimeSpan.FromMilliseconds(Math.Max(options.LowerElectionTimeoutMs, 5_000)),
+            GracefulShutdownTimeout = TimeSpan.FromMilliseconds(options.LowerElectionTimeoutMs),
             // A TLS handshake on a busy 2-core machine takes over 100 ms at times: a shorter
             // connect timeout failed replication rounds and deposed healthy leaders.
             ConnectTimeout = TimeSpan.FromMilliseconds(Math.Max(250, options.LowerElectionTimeoutMs / 2)),

@@ -12,7 +12,11 @@ namespace Backbone.Store.Raft;
 /// - a follower applies what DotNext delivers: it flushed it before (DotNext commits, and so
 ///   flushes, before applying) and the leader flushed it before committing: two copies;
 /// - the leader applies only after a replication round in which the followers committed (and
-///   so flushed) up to its commit index (<see cref="ConfirmDurableIfLeaderAsync"/>);
+///   so flushed) up to its commit index. It never waits for that round inside DotNext's apply
+///   call: DotNext holds its log's read lock there, a round ends with a commit, and a commit
+///   waits behind the log compaction a new snapshot queues, which waits for that read lock
+///   (every write stopped until leadership moved). So its entries are held, and
+///   <see cref="SettleAsync"/> applies them once a round confirmed them (<see cref="durableThrough"/>);
 /// - entries DotNext replays at start-up, and entries whose confirmation failed because
 ///   leadership moved, are deferred: <see cref="SettleAsync"/> waits for a read index from the
 ///   current leader (a fence committed in its term: everything before it is final), then reads
@@ -26,6 +30,7 @@ internal sealed partial class StoreStateMachine
     private long deferredFrom; // 0 = nothing deferred; else the first entry not applied
     private long durableThrough; // leader: entries up to here are on a quorum's disks
     private int settling;
+    private int deferredNotably; // 1 when not only the leader's routine confirmations deferred entries: worth a note once settled
 
     /// <summary>
     /// Entries DotNext delivered while deferring, in order (guarded by the apply turn): DotNext
@@ -102,8 +107,17 @@ internal sealed partial class StoreStateMachine
         held.Add((entry.Index, entry.Term, ours, ours ? await entry.ToByteArrayAsync(token: token).ConfigureAwait(false) : []));
     }
 
-    private void Defer(long index)
+    /// <summary>
+    /// Entries from <paramref name="index"/> on wait for <see cref="SettleAsync"/> (the apply turn is held).
+    /// <paramref name="routine"/>: the leader's own entries waiting for their confirmation round, not worth a note.
+    /// </summary>
+    private void Defer(long index, bool routine = false)
     {
+        if (!routine)
+        {
+            Volatile.Write(ref deferredNotably, 1);
+        }
+
         if (!Deferring)
         {
             Volatile.Write(ref deferredFrom, index);
@@ -111,32 +125,6 @@ internal sealed partial class StoreStateMachine
             {
                 StartSettle();
             }
-        }
-    }
-
-    /// <summary>On the leader, makes sure everything committed so far is on a quorum's disks; false if leadership was lost meanwhile.</summary>
-    private async Task<bool> ConfirmDurableIfLeaderAsync(CancellationToken token)
-    {
-        if (access is null || !access.IsLeader)
-        {
-            return true;
-        }
-
-        long commit = access.CommitIndex;
-        if (commit <= Volatile.Read(ref durableThrough))
-        {
-            return true;
-        }
-
-        try
-        {
-            await access.ConfirmDurableAsync(token).ConfigureAwait(false);
-            Volatile.Write(ref durableThrough, Math.Max(Volatile.Read(ref durableThrough), commit));
-            return true;
-        }
-        catch (Exception e) when (e is not OperationCanceledException || !token.IsCancellationRequested)
-        {
-            return false; // not leader any more: settle it through the next leader
         }
     }
 
@@ -157,10 +145,20 @@ internal sealed partial class StoreStateMachine
             {
                 try
                 {
-                    if (await TrySettleOnceAsync(stopping).ConfigureAwait(false))
+                    SettleOutcome outcome = await TrySettleOnceAsync(stopping).ConfigureAwait(false);
+                    if (outcome is SettleOutcome.Settled settled)
                     {
-                        note($"applied the Raft entries held back until the leader confirmed them (store at entry {AppliedEntry})");
+                        if (settled.Notable)
+                        {
+                            note($"applied the Raft entries held back until the leader confirmed them (store at entry {AppliedEntry})");
+                        }
+
                         return;
+                    }
+
+                    if (outcome is SettleOutcome.Progressed)
+                    {
+                        continue; // the leader under load: more entries arrived while it confirmed these
                     }
                 }
                 catch (Exception e) when (e is not OperationCanceledException || !stopping.IsCancellationRequested)
@@ -216,26 +214,57 @@ internal sealed partial class StoreStateMachine
         }
     }
 
-    /// <summary>One attempt: a read index from the leader, then the deferred entries from the log up to what is safe.</summary>
-    private async Task<bool> TrySettleOnceAsync(CancellationToken stopping)
+    /// <summary>What one settling attempt achieved.</summary>
+    private abstract record SettleOutcome
+    {
+        /// <summary>Nothing applied (no leader, or it moved): try again shortly.</summary>
+        public sealed record Retry : SettleOutcome;
+
+        /// <summary>Some entries applied; later ones (the leader's, past its confirmed commit) still wait.</summary>
+        public sealed record Progressed : SettleOutcome;
+
+        /// <summary>Everything deferred is applied. <paramref name="Notable"/>: not only the leader's routine confirmations.</summary>
+        public sealed record Settled(bool Notable) : SettleOutcome;
+    }
+
+    /// <summary>
+    /// One attempt: a read index from the leader, then the deferred entries from the log up to
+    /// what is safe. Nothing here waits for a replication round while holding the apply turn:
+    /// DotNext may be waiting for that turn in <see cref="ApplyAsync"/> while it holds its log's
+    /// read lock, which the round's commit can need (see the class summary).
+    /// </summary>
+    private async Task<SettleOutcome> TrySettleOnceAsync(CancellationToken stopping)
     {
         ISettleAccess node = access!;
+        if (Volatile.Read(ref deferredNotably) == 0 && node.IsLeader)
+        {
+            // Only this leader's own entries wait, delivered live as committed in its own log
+            // (which DotNext never rewrites below the commit index): no fence and no log read,
+            // one round that puts everything committed before it on a quorum's disks.
+            long committed = node.CommitIndex;
+            await node.ConfirmDurableAsync(stopping).ConfigureAwait(false);
+            Volatile.Write(ref durableThrough, Math.Max(Volatile.Read(ref durableThrough), committed));
+            return await ApplyHeldAsync(node, [], confirmedOnly: true, stopping).ConfigureAwait(false);
+        }
+
         long readIndex = await node.ReadIndexAsync(stopping).ConfigureAwait(false) ?? throw new TimeoutException("no leader");
         await node.WaitForDotNextApplyAsync(readIndex, stopping).ConfigureAwait(false);
         long commitBefore = node.CommitIndex;
-        if (node.IsLeader)
+        bool leader = node.IsLeader;
+        if (leader)
         {
             await node.ConfirmDurableAsync(stopping).ConfigureAwait(false);
+            Volatile.Write(ref durableThrough, Math.Max(Volatile.Read(ref durableThrough), commitBefore));
         }
 
         // A follower may take all DotNext applied (it flushed them, so did the leader); the leader
         // only what its confirmation round covered.
-        long safe = node.IsLeader ? Math.Min(commitBefore, node.DotNextAppliedIndex) : node.DotNextAppliedIndex;
+        long safe = leader ? Math.Min(commitBefore, node.DotNextAppliedIndex) : node.DotNextAppliedIndex;
         long from = AppliedEntry + 1;
         List<(long Index, long Term, bool Ours, byte[] Payload)> copied = [];
         if (safe >= from)
         {
-            if (!node.IsLeader)
+            if (!leader)
             {
                 await CheckLogMatchesLeaderAsync(node, from, safe, stopping).ConfigureAwait(false);
             }
@@ -255,11 +284,24 @@ internal sealed partial class StoreStateMachine
             }
         }
 
+        return await ApplyHeldAsync(node, copied, confirmedOnly: leader, stopping).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Applies, in order, what was read from the log, then what DotNext delivered meanwhile. An
+    /// attempt made as leader (<paramref name="confirmedOnly"/>), or by a member that leads now,
+    /// stops at what a round confirmed (<see cref="durableThrough"/>), even if leadership moved
+    /// since: what it held may be its own entries, acknowledged but not yet flushed by a quorum.
+    /// </summary>
+    private async Task<SettleOutcome> ApplyHeldAsync(ISettleAccess node, List<(long Index, long Term, bool Ours, byte[] Payload)> copied, bool confirmedOnly, CancellationToken stopping)
+    {
         await applyTurn.WaitAsync(stopping).ConfigureAwait(false);
         try
         {
-            // What the log held up to the safe point, then what DotNext delivered meanwhile (the
-            // leader confirms durability once more for entries past its confirmed commit).
+            // What the log held up to the safe point, then what DotNext delivered meanwhile. A
+            // leader stops at what a round confirmed; the rest stays held for the next attempt.
+            long limit = confirmedOnly || node.IsLeader ? Volatile.Read(ref durableThrough) : long.MaxValue;
+            long before = AppliedEntry;
             foreach ((long index, long term, bool ours, byte[] payload) in copied.Concat(held))
             {
                 if (index <= AppliedEntry)
@@ -267,9 +309,9 @@ internal sealed partial class StoreStateMachine
                     continue; // covered by the store already
                 }
 
-                if (ours && node.IsLeader && index > commitBefore && !await ConfirmDurableIfLeaderAsync(stopping).ConfigureAwait(false))
+                if (index > limit)
                 {
-                    return false; // leadership moved: settle with the next leader
+                    break;
                 }
 
                 if (ours)
@@ -280,10 +322,16 @@ internal sealed partial class StoreStateMachine
                 Publish(index);
             }
 
-            held.Clear();
+            held.RemoveAll(entry => entry.Index <= AppliedEntry);
+            if (held.Count > 0)
+            {
+                Volatile.Write(ref deferredFrom, held[0].Index);
+                return AppliedEntry > before || node.IsLeader ? new SettleOutcome.Progressed() : new SettleOutcome.Retry();
+            }
+
             Volatile.Write(ref deferredFrom, 0);
             Publish(AppliedEntry);
-            return true;
+            return new SettleOutcome.Settled(Interlocked.Exchange(ref deferredNotably, 0) == 1);
         }
         finally
         {

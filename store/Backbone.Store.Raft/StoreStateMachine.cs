@@ -24,6 +24,15 @@ internal sealed partial class StoreStateMachine : IStateMachine
     private readonly ConcurrentQueue<(long Index, long Term)> appliedTerms = new();
     private readonly Lock snapshotGate = new();
     private StoreSnapshot? snapshot;
+
+    /// <summary>The last checkpoint's descriptor: the next snapshot once another checkpoint completes (guarded by <see cref="snapshotGate"/>).</summary>
+    private SnapshotDescriptor? latestCheckpoint;
+
+    /// <summary>A checkpoint's descriptor waiting to become the snapshot (see <see cref="PublishNewer"/>).</summary>
+    private SnapshotDescriptor? toPublish;
+
+    /// <summary>How long a snapshot stays after it began going to a member: its install (one DotNext request, RaftNode's request timeout) and the first entries after it.</summary>
+    private static readonly TimeSpan SendHold = TimeSpan.FromSeconds(10);
     private long appliedEntry;
     private TaskCompletionSource appliedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -32,6 +41,8 @@ internal sealed partial class StoreStateMachine : IStateMachine
 
     /// <summary>Must run before DotNext's WAL is made: the WAL replays from <see cref="Snapshot"/>'s index.</summary>
     private readonly Action<string> note;
+
+    private const string IncomingFile = "incoming.snap";
 
     public StoreStateMachine(StoreApplier applier, string directory, Action<IReadOnlyList<Proposal>, object[]> applied, Action<string>? note = null)
     {
@@ -48,7 +59,16 @@ internal sealed partial class StoreStateMachine : IStateMachine
                     $"the Raft log was truncated up to entry {descriptor.Index}, but the store only holds entries up to {appliedEntry}: the FASTER checkpoint is older than it should be");
             }
 
-            snapshot = new StoreSnapshot(descriptor, applier, directory);
+            snapshot = new StoreSnapshot(descriptor, applier, directory, OnResent);
+        }
+
+        // Dumps a killed process was sending or receiving.
+        if (Directory.Exists(directory))
+        {
+            foreach (string stale in Directory.EnumerateFiles(directory, StoreSnapshot.FilePattern).Append(Path.Combine(directory, IncomingFile)))
+            {
+                File.Delete(stale);
+            }
         }
 
         applier.CheckpointCompleted = OnCheckpointed;
@@ -97,14 +117,19 @@ internal sealed partial class StoreStateMachine : IStateMachine
             if (!live || Deferring)
             {
                 await HoldAsync(entry, token).ConfigureAwait(false);
-                Defer(entry.Index);
+                Defer(entry.Index, routine: live && access is { IsLeader: true }); // a leader's entry joins a deferral that has its reason already
                 return entry.Index;
             }
 
-            if (entry.CommandId == ProposalBatch.CommandId && !await ConfirmDurableIfLeaderAsync(token).ConfigureAwait(false))
+            // The leader applies a store entry only after a replication round that followed its
+            // commit (risk (b)), and never waits for that round here: DotNext calls this holding
+            // its log's read lock, a round ends with a commit, and a commit waits behind the log
+            // compaction a new snapshot queues, which waits for that read lock. Waiting here
+            // stopped every write until leadership moved. SettleAsync confirms, then applies.
+            if (entry.CommandId == ProposalBatch.CommandId && access is { IsLeader: true } && entry.Index > Volatile.Read(ref durableThrough))
             {
                 await HoldAsync(entry, token).ConfigureAwait(false);
-                Defer(entry.Index);
+                Defer(entry.Index, routine: true);
                 return entry.Index;
             }
 
@@ -143,8 +168,9 @@ internal sealed partial class StoreStateMachine : IStateMachine
     /// </summary>
     private async Task InstallAsync(LogEntry entry, CancellationToken token)
     {
-        string path = Path.Combine(directory, "incoming.snap");
+        string path = Path.Combine(directory, IncomingFile);
         await applyTurn.WaitAsync(token).ConfigureAwait(false);
+        bool replacing = false;
         try
         {
             long bytes;
@@ -155,6 +181,7 @@ internal sealed partial class StoreStateMachine : IStateMachine
                 file.Position = 0;
                 Snapshots.SnapshotFormat.Verify(file);
                 file.Position = 0;
+                replacing = true;
                 await applier.InstallSnapshotAsync(file).ConfigureAwait(false);
             }
 
@@ -162,23 +189,30 @@ internal sealed partial class StoreStateMachine : IStateMachine
             lock (snapshotGate)
             {
                 appliedTerms.Clear();
+                latestCheckpoint = null;
+                toPublish = null;
                 descriptor.Save(directory);
-                Volatile.Write(ref snapshot, new StoreSnapshot(descriptor, applier, directory));
+                Interlocked.Exchange(ref snapshot, new StoreSnapshot(descriptor, applier, directory, OnResent))?.Retire();
             }
 
             Publish(Math.Max(entry.Index, LogPositions.EntryOf(applier.AppliedPosition)));
             SnapshotsInstalled++;
             note($"installed a snapshot from the leader: Raft entry {entry.Index} (term {entry.Term}), {bytes / 1024.0:0.#} KiB, store position {applier.AppliedPosition}");
         }
-        catch (Exception e)
+        catch (Exception e) when (!replacing && e is not OperationCanceledException)
         {
-            Fault = e; // DotNext's WAL stops here too: the member must be restarted (it then asks again)
-            if (e is not OperationCanceledException || !token.IsCancellationRequested)
-            {
-                note($"installing the leader's snapshot failed: {e.Message}");
-                RequestRestart($"installing the leader's snapshot failed ({e.Message})");
-            }
-
+            note($"refused the leader's snapshot (the store is unchanged; the leader sends it again): {e.Message}");
+            throw;
+        }
+        catch (Exception e) when (replacing)
+        {
+            // The store's state is unknown now: the member must be restarted (it then asks again).
+            // Before the replacement began nothing changed (a transfer cut by DotNext's request
+            // timeout, or a damaged one): the exception fails this InstallSnapshot request only
+            // (DotNext's WAL goes on), and the leader sends the snapshot again.
+            Fault = e;
+            note($"installing the leader's snapshot failed: {e.Message}");
+            RequestRestart($"installing the leader's snapshot failed ({e.Message})");
             throw;
         }
         finally
@@ -192,16 +226,18 @@ internal sealed partial class StoreStateMachine : IStateMachine
     public int SnapshotsInstalled { get; private set; }
 
     /// <summary>
-    /// A checkpoint completed (off the apply path): its entry becomes the snapshot, so DotNext may
-    /// truncate the log up to it. Skipped when the entry's term is unknown (nothing applied since
-    /// an install) or it is not newer than the current snapshot.
+    /// A checkpoint completed (off the apply path). The checkpoint before it becomes the snapshot
+    /// (<see cref="PublishNewer"/>): DotNext truncates its log up to the snapshot and sends a
+    /// member behind that point the whole store, so one checkpoint interval of log stays for
+    /// members that are merely slow. Skipped when the entry's term is unknown (nothing applied
+    /// since an install) or it is not newer than the last checkpoint seen.
     /// </summary>
     private void OnCheckpointed(long position)
     {
         long entry = LogPositions.EntryOf(position);
         lock (snapshotGate)
         {
-            if (entry <= (Volatile.Read(ref snapshot)?.Index ?? 0))
+            if (entry <= Math.Max(Volatile.Read(ref snapshot)?.Index ?? 0, latestCheckpoint?.Index ?? 0))
             {
                 return;
             }
@@ -216,9 +252,63 @@ internal sealed partial class StoreStateMachine : IStateMachine
                 return;
             }
 
-            var descriptor = new SnapshotDescriptor(entry, covered.Term);
-            descriptor.Save(directory);
-            Volatile.Write(ref snapshot, new StoreSnapshot(descriptor, applier, directory));
+            if (latestCheckpoint is { } previous)
+            {
+                toPublish = previous;
+            }
+
+            latestCheckpoint = new SnapshotDescriptor(entry, covered.Term);
+            PublishNewer();
+        }
+    }
+
+    /// <summary>
+    /// Gives DotNext <see cref="toPublish"/> as its snapshot, unless the current one began going to
+    /// a member, once, less than <see cref="SendHold"/> ago: that member may still be installing
+    /// it and then needs the log right after it. Publishing meanwhile truncated that log and sent
+    /// it the whole store again, over and over while writes went on (a member that installs in
+    /// about a second never caught up with a snapshot every second). Not held for a second send
+    /// (see <see cref="StoreSnapshot.InstallingOnce"/>). The caller holds <see cref="snapshotGate"/>.
+    /// </summary>
+    private void PublishNewer()
+    {
+        if (toPublish is not { } next)
+        {
+            return;
+        }
+
+        StoreSnapshot? current = Volatile.Read(ref snapshot);
+        if (current is not null && (next.Index <= current.Index || current.InstallingOnce(SendHold)))
+        {
+            if (next.Index <= current.Index)
+            {
+                toPublish = null;
+            }
+
+            return;
+        }
+
+        toPublish = null;
+        next.Save(directory);
+        Interlocked.Exchange(ref snapshot, new StoreSnapshot(next, applier, directory, OnResent))?.Retire();
+    }
+
+    /// <summary>
+    /// DotNext sends the current snapshot again: its member failed to install it, or installed it
+    /// and answered too late, and then refuses it (its commit index is not below it), and DotNext
+    /// resends it every round until a newer snapshot comes. While that member is needed for a
+    /// quorum nothing commits, so no checkpoint would bring one: the newest checkpoint goes now,
+    /// without the one-checkpoint lag.
+    /// </summary>
+    private void OnResent()
+    {
+        lock (snapshotGate)
+        {
+            if (latestCheckpoint is { } newest && newest.Index > (Volatile.Read(ref snapshot)?.Index ?? 0))
+            {
+                toPublish = newest;
+                PublishNewer();
+            }
         }
     }
 
@@ -237,6 +327,13 @@ internal sealed partial class StoreStateMachine : IStateMachine
             appliedTerms.Enqueue((index, term));
             applied(proposals, results);
             applier.Maintain();
+            if (Volatile.Read(ref toPublish) is not null)
+            {
+                lock (snapshotGate)
+                {
+                    PublishNewer(); // held back by a recent send
+                }
+            }
         }
         catch (Exception e)
         {

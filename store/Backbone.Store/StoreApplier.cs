@@ -197,10 +197,22 @@ public sealed class StoreApplier
         return done.Task.WaitAsync(cancellationToken);
     }
 
-    /// <summary>Housekeeping between batches: a physical compaction chunk, the checkpoint policy.</summary>
+    /// <summary>
+    /// Housekeeping between batches: a physical compaction chunk, the checkpoint policy. Skipped
+    /// when the gate is busy (a batch, a snapshot dump, another maintenance): the apply path calls
+    /// this again after its batch, and the timer soon. Waiting instead parked a thread-pool thread
+    /// per timer tick behind a FASTER checkpoint step that blocks the applying thread on a device
+    /// write whose completion itself needs a pool thread: on 2 cores the pool starved and the
+    /// member stopped answering, Raft included (an outage while another member was down).
+    /// </summary>
     public void Maintain()
     {
-        lock (gate)
+        if (!gate.TryEnter())
+        {
+            return;
+        }
+
+        try
         {
             if (store.RunPhysicalCompactionStep(options.PhysicalCompactionChunk) > 0 && store.PendingPhysicalDeletes > 0)
             {
@@ -221,6 +233,10 @@ public sealed class StoreApplier
                 Volatile.Write(ref checkpointRunning, 1);
                 checkpointInFlight = CompleteCheckpointAsync(store.AppliedIndex);
             }
+        }
+        finally
+        {
+            gate.Exit();
         }
     }
 
@@ -250,6 +266,9 @@ public sealed class StoreApplier
 
     private async Task CompleteCheckpointAsync(long position)
     {
+        // Callers hold the gate: return to them first. FASTER drives its checkpoint in a loop that
+        // spins until it has an I/O to wait for, which must not happen under the gate.
+        await Task.Yield();
         try
         {
             await backend.CompleteCheckpointAsync(CancellationToken.None).ConfigureAwait(false);
