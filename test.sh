@@ -29,7 +29,7 @@ trap 'rm -f "$log"' EXIT
 filter=()
 if [ "${BACKBONE_KNOWN_ISSUES:-0}" != 1 ]; then
   filter=(--filter "Category!=KnownIssue")
-  echo "test.sh: not running the KnownIssue tests (BACKBONE_KNOWN_ISSUES=1 runs them): $(grep -rl 'Trait("Category", "KnownIssue")' tests --include=*.cs | xargs -n1 basename | tr '\n' ' ')"
+  echo "test.sh: not running the KnownIssue tests (BACKBONE_KNOWN_ISSUES=1 runs them): $(grep -rl 'Trait("Category", "KnownIssue")' tests --include=*.cs | xargs -r -n1 basename | tr '\n' ' ')"
 fi
 
 set +e

@@ -29,6 +29,12 @@ public sealed record NodeOptions
     /// <summary>Create a new cluster with this node as its first manager.</summary>
     public bool Init { get; init; }
 
+    /// <summary>
+    /// Recovery from a lost quorum: this manager's data becomes a new one-member cluster (same
+    /// identity, CA and tokens); the other managers must not be started again, and new ones join.
+    /// </summary>
+    public bool ForceNewCluster { get; init; }
+
     /// <summary>Join the cluster of the manager at this client address (HOST:PORT).</summary>
     public string? Join { get; init; }
 
@@ -117,7 +123,7 @@ public static class NodeServer
             lastRestart = Stopwatch.GetTimestamp();
 
             // It is a member now: everything the next start needs is in its data directory.
-            options = options with { Init = false, Join = null, Token = null };
+            options = options with { Init = false, Join = null, Token = null, ForceNewCluster = false };
         }
     }
 
@@ -141,6 +147,13 @@ public static class NodeServer
         if (options.Init && options.Join is not null)
         {
             throw new ArgumentException("--init creates a new cluster and --join joins one: pass only one of them");
+        }
+
+        if (options.ForceNewCluster && (settings is null || settings.Role == JoinRole.Worker || options.Init || options.Join is not null))
+        {
+            throw new ArgumentException(settings is null || options.Init || options.Join is not null
+                ? "--force-new-cluster recovers an existing manager from its data directory: pass only --data-dir of a manager (not --init or --join)"
+                : "--force-new-cluster needs a manager's data directory: a worker holds no store");
         }
 
         if (settings is null && !options.Init && options.Join is null)
@@ -223,7 +236,7 @@ public static class NodeServer
             Directory = Path.Combine(options.DataDir, "raft"),
             PeerEndPoint = peer,
             ListenEndPoint = ParseEndpoint(settings.ListenPeer),
-            Bootstrap = firstStart && options.Init,
+            Bootstrap = (firstStart && options.Init) || options.ForceNewCluster,
             Self = new RaftPeer(identity.MemberId, identity.Name, settings.PeerAddress, settings.ClientUrl),
             LowerElectionTimeoutMs = options.ElectionTimeoutMs,
             UpperElectionTimeoutMs = options.ElectionTimeoutMs * 2,
@@ -233,9 +246,18 @@ public static class NodeServer
         };
         StoreEngine engine;
         RaftCommandLog log;
+        var storeOptions = new StoreOptions { DataDir = options.DataDir, CheckpointEveryEntries = options.SnapshotCount };
         try
         {
-            (engine, log) = await RaftStore.OpenAsync(new StoreOptions { DataDir = options.DataDir, CheckpointEveryEntries = options.SnapshotCount }, raftOptions, link,
+            if (options.ForceNewCluster)
+            {
+                long from = await RaftStore.PrepareForcedClusterAsync(storeOptions, raftOptions, link, note).ConfigureAwait(false);
+                say($"Recovered: this member's data (up to Raft entry {from}) is now a new cluster with this member as its only manager. "
+                    + "Do not start the other old managers again: remove their data directories, and add managers with a join token "
+                    + $"(backbone swarm join-token manager --endpoints {options.ListenClient}).");
+            }
+
+            (engine, log) = await RaftStore.OpenAsync(storeOptions, raftOptions, link,
                 RaftLogging(options.LogLevel), time: time, note: note).ConfigureAwait(false);
         }
         catch

@@ -48,6 +48,9 @@ public sealed class RaftCommandLog : ICommandLog
 
     public RaftNode Node => node;
 
+    /// <summary>The store position the last applied command reached.</summary>
+    public long AppliedPosition => applier.AppliedPosition;
+
     /// <summary>Completes, with the reason, when this member must restart to heal (see <see cref="LogRepair"/>); the node host restarts it.</summary>
     public Task<string> RestartNeeded => node.StateMachine.RestartNeeded;
 

@@ -45,7 +45,7 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
             ChunkSize = 4 << 20,
             HashAlgorithm = WriteAheadLog.IntegrityHashAlgorithm.Crc32,
         }, stateMachine);
-        membership = new MembershipStorage(Path.Combine(options.Directory, "members.bin"));
+        membership = new MembershipStorage(Path.Combine(options.Directory, MembershipFile));
         var config = new RaftCluster.TcpConfiguration(options.ListenEndPoint ?? options.PeerEndPoint)
         {
             PublicEndPoint = options.PeerEndPoint,
@@ -76,6 +76,9 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
         fences = new ReadFences(CommitFenceAsync);
         stateMachine.Attach(this);
     }
+
+    /// <summary>The voters, as DotNext stores them, inside the member's raft/ directory.</summary>
+    public const string MembershipFile = "members.bin";
 
     /// <summary>Where DotNext's write-ahead log lives inside the member's raft/ directory.</summary>
     public static string LogDirectory(string raftDirectory) => Path.Combine(raftDirectory, "log");
@@ -184,11 +187,26 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
 
             LeaderChanged?.Invoke();
         };
+        if (Options.RecoverOnly)
+        {
+            // Alone for good: what this log holds is all there is. Commit all of it (as etcd's
+            // --force-new-cluster does: an acknowledged write may be here uncommitted when the
+            // leader that committed it is gone) and apply it now, with no leader to confirm it
+            // (the state machine was live before the log existed: see RaftStore).
+            await wal.CommitAsync(wal.LastEntryIndex, cancellationToken).ConfigureAwait(false);
+            await wal.InitializeAsync(cancellationToken).ConfigureAwait(false);
+            await wal.WaitForApplyAsync(wal.LastCommittedEntryIndex, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         await wal.InitializeAsync(cancellationToken).ConfigureAwait(false);
         await SeedConfigurationAsync(cancellationToken).ConfigureAwait(false);
         await cluster.StartAsync(cancellationToken).ConfigureAwait(false);
+        started = true;
         StateMachine.MarkLive(); // what the replay held back is settled with the leader from now on
     }
+
+    private bool started;
 
     /// <summary>The voters' peer addresses in this node's current configuration.</summary>
     public IReadOnlyList<EndPoint> VoterAddresses => [.. cluster.Members.Select(member => member.EndPoint)];
@@ -307,8 +325,16 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
     public async ValueTask DisposeAsync()
     {
         await stopping.CancelAsync().ConfigureAwait(false);
-        await cluster.StopAsync().ConfigureAwait(false);
-        await cluster.DisposeAsync().ConfigureAwait(false);
+        if (started)
+        {
+            await cluster.StopAsync().ConfigureAwait(false);
+            await cluster.DisposeAsync().ConfigureAwait(false);
+        }
+        else
+        {
+            cluster.Dispose(); // never started (a recovery pass): nothing to stop
+        }
+
         await wal.DisposeAsync().ConfigureAwait(false); // RaftCluster does not dispose its audit trail
         membership.Dispose();
         stopping.Dispose();

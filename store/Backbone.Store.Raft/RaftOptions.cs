@@ -29,6 +29,13 @@ public sealed record RaftOptions
     /// </summary>
     public IReadOnlyList<IPEndPoint> InitialVoters { get; init; } = [];
 
+    /// <summary>
+    /// Recovery from a lost quorum (<c>--force-new-cluster</c>), first step only: the node commits
+    /// every entry its log holds, applies them to the store and stops, without joining elections.
+    /// <see cref="RaftStore.PrepareForcedClusterAsync"/> then makes it a one-member cluster.
+    /// </summary>
+    public bool RecoverOnly { get; init; }
+
     /// <summary>This node as the others see it (our member id, name, client URL), published as Raft metadata.</summary>
     public required RaftPeer Self { get; init; }
 

@@ -26,6 +26,11 @@ public static class RaftStore
             }
 
             var stateMachine = new StoreStateMachine(applier, raftOptions.Directory, (proposals, results) => created!.OnApplied(proposals, results), note);
+            if (raftOptions.RecoverOnly)
+            {
+                stateMachine.MarkLive(); // before DotNext's log starts applying: nothing is held for a leader that will never come
+            }
+
             var node = new RaftNode(raftOptions, stateMachine, loggers);
             created = new RaftCommandLog(node, link, applier);
             log = created;
@@ -42,5 +47,45 @@ public static class RaftStore
         }
 
         return (engine, log);
+    }
+
+    /// <summary>
+    /// Recovery from a lost quorum (<c>backbone node --force-new-cluster</c>): makes this member's
+    /// data the whole of a new one-member cluster with the same identity, CA and tokens. Every
+    /// entry in its log is committed and applied to the store (etcd's rule: an acknowledged write
+    /// may sit here uncommitted), the store is checkpointed, and the Raft state is cut back to that
+    /// checkpoint (its snapshot) with a configuration of this member alone. Entries the lost
+    /// members held and this one never received are gone: that is the operator's trade.
+    /// Returns the entry the new cluster starts after.
+    /// </summary>
+    public static async Task<long> PrepareForcedClusterAsync(StoreOptions storeOptions, RaftOptions raftOptions, IPeerLink link,
+        Action<string>? note = null, CancellationToken cancellationToken = default)
+    {
+        (StoreEngine engine, RaftCommandLog log) = await OpenAsync(storeOptions, raftOptions with { RecoverOnly = true, Bootstrap = false }, link,
+            note: note, cancellationToken: cancellationToken).ConfigureAwait(false);
+        long entry;
+        long term;
+        try
+        {
+            // The store's last entry (later entries without store effects, fences and membership
+            // changes, are dropped with the old cluster) and its term, for the new snapshot.
+            entry = LogPositions.EntryOf(log.AppliedPosition);
+            IReadOnlyDictionary<long, long> terms = await log.Node.TermsAsync(entry, entry, cancellationToken).ConfigureAwait(false);
+            term = terms.TryGetValue(entry, out long known) ? known
+                : SnapshotDescriptor.Load(raftOptions.Directory) is { } behind && behind.Index == entry ? behind.Term
+                : throw new InvalidOperationException(entry == 0
+                    ? "this member's store holds no Raft entry yet: there is nothing to recover; start a new cluster with --init"
+                    : $"the term of Raft entry {entry} is neither in this member's log nor in its snapshot: it cannot be recovered this way");
+        }
+        finally
+        {
+            await engine.DisposeAsync().ConfigureAwait(false); // with a final checkpoint: the store then holds every entry up to `entry`
+        }
+
+        new SnapshotDescriptor(entry, term).Save(raftOptions.Directory);
+        LogRepair.Request(raftOptions.Directory, entry, divergedAt: 0, "force-new-cluster");
+        _ = LogRepair.ApplyPending(raftOptions.Directory, RaftNode.LogDirectory(raftOptions.Directory));
+        File.Delete(Path.Combine(raftOptions.Directory, RaftNode.MembershipFile)); // the bootstrap start makes it again: this member alone
+        return entry;
     }
 }

@@ -29,6 +29,11 @@ internal static class NodeCommand
         };
 
         Option<bool> init = new("--init") { Description = "Create a new cluster with this node as its first manager (prints the join tokens)" };
+        Option<bool> forceNewCluster = new("--force-new-cluster")
+        {
+            Description = "Recover from a lost quorum: this stopped manager's data becomes a new cluster with it as the only manager "
+                + "(same tokens). Never start the other old managers again; add new ones with a join token",
+        };
         Option<string?> join = new("--join")
         {
             Description = "Join the cluster of the manager whose client API is at HOST:PORT (needs --token)",
@@ -62,7 +67,7 @@ internal static class NodeCommand
             + "Restart:      backbone node --data-dir D1   (everything else is kept in the data directory)\n"
             + "Then: etcdctl --endpoints 127.0.0.1:2379 put hello world")
         {
-            name, dataDir, listenClient, logLevel, init, join, token, advertiseAddr, listenPeer, electionTimeout, snapshotCount,
+            name, dataDir, listenClient, logLevel, init, forceNewCluster, join, token, advertiseAddr, listenPeer, electionTimeout, snapshotCount,
         };
         command.Subcommands.Add(NodeAdminCommands.List());
         command.Subcommands.Add(NodeAdminCommands.Remove());
@@ -81,6 +86,7 @@ internal static class NodeCommand
                 ListenPeer = parse.GetValue(listenPeer),
                 ElectionTimeoutMs = parse.GetValue(electionTimeout),
                 SnapshotCount = parse.GetValue(snapshotCount),
+                ForceNewCluster = parse.GetValue(forceNewCluster),
             };
             if (options.SnapshotCount < 100)
             {

@@ -129,10 +129,19 @@ public sealed partial class FollowerCatchUpTests(ITestOutputHelper output)
         ClusterAssert.AcknowledgedPutsPresent(agreed, load.Acknowledged, cluster.Logs());
         for (int member = 0; member < 3; member++)
         {
-            // Linearizable: a member whose log or store failed stops answering these.
-            KeySnapshot committed = await cluster.SnapshotAsync(member, prefix, serializable: false);
+            // Linearizable: a member whose log or store failed never answers these again. A healthy
+            // one answered within the 2 s call deadline here, except once in CI (other test
+            // classes running alongside, checkpoints of ~40k keys): retried until one answers, as
+            // this checks that it serves, not how fast (the benchmarks measure that).
+            KeySnapshot? committed = null;
+            int asked = member;
+            await Poll.UntilAsync(async () =>
+            {
+                committed = await cluster.SnapshotAsync(asked, prefix, serializable: false);
+                return true;
+            }, TimeSpan.FromSeconds(20), () => $"{cluster[asked].Name} answered no linearizable read\n{cluster.Logs()}");
             KeySnapshot local = await cluster.SnapshotAsync(member, prefix, serializable: true);
-            Assert.True(committed.SameKeysAs(agreed), $"{cluster[member].Name}, linearizable: {agreed.DescribeDifference(committed)}");
+            Assert.True(committed!.SameKeysAs(agreed), $"{cluster[member].Name}, linearizable: {agreed.DescribeDifference(committed)}");
             Assert.True(local.SameKeysAs(agreed), $"{cluster[member].Name}, local: {agreed.DescribeDifference(local)}");
             Match walError = MissingWalPage().Match(cluster[member].Output);
             Assert.False(walError.Success, $"{cluster[member].Name} logged \"{walError.Value}\" (DotNext risk (a))\n{cluster.Logs()}");
