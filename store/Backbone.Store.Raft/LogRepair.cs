@@ -106,11 +106,17 @@ public static class LogRepair
         int length = file.Read(content);
         uint version = length >= 4 ? BinaryPrimitives.ReadUInt32LittleEndian(content) : uint.MaxValue;
         const int needed = 20; // DotNext 6.12 writes version 1: the version, the commit index, the last index
+        if (length == 0)
+        {
+            return (0, 0); // DotNext creates the file empty: nothing was ever committed, nothing to cut
+        }
+
         if (version != 1 || length < needed)
         {
             throw new StoreCorruptException(checkpoint,
                 $"DotNext's log checkpoint is {length} bytes with version {version}: this build can repair version 1 (DotNext 6.12) only. "
-                + "Repair by hand: stop the member, delete its raft/ and faster/ directories (keep member.json, cluster.json, pki/) and start it: it receives a snapshot from the leader");
+                + "Replace the member instead: on a healthy manager run `backbone node rm NAME`, delete this member's whole data directory, "
+                + "and join it again with a manager token (deleting only its Raft state would let it vote twice in a term)");
         }
 
         long commit = BinaryPrimitives.ReadInt64LittleEndian(content[4..]);

@@ -193,8 +193,9 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
             // --force-new-cluster does: an acknowledged write may be here uncommitted when the
             // leader that committed it is gone) and apply it now, with no leader to confirm it
             // (the state machine was live before the log existed: see RaftStore).
-            await wal.CommitAsync(wal.LastEntryIndex, cancellationToken).ConfigureAwait(false);
+            // InitializeAsync first: it checks the log's hashes before anything is applied.
             await wal.InitializeAsync(cancellationToken).ConfigureAwait(false);
+            await wal.CommitAsync(wal.LastEntryIndex, cancellationToken).ConfigureAwait(false);
             await wal.WaitForApplyAsync(wal.LastCommittedEntryIndex, cancellationToken).ConfigureAwait(false);
             return;
         }
@@ -207,6 +208,21 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
     }
 
     private bool started;
+
+    /// <summary>Replaces the stored configuration with this member alone (recovery from a lost quorum; the node is not running).</summary>
+    internal static async Task WriteLoneConfigurationAsync(RaftOptions options, CancellationToken cancellationToken)
+    {
+        string path = Path.Combine(options.Directory, MembershipFile);
+        string fresh = path + ".new";
+        File.Delete(fresh);
+        using (var storage = new MembershipStorage(fresh))
+        {
+            IClusterConfiguration<EndPoint> configuration = await ((IClusterConfigurationStorage<EndPoint>)storage).LoadConfigurationAsync(cancellationToken).ConfigureAwait(false);
+            await ((IClusterConfigurationStorage)storage).SaveConfigurationAsync(configuration.Add(options.PeerEndPoint), 0, cancellationToken).ConfigureAwait(false);
+        }
+
+        File.Move(fresh, path, overwrite: true); // all at once: a crash leaves the old file or the new one
+    }
 
     /// <summary>The voters' peer addresses in this node's current configuration.</summary>
     public IReadOnlyList<EndPoint> VoterAddresses => [.. cluster.Members.Select(member => member.EndPoint)];

@@ -75,7 +75,8 @@ public static class RaftStore
                 : SnapshotDescriptor.Load(raftOptions.Directory) is { } behind && behind.Index == entry ? behind.Term
                 : throw new InvalidOperationException(entry == 0
                     ? "this member's store holds no Raft entry yet: there is nothing to recover; start a new cluster with --init"
-                    : $"the term of Raft entry {entry} is neither in this member's log nor in its snapshot: it cannot be recovered this way");
+                    : $"the term of Raft entry {entry} is neither in this member's log nor in its snapshot descriptor, so this member cannot be made the new cluster: "
+                    + "recover from another surviving manager instead");
         }
         finally
         {
@@ -85,7 +86,7 @@ public static class RaftStore
         new SnapshotDescriptor(entry, term).Save(raftOptions.Directory);
         LogRepair.Request(raftOptions.Directory, entry, divergedAt: 0, "force-new-cluster");
         _ = LogRepair.ApplyPending(raftOptions.Directory, RaftNode.LogDirectory(raftOptions.Directory));
-        File.Delete(Path.Combine(raftOptions.Directory, RaftNode.MembershipFile)); // the bootstrap start makes it again: this member alone
+        await RaftNode.WriteLoneConfigurationAsync(raftOptions, cancellationToken).ConfigureAwait(false);
         return entry;
     }
 }

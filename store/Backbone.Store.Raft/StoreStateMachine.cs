@@ -210,6 +210,7 @@ internal sealed partial class StoreStateMachine : IStateMachine
             // Before the replacement began nothing changed (a transfer cut by DotNext's request
             // timeout, or a damaged one): the exception fails this InstallSnapshot request only
             // (DotNext's WAL goes on), and the leader sends the snapshot again.
+            applier.Halt(); // no apply and no checkpoint of a half-replaced store until the restart
             Fault = e;
             note($"installing the leader's snapshot failed: {e.Message}");
             RequestRestart($"installing the leader's snapshot failed ({e.Message})");

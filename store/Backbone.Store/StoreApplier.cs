@@ -72,6 +72,7 @@ public sealed class StoreApplier
         object[] results = new object[batch.Count];
         lock (gate)
         {
+            ThrowIfHalted();
             for (int i = 0; i < batch.Count; i++)
             {
                 try
@@ -207,7 +208,7 @@ public sealed class StoreApplier
     /// </summary>
     public void Maintain()
     {
-        if (!gate.TryEnter())
+        if (halted || !gate.TryEnter())
         {
             return;
         }
@@ -240,6 +241,30 @@ public sealed class StoreApplier
         }
     }
 
+    private volatile bool halted;
+
+    /// <summary>
+    /// The store's state is unknown (a snapshot replacement failed half way): from now on nothing
+    /// is applied to it and no checkpoint is taken, so that the member's next start recovers from
+    /// the last checkpoint made before, not from a half-replaced store.
+    /// </summary>
+    public void Halt()
+    {
+        halted = true;
+        lock (gate)
+        {
+            // Taken once so that a batch or a maintenance turn in progress has finished.
+        }
+    }
+
+    private void ThrowIfHalted()
+    {
+        if (halted)
+        {
+            throw new StoreException(StoreError.Stopped, "the store was halted after a failed snapshot install: the member restarts");
+        }
+    }
+
     /// <summary>Stops: fails the compaction waiters, waits for a running checkpoint, then takes a final one unless <paramref name="faulted"/>.</summary>
     public async Task CloseAsync(bool faulted)
     {
@@ -255,7 +280,7 @@ public sealed class StoreApplier
             await running.ConfigureAwait(false);
         }
 
-        if (!faulted && store.AppliedIndex > CheckpointedPosition)
+        if (!faulted && !halted && store.AppliedIndex > CheckpointedPosition)
         {
             long position = store.AppliedIndex;
             await backend.CheckpointAsync().ConfigureAwait(false);

@@ -83,7 +83,7 @@ public sealed class LogRepairTests : IDisposable
         File.WriteAllBytes(Path.Combine(LogDir, "checkpoint"), [9, 0, 0, 0, 1, 2, 3]);
         LogRepair.Request(raft, commitIndex: 2, divergedAt: 3, reason: "test");
         var refused = Assert.Throws<StoreCorruptException>(() => LogRepair.ApplyPending(raft, LogDir));
-        Assert.Contains("delete its raft/ and faster/ directories", refused.Message);
+        Assert.Contains("backbone node rm NAME", refused.Message);
         Assert.NotNull(LogRepair.Load(raft)); // still pending: nothing was changed
     }
 
