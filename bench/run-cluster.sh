@@ -36,12 +36,12 @@ for tool in etcd etcdctl dotnet; do
 done
 
 work="$(mktemp -d /tmp/backbone-cluster-bench.XXXXXX)"
+. "$root/bench/lib.sh"
 
 # The running cluster: member pids and client ports, in member order (n1 / e1 first).
 member_pids=()
 client_ports=()
 generator_pid=""
-used_ports=" "
 
 stop_cluster() {
   local pid
@@ -64,32 +64,12 @@ cleanup() {
   fi
   stop_cluster
   if [ "$status" -ne 0 ]; then
-    # The temp dir goes away: show what the servers and the generator said first.
-    for log in "$work"/*.log; do
-      [ -s "$log" ] && { echo "run-cluster.sh: --- tail of $(basename "$log") ---" >&2; tail -15 "$log" >&2; }
-    done
+    show_logs run-cluster.sh
   fi
   rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-# A port below the kernel's ephemeral range (so no outgoing connection holds it) that no
-# socket uses in any state and this run has not handed out yet; the server binds it a moment later.
-free_port() {
-  local port low
-  low="$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range)"
-  while :; do
-    port=$((20000 + RANDOM % (low - 20000)))
-    case "$used_ports" in *" $port "*) continue ;; esac
-    if [ -z "$(ss -Htan "( sport = :$port or dport = :$port )" 2>/dev/null)" ] &&
-       ! (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
-      used_ports="$used_ports$port "
-      echo "$port"
-      return
-    fi
-  done
-}
 
 # Fails the run when a member has exited (its exit status and log are shown).
 require_alive() {
@@ -174,10 +154,11 @@ set_endpoints() {
 # A fresh 3-member Backbone cluster: n1 creates it (--init), n2 and n3 join one at a time.
 start_backbone() {
   cluster_id=$((cluster_id + 1))
-  local i log peer token=""
+  local i log peer port token=""
   for i in $(seq 1 "$members"); do
-    client_ports+=("$(free_port)")
-    peer="$(free_port)"
+    free_port port
+    client_ports+=("$port")
+    free_port peer
     log="$work/$name-$cluster_id-$i.log"
     : >"$log" # exists before wait_log reads it
     if [ "$i" = 1 ]; then
@@ -201,10 +182,12 @@ start_backbone() {
 # A fresh 3-member etcd cluster (static bootstrap: all three at once).
 start_etcd() {
   cluster_id=$((cluster_id + 1))
-  local i initial="" peers=()
+  local i port initial="" peers=()
   for i in $(seq 1 "$members"); do
-    client_ports+=("$(free_port)")
-    peers+=("$(free_port)")
+    free_port port
+    client_ports+=("$port")
+    free_port port
+    peers+=("$port")
     initial="$initial${initial:+,}e$i=http://$host:${peers[$((i - 1))]}"
   done
   for i in $(seq 1 "$members"); do

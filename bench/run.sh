@@ -24,6 +24,7 @@ for tool in etcd etcdctl dotnet; do
 done
 
 work="$(mktemp -d /tmp/backbone-bench.XXXXXX)"
+. "$root/bench/lib.sh"
 server_pid=""
 
 stop_server() {
@@ -39,30 +40,12 @@ cleanup() {
   local status=$?
   stop_server
   if [ "$status" -ne 0 ]; then
-    # The temp dir goes away: show what the servers and the generator said first.
-    for log in "$work"/*.log; do
-      [ -s "$log" ] && { echo "run.sh: --- tail of $(basename "$log") ---" >&2; tail -15 "$log" >&2; }
-    done
+    show_logs run.sh
   fi
   rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-# A port below the kernel's ephemeral range (so no outgoing connection holds it) that no
-# socket uses in any state; the server binds it a moment later.
-free_port() {
-  local port low
-  low="$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range)"
-  while :; do
-    port=$((20000 + RANDOM % (low - 20000)))
-    if [ -z "$(ss -Htan "( sport = :$port or dport = :$port )" 2>/dev/null)" ] &&
-       ! (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
-      echo "$port"
-      return
-    fi
-  done
-}
 
 # Waits until the server answers `endpoint health`; fails if it exits or takes over 120 s
 # (./backbone rebuilds first when someone changed the sources since the build above).
@@ -174,7 +157,7 @@ started="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 if [ "$only" != etcd ]; then
   name=backbone
   results="$work/backbone.results"
-  port="$(free_port)"
+  free_port port
   echo "run.sh: Backbone on $host:$port" >&2
   ./backbone node --name n1 --data-dir "$work/backbone-data" --listen-client "$host:$port" >"$work/backbone.log" 2>&1 &
   server_pid=$!
@@ -186,8 +169,8 @@ fi
 if [ "$only" != backbone ]; then
   name=etcd
   results="$work/etcd.results"
-  port="$(free_port)"
-  peer_port="$(free_port)"
+  free_port port
+  free_port peer_port
   echo "run.sh: etcd on $host:$port" >&2
   etcd --name bench --data-dir "$work/etcd-data" \
     --listen-client-urls "http://$host:$port" --advertise-client-urls "http://$host:$port" \

@@ -60,6 +60,14 @@ public sealed record BenchOptions
     public string? Label { get; init; }
     public int Seed { get; init; } = 1;
 
+    /// <summary>The value every put of a run writes: <see cref="ValueBytes"/> random bytes from <see cref="Seed"/>.</summary>
+    public Google.Protobuf.ByteString RandomValue()
+    {
+        byte[] bytes = new byte[ValueBytes];
+        new Random(Seed).NextBytes(bytes);
+        return Google.Protobuf.ByteString.CopyFrom(bytes);
+    }
+
     /// <summary>Parses the command line; throws <see cref="ArgumentException"/> with the reason on bad input.</summary>
     public static BenchOptions Parse(string[] args)
     {

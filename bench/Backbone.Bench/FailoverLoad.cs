@@ -16,7 +16,6 @@ namespace Backbone.Bench;
 /// </summary>
 public static class FailoverLoad
 {
-    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
     private const string KeyPrefix = "bench/failover/";
 
     // Attempts end by their request timeout; this only bounds a server that ignores it.
@@ -25,12 +24,9 @@ public static class FailoverLoad
     public static async Task<ResultLine> RunAsync(BenchOptions options, CancellationToken cancellationToken)
     {
         using var channels = new GrpcChannelSet(options.Addresses, options.Connections);
-        await channels.ConnectAsync(ConnectTimeout, cancellationToken).ConfigureAwait(false);
+        await channels.ConnectAsync(cancellationToken).ConfigureAwait(false);
         var keys = new KeySet(KeyPrefix, options.Keys);
-        var random = new Random(options.Seed);
-        byte[] valueBytes = new byte[options.ValueBytes];
-        random.NextBytes(valueBytes);
-        ByteString value = ByteString.CopyFrom(valueBytes);
+        ByteString value = options.RandomValue();
         var requestTimeout = TimeSpan.FromMilliseconds(options.RequestTimeoutMs);
 
         using var hardStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -63,6 +63,11 @@ public sealed class GrpcChannelSet : IDisposable
     /// Opens every connection before the clock starts; throws <see cref="TimeoutException"/> when
     /// the server does not accept within <paramref name="timeout"/> (ConnectAsync alone retries forever).
     /// </summary>
+    public async Task ConnectAsync(CancellationToken cancellationToken) => await ConnectAsync(DefaultConnectTimeout, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>How long every load waits for the server to accept its connections.</summary>
+    public static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(10);
+
     public async Task ConnectAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

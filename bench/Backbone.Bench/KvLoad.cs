@@ -10,7 +10,6 @@ namespace Backbone.Bench;
 /// </summary>
 public static class KvLoad
 {
-    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
     private const string KeyPrefix = "bench/kv/";
 
     // Operations still in flight this long after the window closes are abandoned.
@@ -19,12 +18,9 @@ public static class KvLoad
     public static async Task<ResultLine> RunAsync(BenchOptions options, CancellationToken cancellationToken)
     {
         using var channels = new GrpcChannelSet(options.Addresses, options.Connections);
-        await channels.ConnectAsync(ConnectTimeout, cancellationToken).ConfigureAwait(false);
+        await channels.ConnectAsync(cancellationToken).ConfigureAwait(false);
         var keys = new KeySet(KeyPrefix, options.Keys);
-        var random = new Random(options.Seed);
-        byte[] valueBytes = new byte[options.ValueBytes];
-        random.NextBytes(valueBytes);
-        ByteString value = ByteString.CopyFrom(valueBytes);
+        ByteString value = options.RandomValue();
 
         if (options.Op is BenchOp.Range or BenchOp.RangeSerializable or BenchOp.Txn)
         {

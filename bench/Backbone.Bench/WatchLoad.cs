@@ -14,7 +14,6 @@ namespace Backbone.Bench;
 /// </summary>
 public static class WatchLoad
 {
-    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
     private const string KeyPrefix = "bench/watch/";
     private static readonly TimeSpan DeliveryGrace = TimeSpan.FromSeconds(10);
 
@@ -26,8 +25,8 @@ public static class WatchLoad
     {
         using var channels = new GrpcChannelSet(options.Addresses, options.Connections);
         using var writerChannels = new GrpcChannelSet(options.Addresses, Math.Min(options.Clients, options.Connections));
-        await channels.ConnectAsync(ConnectTimeout, cancellationToken).ConfigureAwait(false);
-        await writerChannels.ConnectAsync(ConnectTimeout, cancellationToken).ConfigureAwait(false);
+        await channels.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await writerChannels.ConnectAsync(cancellationToken).ConfigureAwait(false);
         // Per-key mode: one key per watcher, so each write is delivered to exactly one watcher.
         var keys = new KeySet(KeyPrefix, options.WatchPerKey ? options.Watchers : options.Keys);
 
