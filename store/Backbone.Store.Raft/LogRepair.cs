@@ -80,26 +80,31 @@ public static class LogRepair
             return null;
         }
 
-        string checkpoint = Path.Combine(logDirectory, CheckpointFile);
-        string done;
-        if (!File.Exists(checkpoint))
-        {
-            done = "nothing to lower: the log has no checkpoint";
-        }
-        else
-        {
-            (long commit, long last) = CutBack(checkpoint, pending.CommitIndex);
-            done = last > pending.CommitIndex
-                ? $"cut the log back from entry {last} (committed up to {commit}) to entry {pending.CommitIndex}, the last its store applied: the leader sends the rest again"
-                : $"the log already ends at entry {last}, at or below {pending.CommitIndex}";
-        }
-
+        string done = CutBack(logDirectory, pending.CommitIndex);
         File.Delete(Path.Combine(raftDirectory, RequestFile));
         return $"repaired the Raft log (diverged from the leader's at entry {pending.DivergedAt}): {done}";
     }
 
+    /// <summary>
+    /// Cuts the (closed) log in <paramref name="logDirectory"/> back to entry <paramref name="index"/>
+    /// now, committed and last; returns what it did. Also the last step of --force-new-cluster.
+    /// </summary>
+    public static string CutBack(string logDirectory, long index)
+    {
+        string checkpoint = Path.Combine(logDirectory, CheckpointFile);
+        if (!File.Exists(checkpoint))
+        {
+            return "nothing to cut: the log has no checkpoint";
+        }
+
+        (long commit, long last) = CutBackCheckpoint(checkpoint, index);
+        return last > index
+            ? $"cut the log back from entry {last} (committed up to {commit}) to entry {index}, the last its store applied: the leader sends the rest again"
+            : $"the log already ends at entry {last}, at or below {index}";
+    }
+
     /// <summary>Rewrites the checkpoint in place (same size, then fsync): commit and last index at most <paramref name="index"/>; returns the previous ones.</summary>
-    private static (long Commit, long Last) CutBack(string checkpoint, long index)
+    private static (long Commit, long Last) CutBackCheckpoint(string checkpoint, long index)
     {
         using var file = new FileStream(checkpoint, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
         Span<byte> content = stackalloc byte[20];

@@ -217,8 +217,7 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
         File.Delete(fresh);
         using (var storage = new MembershipStorage(fresh))
         {
-            IClusterConfiguration<EndPoint> configuration = await ((IClusterConfigurationStorage<EndPoint>)storage).LoadConfigurationAsync(cancellationToken).ConfigureAwait(false);
-            await ((IClusterConfigurationStorage)storage).SaveConfigurationAsync(configuration.Add(options.PeerEndPoint), 0, cancellationToken).ConfigureAwait(false);
+            await storage.AddVotersAsync([options.PeerEndPoint], cancellationToken).ConfigureAwait(false);
         }
 
         File.Move(fresh, path, overwrite: true); // all at once: a crash leaves the old file or the new one
@@ -235,18 +234,12 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
             return;
         }
 
-        IClusterConfiguration<EndPoint> configuration = await ((IClusterConfigurationStorage<EndPoint>)membership).LoadConfigurationAsync(cancellationToken).ConfigureAwait(false);
-        if (configuration.Members.Count > 0)
+        if (await membership.IsEmptyAsync(cancellationToken).ConfigureAwait(false))
         {
-            return; // a restart: the configuration came from the log since
+            await membership.AddVotersAsync(Options.InitialVoters.Append(Options.PeerEndPoint), cancellationToken).ConfigureAwait(false);
         }
 
-        foreach (IPEndPoint voter in Options.InitialVoters.Append(Options.PeerEndPoint).Distinct())
-        {
-            configuration = configuration.Add(voter);
-        }
-
-        await ((IClusterConfigurationStorage)membership).SaveConfigurationAsync(configuration, 0, cancellationToken).ConfigureAwait(false);
+        // else a restart: the configuration came from the log since
     }
 
     /// <summary>Appends and replicates one entry; completes when a quorum committed it. Leader only.</summary>

@@ -84,8 +84,7 @@ public static class RaftStore
         }
 
         new SnapshotDescriptor(entry, term).Save(raftOptions.Directory);
-        LogRepair.Request(raftOptions.Directory, entry, divergedAt: 0, "force-new-cluster");
-        _ = LogRepair.ApplyPending(raftOptions.Directory, RaftNode.LogDirectory(raftOptions.Directory));
+        _ = LogRepair.CutBack(RaftNode.LogDirectory(raftOptions.Directory), entry);
         await RaftNode.WriteLoneConfigurationAsync(raftOptions, cancellationToken).ConfigureAwait(false);
         return entry;
     }
