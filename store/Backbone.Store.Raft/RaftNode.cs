@@ -119,6 +119,10 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
 
     long StoreStateMachine.ISettleAccess.DotNextAppliedIndex => wal.LastAppliedIndex;
 
+    long StoreStateMachine.ISettleAccess.LastLedTerm => Volatile.Read(ref lastLedTerm);
+
+    private long lastLedTerm = -1; // the bootstrap leader leads term 0
+
     CancellationToken StoreStateMachine.ISettleAccess.Stopping => stopping.Token;
 
     Task<long?> StoreStateMachine.ISettleAccess.ReadIndexAsync(CancellationToken cancellationToken) =>
@@ -180,6 +184,11 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
         cluster.LeaderChanged += (_, leader) =>
         {
             Volatile.Write(ref leaderMemberId, leader is { IsRemote: false } ? Self.MemberId : 0);
+            if (leader is { IsRemote: false })
+            {
+                Volatile.Write(ref lastLedTerm, cluster.Term);
+            }
+
             if (leader is { IsRemote: true })
             {
                 Task learning = LearnLeaderIdAsync(leader); // fire and forget: it handles its own failures

@@ -44,6 +44,12 @@ internal sealed partial class StoreStateMachine
     {
         bool IsLeader { get; }
 
+        /// <summary>The current Raft term.</summary>
+        long Term { get; }
+
+        /// <summary>The last term in which this node was the leader (0 if never).</summary>
+        long LastLedTerm { get; }
+
         long CommitIndex { get; }
 
         long DotNextAppliedIndex { get; }
@@ -242,7 +248,16 @@ internal sealed partial class StoreStateMachine
             // (which DotNext never rewrites below the commit index): no fence and no log read,
             // one round that puts everything committed before it on a quorum's disks.
             long committed = node.CommitIndex;
+            long term = node.Term;
             await node.ConfirmDurableAsync(stopping).ConfigureAwait(false);
+            if (!node.IsLeader || node.Term != term)
+            {
+                // The round ended with leadership lost (a paused leader resumed into a newer
+                // term): it proves nothing. Settle through the new leader instead.
+                Defer(committed + 1, routine: false);
+                return new SettleOutcome.Retry();
+            }
+
             Volatile.Write(ref durableThrough, Math.Max(Volatile.Read(ref durableThrough), committed));
             return await ApplyHeldAsync(node, [], confirmedOnly: true, stopping).ConfigureAwait(false);
         }

@@ -133,6 +133,17 @@ internal sealed partial class StoreStateMachine : IStateMachine
                 return entry.Index;
             }
 
+            // An entry of a term this node led, delivered after it stopped leading: it committed
+            // it as leader (DotNext may count an acknowledgement that a newer term's leader then
+            // overwrote: seen after a SIGSTOP of the leader), so it is checked against the current
+            // leader's log, term by term, before it is applied (a mismatch repairs the log).
+            if (entry.CommandId == ProposalBatch.CommandId && access is { IsLeader: false } && entry.Term == access.LastLedTerm)
+            {
+                await HoldAsync(entry, token).ConfigureAwait(false);
+                Defer(entry.Index, routine: false);
+                return entry.Index;
+            }
+
             await ApplyFromLogAsync(entry, token).ConfigureAwait(false);
             return entry.Index;
         }
