@@ -257,6 +257,15 @@ public static class NodeServer
                     + $"(backbone swarm join-token manager --endpoints {options.ListenClient}).");
             }
 
+            else if (LogRepair.Load(raftOptions.Directory) is { } repair)
+            {
+                // The cut must not take away a copy a quorum counted on: wait until the others hold everything this log holds.
+                long mustHold = LogRepair.LastEntry(RaftNode.LogDirectory(raftOptions.Directory));
+                note($"a Raft log repair is pending ({repair.Reason}); entries up to {mustHold} must be on a quorum of the other managers first");
+                await RepairGate.WaitUntilSafeAsync(link, settings.KnownMembers, identity.MemberId, settings.ClientUrl, mustHold, note, CancellationToken.None)
+                    .ConfigureAwait(false);
+            }
+
             (engine, log) = await RaftStore.OpenAsync(storeOptions, raftOptions, link,
                 RaftLogging(options.LogLevel), time: time, note: note).ConfigureAwait(false);
         }
@@ -293,7 +302,11 @@ public static class NodeServer
         }
 
         var context = new NodeContext(engine, identity, settings.ClientUrl, new RaftView(log.Node, engine));
-        return await ServeAsync(options, endpoint, engine, context, log, link).ConfigureAwait(false);
+        WebApplication app = await ServeAsync(options, endpoint, engine, context, log, link).ConfigureAwait(false);
+        KnownMembersKeeper keeper = KnownMembersKeeper.Start(context.Cluster, options.DataDir);
+        log.Node.LeaderChanged += keeper.Poke;
+        app.Lifetime.ApplicationStopping.Register(keeper.Dispose);
+        return app;
     }
 
     /// <summary>

@@ -23,6 +23,9 @@ namespace Backbone.Store.Raft;
 /// Two steps, because DotNext must not be running when its files change: <see cref="Request"/>
 /// (while serving, when the divergence is found) writes <c>raft/repair.json</c>; the next start
 /// applies it in <see cref="ApplyPending"/> before the log is opened, then removes the request.
+/// The server holds that start until a quorum of the other members holds every entry this log
+/// holds (Backbone.Server's RepairGate): entries this member acknowledged before the divergence
+/// was found may have counted towards a commit, and the cut deletes them here.
 /// </summary>
 public static class LogRepair
 {
@@ -103,20 +106,38 @@ public static class LogRepair
             : $"the log already ends at entry {last}, at or below {index}";
     }
 
-    /// <summary>Rewrites the checkpoint in place (same size, then fsync): commit and last index at most <paramref name="index"/>; returns the previous ones.</summary>
-    private static (long Commit, long Last) CutBackCheckpoint(string checkpoint, long index)
+    /// <summary>
+    /// The last entry the (closed) log in <paramref name="logDirectory"/> holds, committed or not:
+    /// everything this member may have acknowledged to a leader lies at or below it.
+    /// </summary>
+    public static long LastEntry(string logDirectory)
     {
-        using var file = new FileStream(checkpoint, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
-        Span<byte> content = stackalloc byte[20];
-        int length = file.Read(content);
-        uint version = length >= 4 ? BinaryPrimitives.ReadUInt32LittleEndian(content) : uint.MaxValue;
-        const int needed = 20; // DotNext 6.12 writes version 1: the version, the commit index, the last index
-        if (length == 0)
+        string checkpoint = Path.Combine(logDirectory, CheckpointFile);
+        if (!File.Exists(checkpoint))
         {
-            return (0, 0); // DotNext creates the file empty: nothing was ever committed, nothing to cut
+            return 0;
         }
 
-        if (version != 1 || length < needed)
+        using var file = new FileStream(checkpoint, FileMode.Open, FileAccess.Read, FileShare.Read);
+        Span<byte> content = stackalloc byte[CheckpointLength];
+        (long commit, long last) = ReadCheckpoint(checkpoint, file, content);
+        return Math.Max(commit, last);
+    }
+
+    /// <summary>DotNext 6.12 writes version 1: the version, the commit index, the last index.</summary>
+    private const int CheckpointLength = 20;
+
+    /// <summary>Reads the checkpoint's commit and last index into <paramref name="content"/>; an empty file (DotNext creates it so) holds none.</summary>
+    private static (long Commit, long Last) ReadCheckpoint(string checkpoint, FileStream file, Span<byte> content)
+    {
+        int length = file.Read(content);
+        if (length == 0)
+        {
+            return (0, 0); // nothing was ever committed
+        }
+
+        uint version = length >= 4 ? BinaryPrimitives.ReadUInt32LittleEndian(content) : uint.MaxValue;
+        if (version != 1 || length < CheckpointLength)
         {
             throw new StoreCorruptException(checkpoint,
                 $"DotNext's log checkpoint is {length} bytes with version {version}: this build can repair version 1 (DotNext 6.12) only. "
@@ -124,8 +145,15 @@ public static class LogRepair
                 + "and join it again with a manager token (deleting only its Raft state would let it vote twice in a term)");
         }
 
-        long commit = BinaryPrimitives.ReadInt64LittleEndian(content[4..]);
-        long last = BinaryPrimitives.ReadInt64LittleEndian(content[12..]);
+        return (BinaryPrimitives.ReadInt64LittleEndian(content[4..]), BinaryPrimitives.ReadInt64LittleEndian(content[12..]));
+    }
+
+    /// <summary>Rewrites the checkpoint in place (same size, then fsync): commit and last index at most <paramref name="index"/>; returns the previous ones.</summary>
+    private static (long Commit, long Last) CutBackCheckpoint(string checkpoint, long index)
+    {
+        using var file = new FileStream(checkpoint, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+        Span<byte> content = stackalloc byte[CheckpointLength];
+        (long commit, long last) = ReadCheckpoint(checkpoint, file, content);
         if (commit <= index && last <= index)
         {
             return (commit, last);
@@ -134,7 +162,7 @@ public static class LogRepair
         BinaryPrimitives.WriteInt64LittleEndian(content[4..], Math.Min(commit, index));
         BinaryPrimitives.WriteInt64LittleEndian(content[12..], Math.Min(last, index));
         file.Position = 0;
-        file.Write(content[..needed]);
+        file.Write(content);
         file.Flush(flushToDisk: true);
         return (commit, last);
     }
