@@ -94,13 +94,10 @@ public static class NodeServer
                 var stopRequested = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 using CancellationTokenRegistration stopping = app.Lifetime.ApplicationStopping.Register(() => stopRequested.TrySetResult());
                 using CancellationTokenRegistration cancelled = cancellationToken.Register(() => stopRequested.TrySetResult());
-                restart = app.Services.GetService<RaftCommandLog>()?.RestartNeeded;
-                Task first = restart is null ? stopRequested.Task : await Task.WhenAny(stopRequested.Task, restart).ConfigureAwait(false);
-                await first.ConfigureAwait(false); // a standalone node or worker has no restart to wait for
-                if (first == stopRequested.Task)
-                {
-                    restart = null;
-                }
+                // A Raft member restarts to heal its log; any node after a role change (promote, demote).
+                Task<string>[] restarts = [.. new[] { app.Services.GetService<RaftCommandLog>()?.RestartNeeded, app.Services.GetService<NodeRestart>()?.Requested }.OfType<Task<string>>()];
+                Task first = await Task.WhenAny([stopRequested.Task, .. restarts]).ConfigureAwait(false);
+                restart = first == stopRequested.Task ? null : (Task<string>)first;
 
                 await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
             }
@@ -135,6 +132,11 @@ public static class NodeServer
     {
         note ??= _ => { };
         say ??= _ => { };
+        if (LeftCluster.Guard(options.DataDir, options.Init || options.Join is not null) is { } moved)
+        {
+            note(moved);
+        }
+
         ClusterSettings? settings = ClusterSettings.Load(options.DataDir);
         options = options with { ListenClient = options.ListenClient ?? settings?.ListenClient ?? NodeOptions.DefaultListenClient };
         IPEndPoint endpoint = ParseEndpoint(options.ListenClient);
@@ -212,13 +214,13 @@ public static class NodeServer
                     settings.Save(options.DataDir);
                     link.Dispose();
                     say($"Joined cluster {certified.ClusterId:x16} as a worker: its client API passes every call to the managers ({string.Join(", ", certified.ManagerClientUrls)}).");
-                    return await StartWorkerAsync(options, endpoint, settings).ConfigureAwait(false);
+                    return await StartWorkerAsync(options, endpoint, settings, identity, note).ConfigureAwait(false);
                 }
             }
             else if (settings.Role == JoinRole.Worker)
             {
                 link.Dispose();
-                return await StartWorkerAsync(options, endpoint, settings).ConfigureAwait(false);
+                return await StartWorkerAsync(options, endpoint, settings, identity, note).ConfigureAwait(false);
             }
             else if (!keys.HasCertificate)
             {
@@ -242,7 +244,8 @@ public static class NodeServer
             UpperElectionTimeoutMs = options.ElectionTimeoutMs * 2,
             Certificate = keys.Certificate(),
             ClusterCa = keys.CaCertificate(),
-            InitialVoters = certified is null ? [] : [.. certified.VoterPeerAddresses.Select(IPEndPoint.Parse)],
+            InitialVoters = certified is not null ? [.. certified.VoterPeerAddresses.Select(IPEndPoint.Parse)]
+                : [.. settings.PromotionVoters.Select(IPEndPoint.Parse)], // a promoted worker's first start as a manager
         };
         StoreEngine engine;
         RaftCommandLog log;
@@ -293,6 +296,15 @@ public static class NodeServer
                 (settings with { KnownMembers = members }).Save(options.DataDir);
                 say($"Joined cluster {certified.ClusterId:x16} as a manager.");
             }
+            else if (settings.PromotionVoters.Count > 0)
+            {
+                IReadOnlyList<string> members = await ClusterJoin.CompletePromotionAsync(link, settings.KnownMembers.FirstOrDefault()
+                    ?? throw new InvalidOperationException("this promoted worker knows no manager to ask for its vote: demote and join it again"),
+                    keys, identity, settings.PeerAddress, note, CancellationToken.None).ConfigureAwait(false);
+                settings = settings with { KnownMembers = members, PromotionVoters = [] };
+                settings.Save(options.DataDir);
+                say($"Promoted: this node is now a manager of cluster {identity.ClusterId:x16}.");
+            }
         }
         catch
         {
@@ -306,6 +318,7 @@ public static class NodeServer
         KnownMembersKeeper keeper = KnownMembersKeeper.Start(context.Cluster, options.DataDir);
         log.Node.LeaderChanged += keeper.Poke;
         app.Lifetime.ApplicationStopping.Register(keeper.Dispose);
+        _ = DemotionWatcher.RunAsync(engine, log.Node, link, options.DataDir, app.Services.GetRequiredService<NodeRestart>(), note, app.Lifetime.ApplicationStopping);
         return app;
     }
 
@@ -321,8 +334,15 @@ public static class NodeServer
             .SetMinimumLevel(level));
 
     /// <summary>A worker: no store and no vote; its client API is a pass-through to the managers.</summary>
-    private static async Task<WebApplication> StartWorkerAsync(NodeOptions options, IPEndPoint endpoint, ClusterSettings settings)
+    private static async Task<WebApplication> StartWorkerAsync(NodeOptions options, IPEndPoint endpoint, ClusterSettings settings, NodeIdentity identity, Action<string> note)
     {
+        if (Directory.Exists(Path.Combine(options.DataDir, "raft"))
+            && DataDirArchive.MoveAside(options.DataDir, DataDirArchive.FormerManagerArchive, NodeIdentity.FileName, Path.GetFileName(ClusterSettings.PathIn(options.DataDir)), NodeKeys.DirectoryName) is { } archive)
+        {
+            note($"this node was demoted: its store and Raft log as a manager are kept in {archive}");
+        }
+
+        var link = new GrpcPeerLink();
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(options.LogLevel);
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -333,10 +353,17 @@ public static class NodeServer
         });
         builder.Services.AddHttpForwarder();
         builder.Services.AddSingleton(sp => new ManagerProxy(sp.GetRequiredService<Yarp.ReverseProxy.Forwarder.IHttpForwarder>(), settings.KnownMembers));
+        // Unknown services must reach the proxy below, not gRPC's own "unimplemented" answer.
+        builder.Services.AddGrpc(grpc => grpc.IgnoreUnknownServices = true);
+        builder.Services.AddSingleton<INodeLeave>(new WorkerLeave(link, options.DataDir, identity.MemberId));
+        builder.Services.AddSingleton<NodeRestart>();
         WebApplication app = builder.Build();
         ManagerProxy proxy = app.Services.GetRequiredService<ManagerProxy>();
+        app.MapGrpcService<NodeService>(); // answered here; a literal route wins over the catch-all below
         app.Map("/{**path}", proxy.ForwardAsync);
+        app.Lifetime.ApplicationStopped.Register(link.Dispose);
         await app.StartAsync().ConfigureAwait(false);
+        _ = PromotionWatcher.RunAsync(link, options.DataDir, identity.MemberId, app.Services.GetRequiredService<NodeRestart>(), note, app.Lifetime.ApplicationStopping);
         return app;
     }
 
@@ -382,11 +409,13 @@ public static class NodeServer
         builder.Services.AddSingleton(engine);
         builder.Services.AddSingleton(context);
         builder.Services.AddSingleton(new LeaseRouter(engine, log, link));
+        builder.Services.AddSingleton<NodeRestart>();
         if (log is not null && link is not null)
         {
             builder.Services.AddSingleton(log);
             builder.Services.AddSingleton(link);
             builder.Services.AddSingleton((RaftView)context.Cluster);
+            builder.Services.AddSingleton<INodeLeave>(new ManagerLeave(log.Node, (RaftView)context.Cluster, link, options.DataDir));
         }
 
         WebApplication app = builder.Build();
@@ -398,6 +427,7 @@ public static class NodeServer
         if (log is not null)
         {
             app.MapGrpcService<PeerService>();
+            app.MapGrpcService<NodeService>();
         }
 
         app.Lifetime.ApplicationStopped.Register(() =>

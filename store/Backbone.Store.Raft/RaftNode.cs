@@ -340,6 +340,17 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
 
     public Task<bool> RemoveMemberAsync(EndPoint peer, CancellationToken cancellationToken) => cluster.RemoveMemberAsync(peer, cancellationToken);
 
+    /// <summary>
+    /// Stops leading and stays out of elections (DotNext's standby: it still replicates and
+    /// votes, but never stands): the others elect a leader among themselves. A leader that simply
+    /// resigns here wins the next election nearly every time (its peers still count its last
+    /// heartbeat and refuse each other's pre-votes), so a hand-over needs this.
+    /// </summary>
+    public async Task<bool> StandByAsync(CancellationToken cancellationToken) => await cluster.EnableStandbyModeAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Takes part in elections again after <see cref="StandByAsync"/>.</summary>
+    public async Task<bool> ResumeCandidacyAsync(CancellationToken cancellationToken) => await cluster.RevertToNormalModeAsync(cancellationToken).ConfigureAwait(false);
+
     public async ValueTask DisposeAsync()
     {
         await stopping.CancelAsync().ConfigureAwait(false);

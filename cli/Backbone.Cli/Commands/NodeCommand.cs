@@ -71,6 +71,8 @@ internal static class NodeCommand
         };
         command.Subcommands.Add(NodeAdminCommands.List());
         command.Subcommands.Add(NodeAdminCommands.Remove());
+        command.Subcommands.Add(NodeAdminCommands.Promote());
+        command.Subcommands.Add(NodeAdminCommands.Demote());
         command.SetAction(async (parse, cancellationToken) =>
         {
             NodeOptions options = new()

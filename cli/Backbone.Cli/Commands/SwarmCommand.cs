@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Backbone.Api.Peer;
 using Backbone.Server.Cluster;
 using MessagePack;
 
@@ -31,8 +32,37 @@ internal static class SwarmCommand
             return 0;
         }));
 
-        Command swarm = new("swarm", "Cluster-wide operations (join tokens).");
+        Command leave = new("leave", "Make the node at --endpoints (one node; default the local one) leave its cluster, then stop.\n"
+            + "A worker is forgotten by the managers; a manager first gives up its vote (a leader steps down first), which is\n"
+            + "refused when the managers left could not keep a quorum, or when it is the only manager. Its data directory is\n"
+            + "kept, marked as left: start it again only with --join (the old state is moved aside).\n"
+            + "Example: backbone swarm leave --endpoints 10.0.0.3:2379");
+        leave.SetAction((parse, cancellationToken) => CliOptions.RunAsync(parse, async client =>
+        {
+            if (Backbone.Client.Endpoints.Parse(Backbone.Client.Endpoints.Resolve(parse.GetValue(CliOptions.Endpoints))).Count != 1)
+            {
+                // Failing over to another endpoint would make another node leave.
+                await Console.Error.WriteLineAsync("Error: swarm leave acts on one node: pass only its own endpoint in --endpoints").ConfigureAwait(false);
+                return 2;
+            }
+
+            try
+            {
+                LeaveResponse left = await client.InvokeAsync(i => new Node.NodeClient(i).LeaveAsync(new LeaveRequest(), cancellationToken: cancellationToken).ResponseAsync)
+                    .ConfigureAwait(false);
+                Console.WriteLine(left.Summary);
+                return 0;
+            }
+            catch (Grpc.Core.RpcException e) when (e.StatusCode == Grpc.Core.StatusCode.Unimplemented)
+            {
+                await Console.Error.WriteLineAsync("Error: that node is not in a cluster (a standalone node): there is nothing to leave").ConfigureAwait(false);
+                return 1;
+            }
+        }));
+
+        Command swarm = new("swarm", "Cluster-wide operations (join tokens, leave).");
         swarm.Subcommands.Add(joinToken);
+        swarm.Subcommands.Add(leave);
         return swarm;
     }
 }

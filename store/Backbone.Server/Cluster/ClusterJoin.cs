@@ -35,6 +35,20 @@ public static class ClusterJoin
         }, link, cancellationToken);
     }
 
+    /// <summary>
+    /// A promoted worker's join, once its Raft endpoint runs: asks the leader (through a manager)
+    /// for its vote, proving itself with its node key and certificate (<see cref="PromotionProof"/>).
+    /// </summary>
+    public static Task<IReadOnlyList<string>> CompletePromotionAsync(GrpcPeerLink link, string memberAddress, NodeKeys keys, NodeIdentity identity,
+        string peerAddress, Action<string> note, CancellationToken cancellationToken) =>
+        RetryAsync<IReadOnlyList<string>>(memberAddress, note, async (client, deadline) =>
+        {
+            // Signed anew on each try: the proof carries the time.
+            AddVoterResponse response = await client.CompletePromotionAsync(PromotionProof.Sign(keys, identity.MemberId, peerAddress), cancellationToken: deadline)
+                .ConfigureAwait(false);
+            return [.. response.MemberClientUrls];
+        }, link, cancellationToken);
+
     /// <summary>Step 1: proves the token and gets this node's key certified by the cluster CA.</summary>
     public static async Task<Certified> CertifyAsync(GrpcPeerLink link, string memberAddress, JoinToken token,
         NodeIdentity identity, string peerAddress, string clientUrl, NodeKeys keys, Action<string> note, CancellationToken cancellationToken)

@@ -27,6 +27,12 @@ public sealed record ClusterSettings
     /// <summary>Client URLs of members known at join time: where a worker or a lost node looks for the cluster.</summary>
     public IReadOnlyList<string> KnownMembers { get; init; } = [];
 
+    /// <summary>
+    /// Set when a worker was promoted and restarts as a manager: the voters' peer addresses its
+    /// Raft node starts with, until the leader added it (then empty again).
+    /// </summary>
+    public IReadOnlyList<string> PromotionVoters { get; init; } = [];
+
     public static string PathIn(string dataDir) => Path.Combine(dataDir, FileName);
 
     public static ClusterSettings? Load(string dataDir)

@@ -14,7 +14,7 @@ namespace Backbone.Server.Services;
 /// Member-to-member calls beside Raft: proposals and read-index requests forwarded by followers,
 /// and joins. Mapped only on cluster members.
 /// </summary>
-public sealed class PeerService(NodeContext node, RaftCommandLog log, GrpcPeerLink link, RaftView view) : Peer.PeerBase
+public sealed partial class PeerService(NodeContext node, RaftCommandLog log, GrpcPeerLink link, RaftView view) : Peer.PeerBase
 {
     private static readonly byte[] NoncePrefix = Encoding.UTF8.GetBytes("/bb/cluster/join-nonces/");
 
@@ -86,6 +86,11 @@ public sealed class PeerService(NodeContext node, RaftCommandLog log, GrpcPeerLi
         // The nonce's record carries the identity the (authenticated) request gave: AddVoter makes it the member's record.
         var candidate = new ManagerRecord { MemberId = request.MemberId, Name = request.Name, PeerAddress = peer.ToString(), ClientUrl = request.ClientUrl };
         await RecordNonceAsync(request.Nonce.ToByteArray(), candidate.Serialize(), cancellationToken).ConfigureAwait(false);
+        if (role == JoinRole.Worker)
+        {
+            await WorkerRecord.From(candidate).StoreAsync(node.Engine, cancellationToken).ConfigureAwait(false); // what node ls and node promote name
+        }
+
         var response = new JoinResponse
         {
             ClusterId = secrets.ClusterId,

@@ -181,6 +181,21 @@ public sealed partial class ClusterMember : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits for the process to exit by itself (after <c>swarm leave</c>); returns its exit code.</summary>
+    public int WaitForExit(TimeSpan timeout)
+    {
+        Process running = process ?? throw new InvalidOperationException($"{Name} was never started");
+        if (!running.WaitForExit(timeout))
+        {
+            throw new TimeoutException($"{Name} (pid {running.Id}) did not exit within {timeout.TotalSeconds:0} s:\n{Tail()}");
+        }
+
+        running.WaitForExit(); // the output is read to its end
+        Note($"exited by itself (code {running.ExitCode})");
+        State = RunState.Stopped;
+        return running.ExitCode;
+    }
+
     /// <summary>SIGSTOP: the process freezes with its sockets open, as a long GC pause or a hung VM.</summary>
     public void Pause()
     {

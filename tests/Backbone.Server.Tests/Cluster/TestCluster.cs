@@ -105,7 +105,8 @@ public sealed partial class TestCluster : IAsyncDisposable
         ClusterMember worker = new(name, Path.Combine(Root, name));
         workers.Add(worker);
         await worker.StartWorkerAsync(
-            ["--join", via.ClientEndpoint, "--token", token, "--name", worker.Name, "--data-dir", worker.DataDir, "--listen-client", worker.ClientEndpoint])
+            ["--join", via.ClientEndpoint, "--token", token, "--name", worker.Name, "--data-dir", worker.DataDir, "--listen-client", worker.ClientEndpoint,
+                "--listen-peer", worker.PeerEndpoint, "--election-timeout-ms", $"{ElectionTimeoutMs}"]) // its Raft endpoint, should it be promoted
             .ConfigureAwait(false);
         return worker;
     }
