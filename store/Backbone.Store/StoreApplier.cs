@@ -148,13 +148,26 @@ public sealed class StoreApplier
             SnapshotInstalled?.Invoke();
         }
 
+        await CheckpointNowAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Takes a checkpoint of everything applied so far and completes once it is durable. A
+    /// checkpoint already running (it may predate the caller's changes) is let finish first.
+    /// Used after a snapshot install and by Defragment. Throws Stopped once the store is halted:
+    /// a halted store must not checkpoint its unknown state.
+    /// </summary>
+    public async Task CheckpointNowAsync()
+    {
         while (true)
         {
             Task? running;
             lock (gate)
             {
+                ThrowIfHalted();
                 if (Volatile.Read(ref checkpointRunning) == 0 && backend.TryStartCheckpoint())
                 {
+                    entriesSinceCheckpoint = 0;
                     lastCheckpointTicks = time.GetTimestamp();
                     Volatile.Write(ref checkpointRunning, 1);
                     checkpointInFlight = CompleteCheckpointAsync(store.AppliedIndex);
@@ -162,7 +175,7 @@ public sealed class StoreApplier
                 }
                 else
                 {
-                    running = checkpointInFlight ?? Task.CompletedTask; // one of the old state: let it finish, then take ours
+                    running = checkpointInFlight ?? Task.CompletedTask; // an older one: let it finish, then take ours
                 }
             }
 

@@ -160,6 +160,26 @@ public sealed class StoreEngine : IAsyncDisposable
         return result;
     }
 
+    /// <summary>
+    /// etcd's HashKV: a hash of the history up to <paramref name="revision"/> (0 = current) that
+    /// every replica at that revision computes alike (see <see cref="MvccStore.HashByRevision"/>).
+    /// Served from this node's state, with no read barrier, as etcd does.
+    /// </summary>
+    public HashKvResult HashKv(long revision, CancellationToken cancellationToken) =>
+        mvcc.HashByRevision(revision, cancellationToken);
+
+    /// <summary>
+    /// etcd's Defragment, for this node only: finishes the physical compaction in progress (the
+    /// compacted revisions leave FASTER), then takes a FASTER checkpoint and waits for it, so that
+    /// the command log behind it can be truncated. FASTER's log file is not shrunk (see
+    /// docs/operations.md, "Checking replicas and defragmenting").
+    /// </summary>
+    public async Task DefragmentAsync(CancellationToken cancellationToken)
+    {
+        await log.WhenPhysicalCompactionDoneAsync(cancellationToken).ConfigureAwait(false);
+        await applier.CheckpointNowAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<LeaseGrantResult> LeaseGrantAsync(long id, long ttlSeconds, CancellationToken cancellationToken)
     {
         if (ttlSeconds > StoreLimits.MaxLeaseTtlSeconds)

@@ -14,6 +14,9 @@ internal sealed class KeyIndex
 
     public int KeyCount => tree.Count;
 
+    /// <summary>Every history, in key order (live or not).</summary>
+    public IEnumerable<KeyHistory> All => tree;
+
     public KeyRevision Put(byte[] key, Revision revision, long lease = 0) => GetOrAdd(key).Put(revision, lease);
 
     public void Tombstone(byte[] key, Revision revision)

@@ -24,3 +24,10 @@ public sealed record LeaseGrantResult(long Id, long TtlSeconds, long Revision);
 public sealed record LeaseRevokeResult(long Revision);
 
 public sealed record LeaseTimeToLiveResult(long Id, long TtlSeconds, long GrantedTtlSeconds, IReadOnlyList<byte[]> Keys, long Revision);
+
+/// <summary>
+/// etcd's HashKV answer: the CRC-32C of the history up to the asked revision (see
+/// <see cref="Mvcc.MvccStore.HashByRevision"/>), the compaction point it was taken above (-1 when
+/// never compacted), and the current revision for the header.
+/// </summary>
+public sealed record HashKvResult(uint Hash, long CompactRevision, long Revision);

@@ -29,6 +29,7 @@ internal sealed partial class MvccStore
         stateLock.EnterWriteLock();
         try
         {
+            Interlocked.Increment(ref stateEpoch);
             backend.DeleteAll();
             foreach ((byte[] key, byte[] value) in SnapshotFormat.Read(verifiedSnapshot))
             {

@@ -12,8 +12,9 @@ namespace Backbone.Store.Mvcc;
 /// The MVCC state machine: the key index, leases and revision counters over the FASTER backend.
 /// Commands are applied by one thread in log order (<see cref="Apply"/>); reads run on any thread.
 ///
-/// Lock order: <see cref="stateLock"/> is taken alone; nothing is awaited while it is held.
-/// Writers (apply, physical compaction) take it for writing, readers for reading.
+/// Lock order: <see cref="stateLock"/>, then <see cref="hashViewCompactions"/> (a leaf, held for a
+/// list operation only); nothing is awaited while either is held. Writers (apply, physical
+/// compaction) take the state lock for writing, readers for reading.
 /// </summary>
 internal sealed partial class MvccStore : IDisposable
 {
@@ -29,6 +30,18 @@ internal sealed partial class MvccStore : IDisposable
 
     /// <summary>Revision records dropped by a logical compaction, awaiting deletion from FASTER (apply thread only).</summary>
     private readonly Queue<Revision> physicalDeletes = new();
+
+    /// <summary>
+    /// The compaction point of each HashKV in progress. While one of them predates the latest
+    /// compaction, physical compaction deletes nothing: that compaction dropped records the older
+    /// view still reads between its chunks (see MvccStore.Hash.cs). Views opened after the latest
+    /// compaction do not hold it up, so HashKV calls in a row never starve it. Guarded by itself;
+    /// added to under the read lock, tested under the write lock.
+    /// </summary>
+    private readonly List<long> hashViewCompactions = [];
+
+    /// <summary>Bumped (under the write lock) when a snapshot replaces the whole state: a HashKV that sees it change starts over.</summary>
+    private long stateEpoch;
 
     /// <summary>Changes applied since the last <see cref="DrainChanges"/> (apply thread only).</summary>
     private List<ChangeEvent> changes = [];
@@ -120,6 +133,11 @@ internal sealed partial class MvccStore : IDisposable
         stateLock.EnterWriteLock();
         try
         {
+            if (HashViewPredates(compactRevision))
+            {
+                return 0; // a later turn deletes them, once that HashKV is done
+            }
+
             while (done < max && physicalDeletes.TryDequeue(out Revision dead))
             {
                 FasterKey.WriteRevision(key, dead);
