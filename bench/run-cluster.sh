@@ -15,6 +15,10 @@
 #                            5-7 s to resume after the kill; a gap that reaches the window's end
 #                            is reported as a lower bound, "not recovered")
 #   BENCH_FAILOVER_KILL_AT   seconds into the measured window at which the leader is killed (3)
+#   BENCH_SUITE              0 skips the throughput and CPU points (failover runs only)
+#   BENCH_KEEP_WORK          1 keeps the work directory (members' logs and data) at the end
+#   BENCH_BACKBONE_FLAGS     extra flags for every Backbone member (e.g. "--log-level Information"
+#                            for DotNext's election log in the members' logs, kept in the work dir)
 #
 # Endpoint order: the followers first, the leader last, so client i goes to member i mod 3 and the
 # 1-client points load a follower (what 2 of 3 clients of a real cluster see).
@@ -28,6 +32,8 @@ only="${BENCH_ONLY:-}"
 failover_runs="${BENCH_FAILOVER_RUNS:-3}"
 failover_duration="${BENCH_FAILOVER_DURATION:-12}"
 failover_kill_at="${BENCH_FAILOVER_KILL_AT:-3}"
+run_suite="${BENCH_SUITE:-1}"
+read -r -a backbone_flags <<<"${BENCH_BACKBONE_FLAGS:-}"
 host=127.0.0.1 # never anything else: this script loads only the local machine
 members=3
 
@@ -66,7 +72,11 @@ cleanup() {
   if [ "$status" -ne 0 ]; then
     show_logs run-cluster.sh
   fi
-  rm -rf "$work"
+  if [ "${BENCH_KEEP_WORK:-0}" = 1 ]; then
+    echo "run-cluster.sh: kept $work (members' logs and data)" >&2
+  else
+    rm -rf "$work"
+  fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -163,10 +173,10 @@ start_backbone() {
     : >"$log" # exists before wait_log reads it
     if [ "$i" = 1 ]; then
       "$backbone" node --init --name n1 --data-dir "$work/$name-$cluster_id-data/n1" \
-        --listen-client "$host:${client_ports[0]}" --listen-peer "$host:$peer" >"$log" 2>&1 &
+        --listen-client "$host:${client_ports[0]}" --listen-peer "$host:$peer" "${backbone_flags[@]}" >"$log" 2>&1 &
     else
       "$backbone" node --join "$host:${client_ports[0]}" --token "$token" --name "n$i" --data-dir "$work/$name-$cluster_id-data/n$i" \
-        --listen-client "$host:${client_ports[$((i - 1))]}" --listen-peer "$host:$peer" >"$log" 2>&1 &
+        --listen-client "$host:${client_ports[$((i - 1))]}" --listen-peer "$host:$peer" "${backbone_flags[@]}" >"$log" 2>&1 &
     fi
     member_pids+=($!)
     wait_log "$!" "$log" 'serving the etcd v3 API'
@@ -303,9 +313,11 @@ for name in backbone etcd; do
   [ "$only" = "" ] || [ "$only" = "$name" ] || continue
   results="$work/$name.results"
   echo "run-cluster.sh: $name, 3 members" >&2
-  "start_$name"
-  suite
-  stop_cluster
+  if [ "$run_suite" != 0 ]; then
+    "start_$name"
+    suite
+    stop_cluster
+  fi
   for k in $(seq 1 "$failover_runs"); do
     failover "$k"
   done

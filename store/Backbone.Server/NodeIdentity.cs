@@ -9,7 +9,7 @@ namespace Backbone.Server;
 /// </summary>
 public sealed record NodeIdentity(string Name, ulong ClusterId, ulong MemberId)
 {
-    public const string FileName = "member.json";
+    private const string FileName = "member.json";
 
     public static NodeIdentity LoadOrCreate(string dataDir, string? name)
     {

@@ -336,8 +336,7 @@ public static class NodeServer
     /// <summary>A worker: no store and no vote; its client API is a pass-through to the managers.</summary>
     private static async Task<WebApplication> StartWorkerAsync(NodeOptions options, IPEndPoint endpoint, ClusterSettings settings, NodeIdentity identity, Action<string> note)
     {
-        if (Directory.Exists(Path.Combine(options.DataDir, "raft"))
-            && DataDirArchive.MoveAside(options.DataDir, DataDirArchive.FormerManagerArchive, NodeIdentity.FileName, Path.GetFileName(ClusterSettings.PathIn(options.DataDir)), NodeKeys.DirectoryName) is { } archive)
+        if (DataDirArchive.MoveAside(options.DataDir, DataDirArchive.FormerManagerArchive, DataDirArchive.StoreEntries) is { } archive)
         {
             note($"this node was demoted: its store and Raft log as a manager are kept in {archive}");
         }

@@ -3,17 +3,23 @@ using System.Globalization;
 namespace Backbone.Server.Cluster;
 
 /// <summary>
-/// Keeps state a node no longer uses instead of deleting it ("no data lost"): moves the entries of
-/// a data directory, except the ones named, into a new subdirectory <c>NAME-yyyyMMdd-HHmmss</c>.
-/// A demoted manager's store and Raft log, a left node's whole state go there.
+/// Keeps state a node no longer uses instead of deleting it ("no data lost"): moves entries of a
+/// data directory into a new subdirectory <c>NAME-yyyyMMdd-HHmmss</c>. A demoted manager's store
+/// and Raft log (<see cref="StoreEntries"/>), a left node's whole state go there.
 /// </summary>
 public static class DataDirArchive
 {
-    /// <summary>Moves everything but <paramref name="keep"/> (and earlier archives) aside; returns the archive's path, or null when nothing was there.</summary>
-    public static string? MoveAside(string dataDir, string name, params string[] keep)
+    /// <summary>What a manager holds beyond a worker: the Raft state, the store (FASTER) and a standalone store's log.</summary>
+    public static readonly string[] StoreEntries = ["raft", "faster", "wal"];
+
+    /// <summary>
+    /// Moves the entries <paramref name="only"/> names (every entry when null; never earlier
+    /// archives) aside; returns the archive's path, or null when none was there.
+    /// </summary>
+    public static string? MoveAside(string dataDir, string name, IReadOnlyCollection<string>? only = null)
     {
         string[] entries = [.. Directory.EnumerateFileSystemEntries(dataDir)
-            .Where(path => !keep.Contains(Path.GetFileName(path), StringComparer.Ordinal) && !IsArchive(Path.GetFileName(path)))];
+            .Where(path => (only is null || only.Contains(Path.GetFileName(path))) && !IsArchive(Path.GetFileName(path)))];
         if (entries.Length == 0)
         {
             return null;

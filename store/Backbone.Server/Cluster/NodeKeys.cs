@@ -28,12 +28,9 @@ public sealed class NodeKeys
 
     public bool HasCertificate => File.Exists(CertificatePath) && File.Exists(CaPath);
 
-    /// <summary>The subdirectory of the data directory holding the key and certificates.</summary>
-    public const string DirectoryName = "pki";
-
     public static NodeKeys LoadOrCreate(string dataDir)
     {
-        string dir = Path.Combine(dataDir, DirectoryName);
+        string dir = Path.Combine(dataDir, "pki");
         Directory.CreateDirectory(dir);
         string keyPath = Path.Combine(dir, "node.key");
         ECDsa key = ECDsa.Create(ECCurve.NamedCurves.nistP256);

@@ -17,7 +17,8 @@ public static class PromotionWatcher
 
     public static async Task RunAsync(GrpcPeerLink link, string dataDir, ulong self, NodeRestart restart, Action<string> note, CancellationToken stopping)
     {
-        var request = new RangeRequest { Key = ByteString.CopyFrom(WorkerRecord.KeyOf(self)) };
+        // Serializable: a promotion seen a moment late costs nothing, and no read index per second.
+        var request = new RangeRequest { Key = ByteString.CopyFrom(WorkerRecord.KeyOf(self)), Serializable = true };
         while (!stopping.IsCancellationRequested)
         {
             try
