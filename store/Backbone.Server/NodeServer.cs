@@ -330,8 +330,29 @@ public static class NodeServer
     private static ILoggerFactory? RaftLogging(LogLevel level) =>
         level > LogLevel.Information ? null : LoggerFactory.Create(logging => logging
             .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace)
-            .AddSimpleConsole(console => console.SingleLine = true)
+            .AddSimpleConsole(console =>
+            {
+                console.SingleLine = true;
+                console.TimestampFormat = "HH:mm:ss.fff "; // elections and leader changes are read as a timeline
+                console.UseUtcTimestamp = true;
+            })
             .SetMinimumLevel(level));
+
+    /// <summary>
+    /// The web host's logs at <paramref name="level"/>, with timestamps; ASP.NET Core's per-request
+    /// lines only from Debug down (at Information they would bury DotNext's election log).
+    /// </summary>
+    private static void ConfigureLogging(ILoggingBuilder logging, LogLevel level)
+    {
+        logging.SetMinimumLevel(level);
+        logging.AddFilter("Microsoft.AspNetCore", level <= LogLevel.Debug ? level : LogLevel.Warning);
+        logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "HH:mm:ss.fff ";
+            console.UseUtcTimestamp = true;
+        });
+    }
 
     /// <summary>A worker: no store and no vote; its client API is a pass-through to the managers.</summary>
     private static async Task<WebApplication> StartWorkerAsync(NodeOptions options, IPEndPoint endpoint, ClusterSettings settings, NodeIdentity identity, Action<string> note)
@@ -343,7 +364,7 @@ public static class NodeServer
 
         var link = new GrpcPeerLink();
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.SetMinimumLevel(options.LogLevel);
+        ConfigureLogging(builder.Logging, options.LogLevel);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(endpoint, listen => listen.UseAuthorityRepair().Protocols = HttpProtocols.Http2);
@@ -391,7 +412,7 @@ public static class NodeServer
     private static async Task<WebApplication> ServeAsync(NodeOptions options, IPEndPoint endpoint, StoreEngine engine, NodeContext context, RaftCommandLog? log, GrpcPeerLink? link)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.SetMinimumLevel(options.LogLevel);
+        ConfigureLogging(builder.Logging, options.LogLevel);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(endpoint, listen => listen.UseAuthorityRepair().Protocols = HttpProtocols.Http2);
