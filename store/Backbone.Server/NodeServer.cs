@@ -339,6 +339,17 @@ public static class NodeServer
             .SetMinimumLevel(level));
 
     /// <summary>
+    /// The web host without file watching. By default it watches its content root, the current
+    /// directory, to reload appsettings.json; that is often the data directory (or above it), and
+    /// then every Raft log and FASTER write wakes the watcher: 5-7% of a member's CPU under load.
+    /// </summary>
+    private static WebApplicationBuilder NewWebBuilder() => WebApplication.CreateSlimBuilder(new WebApplicationOptions
+    {
+        ContentRootPath = AppContext.BaseDirectory,
+        Args = ["--hostBuilder:reloadConfigOnChange=false"],
+    });
+
+    /// <summary>
     /// The web host's logs at <paramref name="level"/>, with timestamps; ASP.NET Core's per-request
     /// lines only from Debug down (at Information they would bury DotNext's election log).
     /// </summary>
@@ -363,7 +374,7 @@ public static class NodeServer
         }
 
         var link = new GrpcPeerLink();
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        WebApplicationBuilder builder = NewWebBuilder();
         ConfigureLogging(builder.Logging, options.LogLevel);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -411,7 +422,7 @@ public static class NodeServer
 
     private static async Task<WebApplication> ServeAsync(NodeOptions options, IPEndPoint endpoint, StoreEngine engine, NodeContext context, RaftCommandLog? log, GrpcPeerLink? link)
     {
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        WebApplicationBuilder builder = NewWebBuilder();
         ConfigureLogging(builder.Logging, options.LogLevel);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
