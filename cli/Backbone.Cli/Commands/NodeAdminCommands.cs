@@ -27,7 +27,7 @@ internal static class NodeAdminCommands
             var rows = new List<NodeRow>();
             foreach (Member member in list.Members)
             {
-                rows.Add(await DescribeAsync(member, cancellationToken).ConfigureAwait(false));
+                rows.Add(await DescribeAsync(member, CliOptions.Tls(parse), cancellationToken).ConfigureAwait(false));
             }
 
             if (parse.GetValue(format) == "json")
@@ -75,7 +75,7 @@ internal static class NodeAdminCommands
         return rm;
     }
 
-    private static async Task<NodeRow> DescribeAsync(Member member, CancellationToken cancellationToken)
+    private static async Task<NodeRow> DescribeAsync(Member member, ClientTlsOptions tls, CancellationToken cancellationToken)
     {
         string id = member.ID.ToString("x", CultureInfo.InvariantCulture);
         string client = member.ClientURLs.FirstOrDefault() ?? "";
@@ -89,12 +89,12 @@ internal static class NodeAdminCommands
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(StatusTimeout);
-            using var one = new BackboneClient(client);
+            using var one = new BackboneClient(client, tls); // a client URL has its scheme: https:// ones use the TLS flags
             StatusResponse status = await one.StatusAsync(timeout.Token).ConfigureAwait(false);
             string role = status.Leader == member.ID ? "leader" : status.Leader == 0 ? "no leader" : "follower";
             return new NodeRow(id, member.Name, "reachable", role, (long)status.RaftIndex, client, peer);
         }
-        catch (Exception e) when (e is Grpc.Core.RpcException or OperationCanceledException)
+        catch (Exception e) when (e is Grpc.Core.RpcException or OperationCanceledException or ArgumentException)
         {
             return new NodeRow(id, member.Name, "unreachable", "manager", 0, client, peer);
         }
