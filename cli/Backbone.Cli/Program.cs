@@ -3,7 +3,7 @@ using Backbone.Cli.Commands;
 
 RootCommand root = new("Backbone: service discovery and overlay networking for container clusters.\n"
     + "Run a node with `backbone node`, then use it with `backbone kv ...` or any etcd v3 client (etcdctl).");
-root.Options.Add(CliOptions.Endpoints);
+CliOptions.AddTo(root);
 root.Subcommands.Add(NodeCommand.Create());
 root.Subcommands.Add(KvCommand.Create());
 root.Subcommands.Add(SwarmCommand.Create());

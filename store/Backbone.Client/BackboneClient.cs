@@ -8,21 +8,36 @@ namespace Backbone.Client;
 
 /// <summary>
 /// A client of a Backbone (or etcd) cluster. Unary calls fail over to the next endpoint when one
-/// is unreachable; streams (watch, keep-alive) use the endpoint that last answered.
+/// is unreachable; streams (watch, keep-alive) use the endpoint that last answered. https://
+/// endpoints are called over TLS (see <see cref="ServerCertificateCheck"/>).
 /// </summary>
 public sealed class BackboneClient : IDisposable
 {
     private readonly GrpcChannel[] channels;
+    private readonly ServerCertificateCheck? check;
     private int current;
 
-    public BackboneClient(string endpoints)
+    /// <summary>A client of <paramref name="endpoints"/>; throws <see cref="ArgumentException"/> for a bad endpoint or TLS file.</summary>
+    public BackboneClient(string endpoints, ClientTlsOptions? tls = null)
     {
-        channels = [.. Endpoints.Parse(endpoints).Select(uri => GrpcChannel.ForAddress(uri, new GrpcChannelOptions
+        IReadOnlyList<Uri> uris = Endpoints.Parse(endpoints, tlsByDefault: tls?.IsSet == true);
+        if (tls?.IsSet == true || uris.Any(uri => uri.Scheme == Uri.UriSchemeHttps))
+        {
+            check = ServerCertificateCheck.Load(tls);
+        }
+
+        channels = [.. uris.Select(uri => GrpcChannel.ForAddress(uri, new GrpcChannelOptions
         {
             MaxReceiveMessageSize = null,
             MaxSendMessageSize = null,
+            // https: our TLS settings; http: grpc-dotnet's own handler.
+            HttpHandler = uri.Scheme == Uri.UriSchemeHttps ? new SocketsHttpHandler { EnableMultipleHttp2Connections = true, SslOptions = check!.SslOptions() } : null,
+            DisposeHttpClient = true,
         }))];
     }
+
+    /// <summary>Why a server certificate was refused, when one was (for the error message: the exception does not say).</summary>
+    public string? CertificateProblem => check?.LastProblem;
 
     private CallInvoker Invoker => channels[Volatile.Read(ref current)].CreateCallInvoker();
 

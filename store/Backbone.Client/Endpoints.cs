@@ -1,6 +1,6 @@
 namespace Backbone.Client;
 
-/// <summary>Parses the cluster's client endpoints: <c>HOST:PORT[,HOST:PORT...]</c>, http:// optional.</summary>
+/// <summary>Parses the cluster's client endpoints: <c>HOST:PORT[,HOST:PORT...]</c>, each optionally with http:// or https://.</summary>
 public static class Endpoints
 {
     /// <summary>Where the CLI looks when --endpoints is not given.</summary>
@@ -8,15 +8,19 @@ public static class Endpoints
 
     public const string Default = "127.0.0.1:2379";
 
-    public static IReadOnlyList<Uri> Parse(string endpoints)
+    /// <summary>
+    /// The endpoints as URLs. One without a scheme is https:// when <paramref name="tlsByDefault"/>
+    /// (the client was given TLS flags, as etcdctl decides), else http://.
+    /// </summary>
+    public static IReadOnlyList<Uri> Parse(string endpoints, bool tlsByDefault = false)
     {
         List<Uri> uris = [];
         foreach (string raw in endpoints.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            string withScheme = raw.Contains("://", StringComparison.Ordinal) ? raw : "http://" + raw;
-            if (!Uri.TryCreate(withScheme, UriKind.Absolute, out Uri? uri) || uri.Scheme != "http" || uri.IsDefaultPort)
+            string withScheme = raw.Contains("://", StringComparison.Ordinal) ? raw : (tlsByDefault ? "https://" : "http://") + raw;
+            if (!Uri.TryCreate(withScheme, UriKind.Absolute, out Uri? uri) || uri.Scheme is not ("http" or "https") || uri.IsDefaultPort)
             {
-                throw new ArgumentException($"'{raw}' is not an endpoint: use HOST:PORT, for example 127.0.0.1:2379");
+                throw new ArgumentException($"'{raw}' is not an endpoint: use HOST:PORT, or https://HOST:PORT for a node serving TLS (for example 127.0.0.1:2379)");
             }
 
             uris.Add(uri);

@@ -1,14 +1,14 @@
 using System.Diagnostics;
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Backbone.Core;
 using Backbone.Server.Cluster;
-using Backbone.Server.Http2;
 using Backbone.Server.Services;
+using Backbone.Server.Tls;
 using Backbone.Store;
 using Backbone.Store.Raft;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -59,12 +59,21 @@ public sealed record NodeOptions
 
     /// <summary>Raft election timeouts (ms); tests shorten them.</summary>
     public int ElectionTimeoutMs { get; init; } = DefaultElectionTimeoutMs;
+
+    /// <summary>PEM certificate of the client port: with <see cref="ClientKeyFile"/>, it serves TLS (kept in the data directory, see <see cref="ClientTlsSettings"/>).</summary>
+    public string? ClientCertFile { get; init; }
+
+    public string? ClientKeyFile { get; init; }
+
+    /// <summary>PEM bundle: clients must present a certificate chaining to it (needs <see cref="ClientCertFile"/>).</summary>
+    public string? ClientCaFile { get; init; }
 }
 
 /// <summary>
 /// Runs one node: opens the store (standalone, or as a Raft member when the data directory says
-/// so or the flags init/join a cluster), serves etcd's v3 API on Kestrel over HTTP/2 cleartext,
-/// and on shutdown (Ctrl-C, SIGTERM, or the token) drains requests and closes the store cleanly.
+/// so or the flags init/join a cluster), serves etcd's v3 API on Kestrel over HTTP/2 (cleartext,
+/// or TLS with --client-cert: see <see cref="ClientPort"/>), and on shutdown (Ctrl-C, SIGTERM, or
+/// the token) drains requests and closes the store cleanly.
 /// </summary>
 public static class NodeServer
 {
@@ -158,27 +167,37 @@ public static class NodeServer
                 : "--force-new-cluster needs a manager's data directory: a worker holds no store");
         }
 
+        ClientTlsCredentials? tls = ClientTlsStart.Load(options, settings, endpoint, note);
         if (settings is null && !options.Init && options.Join is null)
         {
-            return await StartStandaloneAsync(options, endpoint, time, note).ConfigureAwait(false);
+            return await StartStandaloneAsync(options, endpoint, tls, time, note).ConfigureAwait(false);
         }
 
-        return await StartMemberAsync(options, endpoint, settings, time, note, say).ConfigureAwait(false);
+        return await StartMemberAsync(options, endpoint, settings, tls, time, note, say).ConfigureAwait(false);
     }
 
-    private static async Task<WebApplication> StartStandaloneAsync(NodeOptions options, IPEndPoint endpoint, TimeProvider? time, Action<string> note)
+    private static async Task<WebApplication> StartStandaloneAsync(NodeOptions options, IPEndPoint endpoint, ClientTlsCredentials? tls, TimeProvider? time, Action<string> note)
     {
         NodeIdentity identity = NodeIdentity.LoadOrCreate(options.DataDir, options.Name);
         StoreEngine engine = StoreEngine.Open(new StoreOptions { DataDir = options.DataDir, CheckpointEveryEntries = options.SnapshotCount }, time, note: note);
-        string clientUrl = "http://" + options.ListenClient;
-        return await ServeAsync(options, endpoint, engine, new NodeContext(engine, identity, clientUrl, new StandaloneView(identity, clientUrl, engine)), null, null)
-            .ConfigureAwait(false);
+        string clientUrl = ClusterSettings.ClientUrlOf(options.ListenClient!, tls is not null);
+        return await ServeAsync(options, endpoint, engine, new NodeContext(engine, identity, clientUrl, new StandaloneView(identity, clientUrl, engine)), null, null,
+            tls, clusterCa: null).ConfigureAwait(false);
     }
 
-    private static async Task<WebApplication> StartMemberAsync(NodeOptions options, IPEndPoint endpoint, ClusterSettings? settings, TimeProvider? time, Action<string> note, Action<string> say)
+    private static async Task<WebApplication> StartMemberAsync(NodeOptions options, IPEndPoint endpoint, ClusterSettings? settings, ClientTlsCredentials? tls,
+        TimeProvider? time, Action<string> note, Action<string> say)
     {
         bool firstStart = settings is null;
-        settings ??= NewSettings(options);
+        settings ??= NewSettings(options, tls is not null);
+        if (settings.ClientUrl != settings.WithClientTls(tls is not null).ClientUrl)
+        {
+            // TLS turned on or off on a restart: the member advertises the new URL from now on.
+            settings = settings.WithClientTls(tls is not null);
+            settings.Save(options.DataDir);
+            note($"client URL is now {settings.ClientUrl}");
+        }
+
         NodeIdentity identity = NodeIdentity.LoadOrCreate(options.DataDir, options.Name);
         NodeKeys keys = NodeKeys.LoadOrCreate(options.DataDir);
         JoinToken? token = null;
@@ -188,7 +207,8 @@ public static class NodeServer
         }
 
         IPEndPoint peer = ParseEndpoint(settings.PeerAddress);
-        var link = new GrpcPeerLink();
+        var memberTls = new MemberTls(keys, tls?.ClientCas);
+        var link = new GrpcPeerLink(memberTls);
         ClusterSecrets? created = null;
         ClusterJoin.Certified? certified = null;
         try
@@ -208,19 +228,20 @@ public static class NodeServer
                 identity = identity with { ClusterId = certified.ClusterId };
                 identity.Save(options.DataDir);
                 keys.SaveCertificates(certified.NodeCertificatePem, certified.CaCertificatePem);
+                ClientTlsStart.RequireTrustOfJoinedMember(options.Join!, memberTls);
                 if (certified.Role == JoinRole.Worker)
                 {
                     settings = settings with { Role = JoinRole.Worker, KnownMembers = certified.ManagerClientUrls };
                     settings.Save(options.DataDir);
                     link.Dispose();
                     say($"Joined cluster {certified.ClusterId:x16} as a worker: its client API passes every call to the managers ({string.Join(", ", certified.ManagerClientUrls)}).");
-                    return await StartWorkerAsync(options, endpoint, settings, identity, note).ConfigureAwait(false);
+                    return await StartWorkerAsync(options, endpoint, settings, identity, note, tls, keys, memberTls).ConfigureAwait(false);
                 }
             }
             else if (settings.Role == JoinRole.Worker)
             {
                 link.Dispose();
-                return await StartWorkerAsync(options, endpoint, settings, identity, note).ConfigureAwait(false);
+                return await StartWorkerAsync(options, endpoint, settings, identity, note, tls, keys, memberTls).ConfigureAwait(false);
             }
             else if (!keys.HasCertificate)
             {
@@ -233,6 +254,7 @@ public static class NodeServer
             throw;
         }
 
+        ClientTlsStart.NoteUntrustedClientCertificate(tls, memberTls, settings, note);
         var raftOptions = new RaftOptions
         {
             Directory = Path.Combine(options.DataDir, "raft"),
@@ -257,7 +279,7 @@ public static class NodeServer
                 long from = await RaftStore.PrepareForcedClusterAsync(storeOptions, raftOptions, link, note).ConfigureAwait(false);
                 say($"Recovered: this member's data (up to Raft entry {from}) is now a new cluster with this member as its only manager. "
                     + "Do not start the other old managers again: remove their data directories, and add managers with a join token "
-                    + $"(backbone swarm join-token manager --endpoints {options.ListenClient}).");
+                    + $"(backbone swarm join-token manager --endpoints {ClientTlsStart.ClientAddress(options, settings, tls)}{ClientTlsStart.ClientFlags(tls)}).");
             }
 
             else if (LogRepair.Load(raftOptions.Directory) is { } repair)
@@ -285,9 +307,10 @@ public static class NodeServer
                 ClusterSecrets secrets = await created.StoreOnceAsync(engine, CancellationToken.None).ConfigureAwait(false);
                 await ManagerRecord.Of(raftOptions.Self).StoreAsync(engine, CancellationToken.None).ConfigureAwait(false);
                 settings.Save(options.DataDir);
+                string tlsFlags = tls is null ? "" : " --client-cert FILE --client-key FILE" + (tls.RequiresClientCertificates ? " --client-ca FILE" : "");
                 say($"Cluster {identity.ClusterId:x16} created. To add a manager, run on it:\n"
-                    + $"    backbone node --join {options.ListenClient} --token {secrets.Token(JoinRole.Manager)} --name NAME --data-dir DIR --advertise-addr IP\n"
-                    + $"Show the tokens again with: backbone swarm join-token manager|worker --endpoints {options.ListenClient}");
+                    + $"    backbone node --join {ClientTlsStart.ClientAddress(options, settings, tls)} --token {secrets.Token(JoinRole.Manager)} --name NAME --data-dir DIR --advertise-addr IP{tlsFlags}\n"
+                    + $"Show the tokens again with: backbone swarm join-token manager|worker --endpoints {ClientTlsStart.ClientAddress(options, settings, tls)}{ClientTlsStart.ClientFlags(tls)}");
             }
             else if (certified is not null)
             {
@@ -314,7 +337,7 @@ public static class NodeServer
         }
 
         var context = new NodeContext(engine, identity, settings.ClientUrl, new RaftView(log.Node, engine));
-        WebApplication app = await ServeAsync(options, endpoint, engine, context, log, link).ConfigureAwait(false);
+        WebApplication app = await ServeAsync(options, endpoint, engine, context, log, link, tls, raftOptions.ClusterCa).ConfigureAwait(false);
         KnownMembersKeeper keeper = KnownMembersKeeper.Start(context.Cluster, options.DataDir);
         log.Node.LeaderChanged += keeper.Poke;
         app.Lifetime.ApplicationStopping.Register(keeper.Dispose);
@@ -366,30 +389,27 @@ public static class NodeServer
     }
 
     /// <summary>A worker: no store and no vote; its client API is a pass-through to the managers.</summary>
-    private static async Task<WebApplication> StartWorkerAsync(NodeOptions options, IPEndPoint endpoint, ClusterSettings settings, NodeIdentity identity, Action<string> note)
+    private static async Task<WebApplication> StartWorkerAsync(NodeOptions options, IPEndPoint endpoint, ClusterSettings settings, NodeIdentity identity, Action<string> note,
+        ClientTlsCredentials? tls, NodeKeys keys, MemberTls memberTls)
     {
         if (DataDirArchive.MoveAside(options.DataDir, DataDirArchive.FormerManagerArchive, DataDirArchive.StoreEntries) is { } archive)
         {
             note($"this node was demoted: its store and Raft log as a manager are kept in {archive}");
         }
 
-        var link = new GrpcPeerLink();
+        var link = new GrpcPeerLink(memberTls);
         WebApplicationBuilder builder = NewWebBuilder();
         ConfigureLogging(builder.Logging, options.LogLevel);
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.Listen(endpoint, listen => listen.UseAuthorityRepair().Protocols = HttpProtocols.Http2);
-            kestrel.Limits.MaxRequestBodySize = null;
-            kestrel.Limits.Http2.MaxStreamsPerConnection = 65_536;
-        });
+        ClientPort.Listen(builder, endpoint, tls, keys.HasCertificate ? keys.CaCertificate() : null);
         builder.Services.AddHttpForwarder();
-        builder.Services.AddSingleton(sp => new ManagerProxy(sp.GetRequiredService<Yarp.ReverseProxy.Forwarder.IHttpForwarder>(), settings.KnownMembers));
+        builder.Services.AddSingleton(sp => new ManagerProxy(sp.GetRequiredService<Yarp.ReverseProxy.Forwarder.IHttpForwarder>(), settings.KnownMembers, memberTls));
         // Unknown services must reach the proxy below, not gRPC's own "unimplemented" answer.
         builder.Services.AddGrpc(grpc => grpc.IgnoreUnknownServices = true);
         builder.Services.AddSingleton<INodeLeave>(new WorkerLeave(link, options.DataDir, identity.MemberId));
         builder.Services.AddSingleton<NodeRestart>();
         WebApplication app = builder.Build();
         ManagerProxy proxy = app.Services.GetRequiredService<ManagerProxy>();
+        ClientPort.Guard(app, tls);
         app.MapGrpcService<NodeService>(); // answered here; a literal route wins over the catch-all below
         app.Map("/{**path}", proxy.ForwardAsync);
         app.Lifetime.ApplicationStopped.Register(link.Dispose);
@@ -398,7 +418,7 @@ public static class NodeServer
         return app;
     }
 
-    private static ClusterSettings NewSettings(NodeOptions options)
+    private static ClusterSettings NewSettings(NodeOptions options, bool tls)
     {
         IPEndPoint client = ParseEndpoint(options.ListenClient!);
         string advertise = options.AdvertiseAddr
@@ -416,21 +436,16 @@ public static class NodeServer
             PeerAddress = peerAddress,
             ListenPeer = listenPeer.ToString(),
             ListenClient = options.ListenClient!,
-            ClientUrl = $"http://{new IPEndPoint(IPAddress.Parse(clientHost), client.Port)}",
+            ClientUrl = ClusterSettings.ClientUrlOf(new IPEndPoint(IPAddress.Parse(clientHost), client.Port).ToString(), tls),
         };
     }
 
-    private static async Task<WebApplication> ServeAsync(NodeOptions options, IPEndPoint endpoint, StoreEngine engine, NodeContext context, RaftCommandLog? log, GrpcPeerLink? link)
+    private static async Task<WebApplication> ServeAsync(NodeOptions options, IPEndPoint endpoint, StoreEngine engine, NodeContext context, RaftCommandLog? log, GrpcPeerLink? link,
+        ClientTlsCredentials? tls, X509Certificate2? clusterCa)
     {
         WebApplicationBuilder builder = NewWebBuilder();
         ConfigureLogging(builder.Logging, options.LogLevel);
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.Listen(endpoint, listen => listen.UseAuthorityRepair().Protocols = HttpProtocols.Http2);
-            kestrel.Limits.MaxRequestBodySize = null;
-            // etcd clients put every watch and keep-alive of a process on one connection.
-            kestrel.Limits.Http2.MaxStreamsPerConnection = 65_536;
-        });
+        ClientPort.Listen(builder, endpoint, tls, clusterCa);
         builder.Services.AddGrpc(grpc =>
         {
             grpc.MaxReceiveMessageSize = StoreLimits.MaxReceiveMessageBytes;
@@ -450,6 +465,7 @@ public static class NodeServer
         }
 
         WebApplication app = builder.Build();
+        ClientPort.Guard(app, tls);
         app.MapGrpcService<KvService>();
         app.MapGrpcService<WatchService>();
         app.MapGrpcService<LeaseService>();

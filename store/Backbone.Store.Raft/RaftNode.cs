@@ -24,6 +24,7 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
     private readonly WriteAheadLog wal;
     private readonly MembershipStorage membership;
     private readonly ReadFences fences;
+    private readonly MetadataRefresh metadataRefresh;
     private readonly CancellationTokenSource stopping = new();
 
     /// <summary>Marks read fences in the log: not the store's (<see cref="ProposalBatch.CommandId"/>), so never applied.</summary>
@@ -73,6 +74,7 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
         config.Metadata[NameKey] = options.Self.Name;
         config.Metadata[ClientUrlKey] = options.Self.ClientUrl;
         cluster = new RaftCluster(config) { AuditTrail = wal };
+        metadataRefresh = new MetadataRefresh(config.RequestTimeout);
         fences = new ReadFences(CommitFenceAsync);
         stateMachine.Attach(this);
     }
@@ -323,6 +325,10 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
             try
             {
                 metadata = await member.GetMetadataAsync(false, cancellationToken).ConfigureAwait(false);
+                if (member.IsRemote)
+                {
+                    metadataRefresh.Touch(member, stopping.Token);
+                }
             }
             catch (Exception e) when (e is MemberUnavailableException or IOException or TimeoutException)
             {
@@ -374,7 +380,10 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
         try
         {
             using var timeout = new CancellationTokenSource(Options.RequestTimeout);
-            RaftPeer peer = ToPeer(leader, await leader.GetMetadataAsync(false, timeout.Token).ConfigureAwait(false));
+            // Asked afresh, not from DotNext's cache (kept for the life of this process): the leader
+            // may have restarted since with another client URL (client TLS turned on or off), and
+            // followers reach the leader by that URL (GetLeaderAsync reads the cache this refreshes).
+            RaftPeer peer = ToPeer(leader, await leader.GetMetadataAsync(true, timeout.Token).ConfigureAwait(false));
             if (ReferenceEquals(cluster.Leader, leader))
             {
                 Volatile.Write(ref leaderMemberId, peer.MemberId);

@@ -29,12 +29,12 @@ internal static class NodeAdminCommands
             var rows = new List<NodeRow>();
             foreach (Member member in list.Members)
             {
-                rows.Add(await DescribeAsync(member, cancellationToken).ConfigureAwait(false));
+                rows.Add(await DescribeAsync(member, CliOptions.Tls(parse), cancellationToken).ConfigureAwait(false));
             }
 
             foreach (WorkerRecord worker in await WorkersAsync(client, cancellationToken).ConfigureAwait(false))
             {
-                rows.Add(await DescribeAsync(worker, cancellationToken).ConfigureAwait(false));
+                rows.Add(await DescribeAsync(worker, CliOptions.Tls(parse), cancellationToken).ConfigureAwait(false));
             }
 
             if (parse.GetValue(format) == "json")
@@ -164,14 +164,14 @@ internal static class NodeAdminCommands
         return [.. found.Kvs.Select(kv => WorkerRecord.TryDeserialize(kv.Value.Memory)).OfType<WorkerRecord>()];
     }
 
-    private static async Task<NodeRow> DescribeAsync(WorkerRecord worker, CancellationToken cancellationToken)
+    private static async Task<NodeRow> DescribeAsync(WorkerRecord worker, ClientTlsOptions tls, CancellationToken cancellationToken)
     {
         string role = worker.PromotionPending ? "promoting" : "worker";
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(StatusTimeout);
-            using var one = new BackboneClient(worker.ClientUrl);
+            using var one = new BackboneClient(worker.ClientUrl, tls);
             await one.StatusAsync(timeout.Token).ConfigureAwait(false);
             return new NodeRow(Hex(worker.MemberId), worker.Name, "reachable", role, 0, worker.ClientUrl, "");
         }
@@ -181,7 +181,7 @@ internal static class NodeAdminCommands
         }
     }
 
-    private static async Task<NodeRow> DescribeAsync(Member member, CancellationToken cancellationToken)
+    private static async Task<NodeRow> DescribeAsync(Member member, ClientTlsOptions tls, CancellationToken cancellationToken)
     {
         string id = member.ID.ToString("x", CultureInfo.InvariantCulture);
         string client = member.ClientURLs.FirstOrDefault() ?? "";
@@ -195,12 +195,12 @@ internal static class NodeAdminCommands
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(StatusTimeout);
-            using var one = new BackboneClient(client);
+            using var one = new BackboneClient(client, tls); // a client URL has its scheme: https:// ones use the TLS flags
             StatusResponse status = await one.StatusAsync(timeout.Token).ConfigureAwait(false);
             string role = status.Leader == member.ID ? "leader" : status.Leader == 0 ? "no leader" : "follower";
             return new NodeRow(id, member.Name, "reachable", role, (long)status.RaftIndex, client, peer);
         }
-        catch (Exception e) when (e is Grpc.Core.RpcException or OperationCanceledException)
+        catch (Exception e) when (e is Grpc.Core.RpcException or OperationCanceledException or ArgumentException)
         {
             return new NodeRow(id, member.Name, "unreachable", "manager", 0, client, peer);
         }

@@ -20,7 +20,19 @@ internal static class NodeCommand
         };
         Option<string?> listenClient = new("--listen-client")
         {
-            Description = $"HOST:PORT for the etcd v3 client API, gRPC over HTTP/2 cleartext (default: the one kept in the data directory, else {NodeOptions.DefaultListenClient})",
+            Description = $"HOST:PORT for the etcd v3 client API, gRPC over HTTP/2: cleartext, or TLS with --client-cert "
+                + $"(default: the one kept in the data directory, else {NodeOptions.DefaultListenClient})",
+        };
+        Option<string?> clientCert = new("--client-cert")
+        {
+            Description = "PEM certificate for the client port (then any intermediates): with --client-key, clients connect over TLS "
+                + "(https://HOST:PORT; etcdctl --cacert CA). Kept in the data directory: a restart needs no TLS flag, and passing them again replaces them all",
+        };
+        Option<string?> clientKey = new("--client-key") { Description = "PEM private key (unencrypted) of --client-cert" };
+        Option<string?> clientCa = new("--client-ca")
+        {
+            Description = "PEM bundle of CAs: clients must present a certificate one of them signed (etcdctl --cert/--key), as etcd's "
+                + "--client-cert-auth --trusted-ca-file; cluster members' own certificates are accepted too. Needs --client-cert",
         };
         Option<LogLevel> logLevel = new("--log-level")
         {
@@ -36,7 +48,7 @@ internal static class NodeCommand
         };
         Option<string?> join = new("--join")
         {
-            Description = "Join the cluster of the manager whose client API is at HOST:PORT (needs --token)",
+            Description = "Join the cluster of the manager whose client API is at HOST:PORT, or https://HOST:PORT when it serves TLS (needs --token)",
         };
         Option<string?> token = new("--token") { Description = "Join token (BBTKN-1-...), from: backbone swarm join-token manager" };
         Option<string?> advertiseAddr = new("--advertise-addr")
@@ -65,9 +77,13 @@ internal static class NodeCommand
             + "New cluster:  backbone node --init --name n1 --data-dir D1 --advertise-addr 10.0.0.1 --listen-client 10.0.0.1:2379\n"
             + "Add manager:  backbone node --join 10.0.0.1:2379 --token BBTKN-1-... --name n2 --data-dir D2 --advertise-addr 10.0.0.2 --listen-client 10.0.0.2:2379\n"
             + "Restart:      backbone node --data-dir D1   (everything else is kept in the data directory)\n"
-            + "Then: etcdctl --endpoints 127.0.0.1:2379 put hello world")
+            + "Then: etcdctl --endpoints 127.0.0.1:2379 put hello world\n"
+            + "Client TLS:   backbone node --data-dir D --listen-client 10.0.0.1:2379 --client-cert server.crt --client-key server.key [--client-ca clients-ca.crt]\n"
+            + "Then: etcdctl --endpoints https://10.0.0.1:2379 --cacert ca.crt [--cert client.crt --key client.key] put hello world\n"
+            + "(the certificate must name the IP clients dial; members need --client-ca, or system-trusted certificates: docs/cluster.md)")
         {
-            name, dataDir, listenClient, logLevel, init, forceNewCluster, join, token, advertiseAddr, listenPeer, electionTimeout, snapshotCount,
+            name, dataDir, listenClient, clientCert, clientKey, clientCa, logLevel, init, forceNewCluster, join, token, advertiseAddr, listenPeer, electionTimeout,
+            snapshotCount,
         };
         command.Subcommands.Add(NodeAdminCommands.List());
         command.Subcommands.Add(NodeAdminCommands.Remove());
@@ -89,6 +105,9 @@ internal static class NodeCommand
                 ElectionTimeoutMs = parse.GetValue(electionTimeout),
                 SnapshotCount = parse.GetValue(snapshotCount),
                 ForceNewCluster = parse.GetValue(forceNewCluster),
+                ClientCertFile = parse.GetValue(clientCert),
+                ClientKeyFile = parse.GetValue(clientKey),
+                ClientCaFile = parse.GetValue(clientCa),
             };
             if (options.SnapshotCount < 100)
             {

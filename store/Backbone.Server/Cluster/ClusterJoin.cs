@@ -88,12 +88,17 @@ public static class ClusterJoin
         {
             try
             {
-                return await call(link.ClientFor(url), deadline.Token).ConfigureAwait(false);
+                return await call(link.JoinClientFor(url), deadline.Token).ConfigureAwait(false);
             }
             catch (RpcException e) when (e.Status.DebugException is HttpRequestException { HttpRequestError: HttpRequestError.InvalidResponse or HttpRequestError.HttpProtocolError })
             {
                 throw new InvalidOperationException(
-                    $"{memberAddress} does not speak the client API's HTTP/2: pass a manager's client address (HOST:2379), not its peer port");
+                    $"{memberAddress} does not speak the client API's HTTP/2: pass a manager's client address (HOST:2379), not its peer port"
+                    + (url.StartsWith("http://", StringComparison.Ordinal) ? "; if its client port serves TLS, pass --join https://HOST:PORT" : ""));
+            }
+            catch (RpcException e) when (e.Status.DebugException is HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError })
+            {
+                throw new InvalidOperationException($"{memberAddress} does not answer TLS: if its client port serves cleartext, pass --join HOST:PORT (no https://)");
             }
             catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded && !deadline.IsCancellationRequested)
             {
@@ -114,7 +119,7 @@ public static class ClusterJoin
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new TimeoutException($"join did not complete in {Deadline.TotalSeconds:0} s; last answer from {memberAddress}: {lastProblem ?? "none"}");
+                throw new TimeoutException($"join did not complete in {Deadline.TotalSeconds:0} s; last answer from {memberAddress}: {lastProblem ?? "none"}{TlsHint(url)}");
             }
 
             try
@@ -123,10 +128,14 @@ public static class ClusterJoin
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new TimeoutException($"join did not complete in {Deadline.TotalSeconds:0} s; last answer from {memberAddress}: {lastProblem ?? "none"}");
+                throw new TimeoutException($"join did not complete in {Deadline.TotalSeconds:0} s; last answer from {memberAddress}: {lastProblem ?? "none"}{TlsHint(url)}");
             }
         }
     }
+
+    /// <summary>For a cleartext join that got nowhere: the managers may serve TLS.</summary>
+    private static string TlsHint(string url) =>
+        url.StartsWith("http://", StringComparison.Ordinal) ? " (if the managers' client ports serve TLS, pass --join https://HOST:PORT)" : "";
 
     private static Certified Verify(JoinToken token, JoinRequest request, JoinResponse response, byte[] nonce)
     {

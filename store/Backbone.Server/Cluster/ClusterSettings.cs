@@ -19,7 +19,7 @@ public sealed record ClusterSettings
 
     public required string ListenClient { get; init; }
 
-    /// <summary>The client URL advertised to other members (forwarding, joins, member lists).</summary>
+    /// <summary>The client URL advertised to other members (forwarding, joins, member lists): https:// when the client port serves TLS.</summary>
     public required string ClientUrl { get; init; }
 
     public JoinRole Role { get; init; } = JoinRole.Manager;
@@ -34,6 +34,16 @@ public sealed record ClusterSettings
     public IReadOnlyList<string> PromotionVoters { get; init; } = [];
 
     public static string PathIn(string dataDir) => Path.Combine(dataDir, FileName);
+
+    /// <summary>The client URL of HOST:PORT: https:// when the client port serves TLS, else http://.</summary>
+    public static string ClientUrlOf(string hostPort, bool tls) => (tls ? "https://" : "http://") + hostPort;
+
+    /// <summary>These settings with the client URL's scheme for a client port with or without TLS (TLS turned on or off on a restart).</summary>
+    public ClusterSettings WithClientTls(bool tls)
+    {
+        int scheme = ClientUrl.IndexOf("://", StringComparison.Ordinal);
+        return this with { ClientUrl = ClientUrlOf(scheme < 0 ? ClientUrl : ClientUrl[(scheme + 3)..], tls) };
+    }
 
     public static ClusterSettings? Load(string dataDir)
     {

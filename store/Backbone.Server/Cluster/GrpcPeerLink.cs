@@ -10,11 +10,16 @@ namespace Backbone.Server.Cluster;
 
 /// <summary>
 /// <see cref="IPeerLink"/> over the members' Peer gRPC service on their client ports: one HTTP/2
-/// channel per member, kept for the life of the node.
+/// channel per member, kept for the life of the node. A member whose client URL is https:// is
+/// called over TLS as <see cref="MemberTls"/> says (this node's certificate, the cluster CA's
+/// trust); an http:// one in cleartext.
 /// </summary>
-public sealed class GrpcPeerLink : IPeerLink, IDisposable
+public sealed class GrpcPeerLink(MemberTls tls) : IPeerLink, IDisposable
 {
     private readonly ConcurrentDictionary<string, GrpcChannel> channels = new(StringComparer.Ordinal);
+
+    /// <summary>Channels for a join's calls, which cannot check a server certificate yet (see <see cref="MemberTls.JoinOptions"/>).</summary>
+    private readonly ConcurrentDictionary<string, GrpcChannel> joinChannels = new(StringComparer.Ordinal);
 
     public async Task<ForwardOutcome> ForwardAsync(RaftPeer leader, IReadOnlyList<Proposal> proposals, CancellationToken cancellationToken)
     {
@@ -75,29 +80,40 @@ public sealed class GrpcPeerLink : IPeerLink, IDisposable
         return terms;
     }
 
-    /// <summary>True when the call failed before any connection existed (refused, unreachable): the request never left.</summary>
+    /// <summary>True when the call failed before any connection existed (refused, unreachable, TLS handshake refused): the request never left.</summary>
     private static bool NeverConnected(RpcException e) =>
-        e.StatusCode == StatusCode.Unavailable && e.Status.DebugException is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError };
+        e.StatusCode == StatusCode.Unavailable
+        && e.Status.DebugException is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.SecureConnectionError };
 
-    /// <summary>The Peer client of a member's client URL (also used for joins).</summary>
+    /// <summary>The Peer client of a member's client URL.</summary>
     public Peer.PeerClient ClientFor(string clientUrl) => new(ChannelFor(clientUrl));
 
     /// <summary>The channel to a member's client URL (its etcd services too).</summary>
     public GrpcChannel ChannelFor(string clientUrl) =>
-        channels.GetOrAdd(clientUrl, static url => GrpcChannel.ForAddress(url, new GrpcChannelOptions
-        {
-            MaxReceiveMessageSize = null,
-            MaxSendMessageSize = null,
-            ThrowOperationCanceledOnCancellation = true, // our deadlines surface as cancellation, not as an RPC error
-        }));
+        channels.GetOrAdd(clientUrl, url => Open(url, IsHttps(url) ? tls.ClientOptions() : null));
+
+    /// <summary>The Peer client for a join's calls (Join, AddVoter) to the member at <paramref name="clientUrl"/>.</summary>
+    public Peer.PeerClient JoinClientFor(string clientUrl) =>
+        IsHttps(clientUrl) ? new(joinChannels.GetOrAdd(clientUrl, url => Open(url, tls.JoinOptions()))) : ClientFor(clientUrl);
 
     public void Dispose()
     {
-        foreach (GrpcChannel channel in channels.Values)
+        foreach (GrpcChannel channel in channels.Values.Concat(joinChannels.Values))
         {
             channel.Dispose();
         }
     }
+
+    private static bool IsHttps(string url) => url.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+
+    private static GrpcChannel Open(string url, System.Net.Security.SslClientAuthenticationOptions? ssl) => GrpcChannel.ForAddress(url, new GrpcChannelOptions
+    {
+        MaxReceiveMessageSize = null,
+        MaxSendMessageSize = null,
+        ThrowOperationCanceledOnCancellation = true, // our deadlines surface as cancellation, not as an RPC error
+        HttpHandler = ssl is null ? null : MemberTls.Handler(ssl), // null: grpc-dotnet's own handler, as before client TLS
+        DisposeHttpClient = true, // the handler is this channel's alone
+    });
 
     private Peer.PeerClient ClientFor(RaftPeer peer) =>
         string.IsNullOrEmpty(peer.ClientUrl)

@@ -9,27 +9,22 @@ namespace Backbone.Server.Cluster;
 /// A worker's client API: every call (etcd's services, watches and keep-alive streams included)
 /// is passed unchanged to a manager over HTTP/2. One manager at a time; after a failure the next
 /// call goes to the next one (clients retry, as they do against any member). The manager list
-/// is refreshed from the cluster's member list, so managers added later are used too.
+/// is refreshed from the cluster's member list, so managers added later are used too. Managers
+/// with https:// client URLs are called over TLS as <see cref="MemberTls"/> says: the worker
+/// presents its node certificate, whatever its clients presented to it.
 /// </summary>
 public sealed class ManagerProxy : IDisposable
 {
     private static readonly TimeSpan RefreshEvery = TimeSpan.FromSeconds(10);
 
     private readonly IHttpForwarder forwarder;
-    private readonly HttpMessageInvoker client = new(new SocketsHttpHandler
-    {
-        UseProxy = false,
-        AllowAutoRedirect = false,
-        AutomaticDecompression = DecompressionMethods.None,
-        UseCookies = false,
-        EnableMultipleHttp2Connections = true,
-        ConnectTimeout = TimeSpan.FromSeconds(3),
-    });
+    private readonly SocketsHttpHandler handler;
+    private readonly HttpMessageInvoker client;
 
     private static readonly ForwarderRequestConfig Http2Only = new()
     {
         Version = HttpVersion.Version20,
-        VersionPolicy = HttpVersionPolicy.RequestVersionExact, // managers speak HTTP/2 cleartext only
+        VersionPolicy = HttpVersionPolicy.RequestVersionExact, // managers speak HTTP/2 only (h2c, or h2 by ALPN over TLS)
         ActivityTimeout = TimeSpan.FromHours(24), // watches and keep-alives stay open
     };
 
@@ -37,11 +32,22 @@ public sealed class ManagerProxy : IDisposable
     private string[] managers;
     private int current;
 
-    public ManagerProxy(IHttpForwarder forwarder, IReadOnlyList<string> managers)
+    public ManagerProxy(IHttpForwarder forwarder, IReadOnlyList<string> managers, MemberTls tls)
     {
         this.forwarder = forwarder;
         this.managers = managers.Count > 0 ? [.. managers]
             : throw new InvalidOperationException("this worker knows no manager: remove its data directory and join again");
+        handler = new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
+            EnableMultipleHttp2Connections = true,
+            ConnectTimeout = TimeSpan.FromSeconds(3),
+            SslOptions = tls.ClientOptions(), // used for https:// managers only
+        };
+        client = new HttpMessageInvoker(handler);
         _ = RefreshLoopAsync();
     }
 
@@ -75,7 +81,11 @@ public sealed class ManagerProxy : IDisposable
             {
                 await Task.Delay(RefreshEvery, stopping.Token).ConfigureAwait(false);
                 string[] known = Volatile.Read(ref managers);
-                using GrpcChannel channel = GrpcChannel.ForAddress(known[Volatile.Read(ref current) % known.Length]);
+                string manager = known[Volatile.Read(ref current) % known.Length];
+                // An https:// manager through the forwarder's handler (its TLS settings); it stays the invoker's.
+                using GrpcChannel channel = manager.StartsWith("https://", StringComparison.OrdinalIgnoreCase)
+                    ? GrpcChannel.ForAddress(manager, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = false })
+                    : GrpcChannel.ForAddress(manager);
                 var list = await new Etcdserverpb.Cluster.ClusterClient(channel).MemberListAsync(new Etcdserverpb.MemberListRequest(),
                     deadline: DateTime.UtcNow.AddSeconds(3), cancellationToken: stopping.Token).ConfigureAwait(false);
                 string[] fresh = [.. list.Members.SelectMany(m => m.ClientURLs).Where(u => u.Length > 0).Distinct(StringComparer.Ordinal)];

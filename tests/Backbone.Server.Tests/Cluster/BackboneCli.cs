@@ -22,10 +22,10 @@ public static partial class BackboneCli
         return result;
     }
 
-    /// <summary><c>backbone swarm join-token ROLE</c>: exit 0 and exactly one line, the token.</summary>
-    public static async Task<string> JoinTokenAsync(ITestOutputHelper output, string endpoints, string role)
+    /// <summary><c>backbone swarm join-token ROLE</c> (with <paramref name="flags"/>, such as --cacert): exit 0 and exactly one line, the token.</summary>
+    public static async Task<string> JoinTokenAsync(ITestOutputHelper output, string endpoints, string role, params string[] flags)
     {
-        Tool.Result printed = await RunAsync(output, endpoints, "swarm", "join-token", role);
+        Tool.Result printed = await RunAsync(output, endpoints, [.. flags, "swarm", "join-token", role]);
         Assert.True(printed.ExitCode == 0, $"join-token {role} failed: {printed.All}");
         Assert.Equal("", printed.Stderr);
         Match token = WholeToken().Match(printed.Stdout);
@@ -57,10 +57,10 @@ public static partial class BackboneCli
         return rows;
     }
 
-    /// <summary><c>backbone node ls --format json</c>, parsed.</summary>
-    public static async Task<IReadOnlyList<NodeRow>> NodeLsJsonAsync(ITestOutputHelper output, string endpoints)
+    /// <summary><c>backbone node ls --format json</c> (with <paramref name="flags"/>, such as --cacert), parsed.</summary>
+    public static async Task<IReadOnlyList<NodeRow>> NodeLsJsonAsync(ITestOutputHelper output, string endpoints, params string[] flags)
     {
-        Tool.Result ls = await RunAsync(output, endpoints, "node", "ls", "--format", "json");
+        Tool.Result ls = await RunAsync(output, endpoints, [.. flags, "node", "ls", "--format", "json"]);
         Assert.True(ls.ExitCode == 0, $"node ls --format json failed: {ls.All}");
         NodeRow[]? rows = JsonSerializer.Deserialize<NodeRow[]>(ls.Stdout);
         Assert.True(rows is not null, "node ls --format json printed null");

@@ -65,7 +65,13 @@ public sealed partial class ClusterMember : IAsyncDisposable
     /// <summary>HOST:PORT of the etcd v3 API, as <c>--join</c> and etcdctl take it.</summary>
     public string ClientEndpoint => $"127.0.0.1:{ClientPort}";
 
-    public string ClientUrl => $"http://{ClientEndpoint}";
+    /// <summary>Its client port serves TLS (started with --client-cert): its URL is https://. Set it before a restart that turns TLS on.</summary>
+    public bool ClientTls { get; set; }
+
+    public string ClientUrl => $"{(ClientTls ? "https" : "http")}://{ClientEndpoint}";
+
+    /// <summary>What <c>--join</c> and etcdctl's --endpoints take: HOST:PORT, or the https:// URL with TLS.</summary>
+    public string JoinAddress => ClientTls ? ClientUrl : ClientEndpoint;
 
     public string PeerEndpoint => $"127.0.0.1:{PeerPort}";
 

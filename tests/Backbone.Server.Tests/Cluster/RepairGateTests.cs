@@ -64,7 +64,7 @@ public sealed class RepairGateTests(ITestOutputHelper output)
         // As if this member's log ran 15 entries ahead of the cluster's (its own lost entries):
         // nothing writes, so only the member's nudges can carry the others there.
         long mustHold = applied + 15;
-        using var link = new GrpcPeerLink();
+        using var link = new GrpcPeerLink(new MemberTls(NodeKeys.LoadOrCreate(waiting.DataDir), null));
         var notes = new List<string>();
         await RepairGate.WaitUntilSafeAsync(link, [cluster[0].ClientUrl], waiting.MemberId, waiting.ClientUrl, mustHold, notes.Add,
             new CancellationTokenSource(Patience).Token);

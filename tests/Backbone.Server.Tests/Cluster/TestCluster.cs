@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using Backbone.Server.Tests.Support;
 using Etcdserverpb;
 using Grpc.Net.Client;
 
@@ -44,11 +45,19 @@ public sealed partial class TestCluster : IAsyncDisposable
     /// <summary>Flags every member starts with beyond the addresses (for example a small --snapshot-count).</summary>
     private IReadOnlyList<string> memberFlags = [];
 
-    /// <summary>Starts <paramref name="managers"/> managers; on any failure, stops what it started.</summary>
-    public static async Task<TestCluster> StartAsync(int managers, string prefix = "bbcluster", IReadOnlyList<string>? memberFlags = null)
+    /// <summary>When set, every node's client port serves TLS with these certificates and requires client certificates of their CA.</summary>
+    public TestCertificates? ClientTls { get; private set; }
+
+    /// <summary>
+    /// Starts <paramref name="managers"/> managers (with client TLS when <paramref name="clientTls"/>
+    /// is given); on any failure, stops what it started.
+    /// </summary>
+    public static async Task<TestCluster> StartAsync(int managers, string prefix = "bbcluster", IReadOnlyList<string>? memberFlags = null,
+        TestCertificates? clientTls = null)
     {
         TestCluster cluster = new(Path.Combine(Path.GetTempPath(), $"{prefix}-{Guid.NewGuid().ToString("N")[..12]}"));
-        cluster.memberFlags = memberFlags ?? [];
+        cluster.ClientTls = clientTls;
+        cluster.memberFlags = [.. memberFlags ?? [], .. clientTls?.NodeFlags() ?? []];
         try
         {
             Directory.CreateDirectory(cluster.Root);
@@ -84,7 +93,7 @@ public sealed partial class TestCluster : IAsyncDisposable
         ClusterMember joiner = NewMember();
         await joiner.StartAsync(
         [
-            "--join", via.ClientEndpoint, "--token", token ?? Token, "--name", joiner.Name, "--data-dir", joiner.DataDir,
+            "--join", via.JoinAddress, "--token", token ?? Token, "--name", joiner.Name, "--data-dir", joiner.DataDir,
             "--listen-client", joiner.ClientEndpoint, "--listen-peer", joiner.PeerEndpoint, "--election-timeout-ms", $"{ElectionTimeoutMs}", .. memberFlags,
         ]).ConfigureAwait(false);
         return joiner;
@@ -102,12 +111,14 @@ public sealed partial class TestCluster : IAsyncDisposable
     {
         via ??= members.First(m => m.IsServing);
         string name = $"w{workers.Count + 1}";
-        ClusterMember worker = new(name, Path.Combine(Root, name));
+        ClusterMember worker = new(name, Path.Combine(Root, name)) { ClientTls = ClientTls is not null };
         workers.Add(worker);
         await worker.StartWorkerAsync(
-            ["--join", via.ClientEndpoint, "--token", token, "--name", worker.Name, "--data-dir", worker.DataDir, "--listen-client", worker.ClientEndpoint,
-                "--listen-peer", worker.PeerEndpoint, "--election-timeout-ms", $"{ElectionTimeoutMs}"]) // its Raft endpoint, should it be promoted
-            .ConfigureAwait(false);
+        [
+            "--join", via.JoinAddress, "--token", token, "--name", worker.Name, "--data-dir", worker.DataDir, "--listen-client", worker.ClientEndpoint,
+            "--listen-peer", worker.PeerEndpoint, "--election-timeout-ms", $"{ElectionTimeoutMs}", // its Raft endpoint, should it be promoted
+            .. ClientTls?.NodeFlags() ?? [],
+        ]).ConfigureAwait(false);
         return worker;
     }
 
@@ -119,7 +130,12 @@ public sealed partial class TestCluster : IAsyncDisposable
         {
             if (!channels.TryGetValue(member, out GrpcChannel? channel))
             {
-                channel = GrpcChannel.ForAddress(member.ClientUrl, new GrpcChannelOptions { MaxReceiveMessageSize = null });
+                channel = GrpcChannel.ForAddress(member.ClientUrl, new GrpcChannelOptions
+                {
+                    MaxReceiveMessageSize = null,
+                    HttpHandler = ClientTls?.Handler(), // null: grpc-dotnet's own (cleartext)
+                    DisposeHttpClient = true,
+                });
                 channels[member] = channel;
             }
 
@@ -200,7 +216,7 @@ public sealed partial class TestCluster : IAsyncDisposable
     private ClusterMember NewMember()
     {
         string name = $"n{members.Count + 1}";
-        ClusterMember member = new(name, Path.Combine(Root, name));
+        ClusterMember member = new(name, Path.Combine(Root, name)) { ClientTls = ClientTls is not null };
         members.Add(member);
         return member;
     }
