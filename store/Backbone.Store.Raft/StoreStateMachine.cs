@@ -347,10 +347,11 @@ internal sealed partial class StoreStateMachine : IStateMachine
                 }
             }
         }
-        catch (Exception e)
+        catch (Exception e) when (!(e is StoreException { Error: StoreError.Stopped } && applier.IsClosed))
         {
             // The state is now unknown (or the log holds something we cannot read): never serve
             // from it. Waiters fail; the node reports itself unhealthy and must be restarted.
+            // (A refusal because the store is closing, to held entries settling late, is neither.)
             Fault = e;
             throw;
         }

@@ -130,6 +130,7 @@ public sealed class StoreApplier
     {
         lock (gate)
         {
+            ThrowIfHalted();
             store.WriteSnapshot(output);
             return store.AppliedIndex;
         }
@@ -143,6 +144,7 @@ public sealed class StoreApplier
     {
         lock (gate)
         {
+            ThrowIfHalted();
             store.ReplaceWith(verified);
             entriesSinceCheckpoint = 0;
             SnapshotInstalled?.Invoke();
@@ -221,8 +223,14 @@ public sealed class StoreApplier
     /// </summary>
     public void Maintain()
     {
-        if (halted || !gate.TryEnter())
+        if (halted || closed || !gate.TryEnter())
         {
+            return;
+        }
+
+        if (closed)
+        {
+            gate.Exit(); // closed while this turn waited for the gate
             return;
         }
 
@@ -257,6 +265,17 @@ public sealed class StoreApplier
     private volatile bool halted;
 
     /// <summary>
+    /// Set by <see cref="CloseAsync"/> under the gate: work started by a node's background tasks
+    /// (settling held entries, dumping a snapshot for a follower) that is still running then
+    /// finishes first, and any that comes later is refused instead of touching a store being
+    /// disposed. An in-place restart disposes the store while those tasks may still run.
+    /// </summary>
+    private volatile bool closed;
+
+    /// <summary>Whether <see cref="CloseAsync"/> began: refusals with <see cref="StoreError.Stopped"/> are then expected, not faults.</summary>
+    public bool IsClosed => closed;
+
+    /// <summary>
     /// The store's state is unknown (a snapshot replacement failed half way): from now on nothing
     /// is applied to it and no checkpoint is taken, so that the member's next start recovers from
     /// the last checkpoint made before, not from a half-replaced store.
@@ -276,11 +295,21 @@ public sealed class StoreApplier
         {
             throw new StoreException(StoreError.Stopped, "the store was halted after a failed snapshot install: the member restarts");
         }
+
+        if (closed)
+        {
+            throw new StoreException(StoreError.Stopped, "the store is closing");
+        }
     }
 
     /// <summary>Stops: fails the compaction waiters, waits for a running checkpoint, then takes a final one unless <paramref name="faulted"/>.</summary>
     public async Task CloseAsync(bool faulted)
     {
+        lock (gate)
+        {
+            closed = true; // after the batch, dump or maintenance turn in progress, if any
+        }
+
         CompletePhysicalWaiters(new StoreException(StoreError.Stopped, "the store stopped before compaction finished"));
         Task? running;
         lock (gate)
