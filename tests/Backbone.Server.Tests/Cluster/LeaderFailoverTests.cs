@@ -72,6 +72,36 @@ public sealed class LeaderFailoverTests(ITestOutputHelper output)
         await using WriteLoad load = new(cluster, prefix, writers: 4, route: w => followers[w % followers.Length], callTimeout: TimeSpan.FromSeconds(1));
         await load.WaitForAcknowledgedAsync(200, TimeSpan.FromSeconds(30));
 
+        // BACKBONE_PAUSE_CYCLES=N repeats the pause N times (a soak: a paused leader once applied
+        // entries the next leader overwrote); each cycle pauses whichever member leads then.
+        int cycles = int.TryParse(Environment.GetEnvironmentVariable("BACKBONE_PAUSE_CYCLES"), out int n) && n > 0 ? n : 1;
+        for (int cycle = 0; cycle < cycles; cycle++)
+        {
+            if (cycle > 0)
+            {
+                leader = await cluster.WaitForAgreedLeaderAsync(TimeSpan.FromSeconds(30));
+                termBefore = (await cluster.StatusAsync(leader)).RaftTerm;
+                followers = [.. Enumerable.Range(0, 3).Where(i => i != leader)];
+                load.Route(w => followers[w % followers.Length]);
+            }
+
+            await PauseLeaderOnceAsync(cluster, load, leader, termBefore, cycle);
+        }
+
+        await load.StopAsync();
+
+        KeySnapshot agreed = await cluster.WaitForSameDataAsync(prefix, TimeSpan.FromSeconds(15));
+        ClusterAssert.AcknowledgedPutsPresent(agreed, load.Acknowledged, cluster.Logs());
+        for (int i = 0; i < 3; i++)
+        {
+            KeySnapshot local = await cluster.SnapshotAsync(i, prefix, serializable: true);
+            Assert.True(local.SameKeysAs(agreed), agreed.DescribeDifference(local));
+        }
+    }
+
+    /// <summary>One pause of the leader: the others elect one of them, the thawed one steps down and follows a later term.</summary>
+    private async Task PauseLeaderOnceAsync(TestCluster cluster, WriteLoad load, int leader, ulong termBefore, int cycle)
+    {
         long pausedAt = Stopwatch.GetTimestamp();
         cluster[leader].Pause();
 
@@ -88,11 +118,10 @@ public sealed class LeaderFailoverTests(ITestOutputHelper output)
         long resumedAt = Stopwatch.GetTimestamp();
         cluster[leader].Resume();
         int duringPause = load.Acknowledged.Count(p => p.InvokedTicks > pausedAt && p.AckedTicks < resumedAt);
-        output.WriteLine($"paused leader {cluster[leader].Name} for {Stopwatch.GetElapsedTime(pausedAt, resumedAt).TotalSeconds:0.0} s: "
+        output.WriteLine($"cycle {cycle}: paused leader {cluster[leader].Name} for {Stopwatch.GetElapsedTime(pausedAt, resumedAt).TotalSeconds:0.0} s: "
             + $"{cluster[interim].Name} elected after {electedAfter.TotalMilliseconds:0} ms, {duringPause} puts acknowledged meanwhile");
 
         await load.WaitForAcknowledgedAsync(load.AcknowledgedCount + 200, TimeSpan.FromSeconds(30));
-        await load.StopAsync();
 
         // Exactly one leader, that everyone (the thawed one too) agrees on, in a later term.
         int leaderAfter = await cluster.WaitForAgreedLeaderAsync(TimeSpan.FromSeconds(15));
@@ -100,13 +129,5 @@ public sealed class LeaderFailoverTests(ITestOutputHelper output)
         output.WriteLine($"leader after: {cluster[leaderAfter].Name}, term {termBefore} -> {thawed.RaftTerm}");
         Assert.NotEqual(leader, interim);
         Assert.True(thawed.RaftTerm > termBefore, $"term stayed {termBefore} although a new leader was elected\n{cluster.Logs()}");
-
-        KeySnapshot agreed = await cluster.WaitForSameDataAsync(prefix, TimeSpan.FromSeconds(15));
-        ClusterAssert.AcknowledgedPutsPresent(agreed, load.Acknowledged, cluster.Logs());
-        for (int i = 0; i < 3; i++)
-        {
-            KeySnapshot local = await cluster.SnapshotAsync(i, prefix, serializable: true);
-            Assert.True(local.SameKeysAs(agreed), agreed.DescribeDifference(local));
-        }
     }
 }

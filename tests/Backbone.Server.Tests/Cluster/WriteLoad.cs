@@ -18,7 +18,7 @@ public sealed class WriteLoad : IAsyncDisposable
 
     private readonly TestCluster cluster;
     private readonly string prefix;
-    private readonly Func<int, int> route;
+    private Func<int, int> route;
     private readonly TimeSpan callTimeout;
     private readonly TimeSpan pauseBetweenWrites;
     private readonly CancellationTokenSource stop = new();
@@ -40,6 +40,9 @@ public sealed class WriteLoad : IAsyncDisposable
     }
 
     public int AcknowledgedCount => acknowledged.Count;
+
+    /// <summary>Sends the writers' next puts by <paramref name="next"/> (the leader moved).</summary>
+    public void Route(Func<int, int> next) => Volatile.Write(ref route, next);
 
     public long Failures => Interlocked.Read(ref failures);
 
@@ -68,7 +71,7 @@ public sealed class WriteLoad : IAsyncDisposable
     {
         for (int sequence = 0; !stop.IsCancellationRequested; sequence++)
         {
-            int member = route(writer);
+            int member = Volatile.Read(ref route)(writer);
             string key = $"{prefix}w{writer:D2}/{sequence:D6}";
             string value = $"{writer}-{sequence}-{Guid.NewGuid():N}";
             long invoked = Stopwatch.GetTimestamp();
