@@ -155,8 +155,9 @@ public sealed class RaftCommandLog : ICommandLog
         deadline.CancelAfter(node.Options.RequestTimeout);
         try
         {
-            while (true)
+            for (int attempt = 0; ; attempt++)
             {
+                Task leaderChange = node.NextLeaderChange;
                 long? index = node.IsLeader
                     ? await node.ConfirmLeadershipAsync(deadline.Token).ConfigureAwait(false)
                     : await ReadIndexFromLeaderAsync(deadline.Token).ConfigureAwait(false);
@@ -166,7 +167,7 @@ public sealed class RaftCommandLog : ICommandLog
                     return;
                 }
 
-                await Task.Delay(20, deadline.Token).ConfigureAwait(false); // leadership moved: ask again
+                await BackOffAsync(leaderChange, attempt, deadline.Token).ConfigureAwait(false); // leadership moved: ask again
             }
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -213,8 +214,9 @@ public sealed class RaftCommandLog : ICommandLog
     private async Task<(ForwardOutcome Outcome, bool Local)> SendToLeaderAsync(Proposal proposal, CancellationToken cancellationToken)
     {
         Proposal[] one = [proposal];
-        while (true)
+        for (int attempt = 0; ; attempt++)
         {
+            Task leaderChange = node.NextLeaderChange;
             ForwardOutcome outcome;
             bool local = node.IsLeader;
             if (local)
@@ -235,8 +237,25 @@ public sealed class RaftCommandLog : ICommandLog
                 return (outcome, local);
             }
 
-            await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+            await BackOffAsync(leaderChange, attempt, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// After the leader this node knows refused or could not be reached: waits for the next
+    /// leader change, or 20 ms doubling to 200 ms if none comes. When a leader dies, its followers
+    /// still name it until their election timeout: every call waiting for it retried every 20 ms,
+    /// each failing with an exception, and that storm starved the election itself of threads
+    /// (failover gaps of 2-7 s under load instead of about one election timeout).
+    /// </summary>
+    private static async Task BackOffAsync(Task leaderChange, int attempt, CancellationToken cancellationToken)
+    {
+        int pauseMs = Math.Min(20 << Math.Min(attempt, 4), 200);
+        using var pause = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task delay = Task.Delay(pauseMs, pause.Token);
+        await Task.WhenAny(leaderChange, delay).ConfigureAwait(false);
+        await pause.CancelAsync().ConfigureAwait(false); // the timer goes now, not in 200 ms
+        cancellationToken.ThrowIfCancellationRequested();
     }
 
     private async Task<long?> ReadIndexFromLeaderAsync(CancellationToken cancellationToken)

@@ -162,6 +162,14 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
     /// <summary>Raised (on DotNext's thread) when the leader changes or is lost.</summary>
     public event Action? LeaderChanged;
 
+    private TaskCompletionSource nextLeaderChange = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Completes at the next leader change (or loss of the leader) after it was read: a caller
+    /// that cannot reach the leader it knows waits on it instead of asking again and again.
+    /// </summary>
+    public Task NextLeaderChange => Volatile.Read(ref nextLeaderChange).Task;
+
     /// <summary>
     /// The current leader's Backbone member id, 0 while none is known (for response headers and
     /// Status). Learned from the leader's metadata when it changes; if that lookup failed, the
@@ -196,6 +204,7 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
                 Task learning = LearnLeaderIdAsync(leader); // fire and forget: it handles its own failures
             }
 
+            Interlocked.Exchange(ref nextLeaderChange, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
             LeaderChanged?.Invoke();
         };
         if (Options.RecoverOnly)
