@@ -91,7 +91,6 @@ public static class NodeServer
         CancellationToken cancellationToken = default)
     {
         note ??= _ => { };
-        RaiseThreadPoolFloor();
         TimeSpan pause = TimeSpan.Zero;
         long lastRestart = 0;
         while (true)
@@ -132,21 +131,6 @@ public static class NodeServer
             // It is a member now: everything the next start needs is in its data directory.
             options = options with { Init = false, Join = null, Token = null, ForceNewCluster = false };
         }
-    }
-
-    /// <summary>Worker threads the pool starts at once, before its slow injection (about one every 0.5 s) begins.</summary>
-    public const int ThreadPoolFloor = 32;
-
-    /// <summary>
-    /// When a leader dies under load, every request waiting for it fails and retries at once, and
-    /// DotNext's election runs on the same pool: with the default floor (one thread per core) the
-    /// pool starved for seconds and failover gaps were 2-7 s (bench/run-cluster.sh, 5 runs); with
-    /// 32 threads ready they were 1.0-1.7 s. Idle threads cost nothing but their stacks.
-    /// </summary>
-    private static void RaiseThreadPoolFloor()
-    {
-        ThreadPool.GetMinThreads(out int workers, out int io);
-        ThreadPool.SetMinThreads(Math.Max(workers, ThreadPoolFloor), io);
     }
 
     /// <summary>

@@ -60,7 +60,7 @@ public sealed class ManagerLeave(RaftNode node, RaftView view, GrpcPeerLink link
         }
 
         // Checked here for a clear answer before stepping down; the leader checks again.
-        QuorumCheck.AfterRemoving([.. members.Select(m => (m.Peer.MemberId, m.Peer.Name, m.Status != DotNext.Net.Cluster.ClusterMemberStatus.Unavailable))], node.Self.MemberId);
+        QuorumCheck.AfterRemoving(members, node.Self.MemberId);
         var remove = new RemoveMemberRequest { MemberId = node.Self.MemberId };
         if (node.IsLeader)
         {

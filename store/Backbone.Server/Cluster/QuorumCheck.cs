@@ -9,6 +9,10 @@ namespace Backbone.Server.Cluster;
 /// </summary>
 public static class QuorumCheck
 {
+    /// <summary>As the other overload, for the voters as Raft lists them (reachable = not known unavailable).</summary>
+    public static void AfterRemoving(IReadOnlyList<(Backbone.Store.Raft.RaftPeer Peer, bool IsLeader, DotNext.Net.Cluster.ClusterMemberStatus Status)> members, ulong removed) =>
+        AfterRemoving([.. members.Select(m => (m.Peer.MemberId, m.Peer.Name, m.Status != DotNext.Net.Cluster.ClusterMemberStatus.Unavailable))], removed);
+
     public static void AfterRemoving(IReadOnlyList<(ulong MemberId, string Name, bool Reachable)> members, ulong removed)
     {
         var remaining = members.Where(m => m.MemberId != removed).ToList();

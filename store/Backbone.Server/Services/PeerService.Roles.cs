@@ -101,14 +101,8 @@ public sealed partial class PeerService
             return await (await LeaderClientAsync(cancellationToken).ConfigureAwait(false)).DemoteAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
-        var members = await view.ManagersAsync(cancellationToken).ConfigureAwait(false);
-        var target = members.FirstOrDefault(m => m.Peer.MemberId == request.MemberId);
-        if (target.Peer is null)
-        {
-            throw new RpcException(new Status(StatusCode.NotFound, $"no manager {request.MemberId:x16} (see: backbone node ls)"));
-        }
-
-        QuorumCheck.AfterRemoving([.. members.Select(m => (m.Peer.MemberId, m.Peer.Name, m.Status != DotNext.Net.Cluster.ClusterMemberStatus.Unavailable))], request.MemberId);
+        (var members, var target) = await FindManagerAsync(request.MemberId, cancellationToken).ConfigureAwait(false);
+        QuorumCheck.AfterRemoving(members, request.MemberId);
         if (target.Peer.MemberId == log.Node.Self.MemberId)
         {
             // A leader cannot take away its own vote while it leads: it steps down and the next leader does it.

@@ -171,12 +171,7 @@ public sealed partial class PeerService(NodeContext node, RaftCommandLog log, Gr
             return await (await LeaderClientAsync(cancellationToken).ConfigureAwait(false)).RemoveMemberAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
-        var members = await view.ManagersAsync(cancellationToken).ConfigureAwait(false);
-        var target = members.FirstOrDefault(m => m.Peer.MemberId == request.MemberId);
-        if (target.Peer is null)
-        {
-            throw new RpcException(new Status(StatusCode.NotFound, $"no member {request.MemberId:x16} (see: backbone node ls)"));
-        }
+        (var members, var target) = await FindManagerAsync(request.MemberId, cancellationToken).ConfigureAwait(false);
 
         if (target.Peer.MemberId == log.Node.Self.MemberId)
         {
@@ -184,7 +179,7 @@ public sealed partial class PeerService(NodeContext node, RaftCommandLog log, Gr
                 $"{target.Peer.Name} is the leader and cannot remove itself: stop it (another member takes over), then run node rm again"));
         }
 
-        QuorumCheck.AfterRemoving(members.Select(m => (m.Peer.MemberId, m.Peer.Name, m.Status != DotNext.Net.Cluster.ClusterMemberStatus.Unavailable)).ToList(), request.MemberId);
+        QuorumCheck.AfterRemoving(members, request.MemberId);
         if (!await log.Node.RemoveMemberAsync(IPEndPoint.Parse(target.Peer.PeerAddress), cancellationToken).ConfigureAwait(false))
         {
             throw new RpcException(new Status(StatusCode.Unavailable, $"the leader could not remove {target.Peer.Name}; retry"));
@@ -254,6 +249,17 @@ public sealed partial class PeerService(NodeContext node, RaftCommandLog log, Gr
             throw new RpcException(new Status(StatusCode.Unavailable,
                 $"the leader could not add {peerAddress}: it did not catch up in time (is its peer port reachable from the leader?)"));
         }
+    }
+
+    /// <summary>The voters, and the one with <paramref name="memberId"/> (NotFound when none has it).</summary>
+    private async Task<(IReadOnlyList<(RaftPeer Peer, bool IsLeader, DotNext.Net.Cluster.ClusterMemberStatus Status)> Members,
+        (RaftPeer Peer, bool IsLeader, DotNext.Net.Cluster.ClusterMemberStatus Status) Target)> FindManagerAsync(ulong memberId, CancellationToken cancellationToken)
+    {
+        var members = await view.ManagersAsync(cancellationToken).ConfigureAwait(false);
+        var target = members.FirstOrDefault(m => m.Peer.MemberId == memberId);
+        return target.Peer is null
+            ? throw new RpcException(new Status(StatusCode.NotFound, $"no manager {memberId:x16} (see: backbone node ls)"))
+            : (members, target);
     }
 
     /// <summary>The leader's Peer client, for calls only the leader may answer (a follower passes them on).</summary>
