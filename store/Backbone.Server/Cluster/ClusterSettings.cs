@@ -35,6 +35,37 @@ public sealed record ClusterSettings
 
     public static string PathIn(string dataDir) => Path.Combine(dataDir, FileName);
 
+    /// <summary>One writer at a time: a running node's background tasks (members kept, role changes) and leave all edit the file.</summary>
+    private static readonly Lock FileLock = new();
+
+    /// <summary>
+    /// Changes the stored settings under <see cref="FileLock"/>; nothing, and null, when there are
+    /// none: the node left its cluster meanwhile (<see cref="LeftCluster"/>), and a late edit must
+    /// not bring the file back. <paramref name="change"/> returns null to leave them as they are.
+    /// </summary>
+    public static ClusterSettings? Update(string dataDir, Func<ClusterSettings, ClusterSettings?> change)
+    {
+        lock (FileLock)
+        {
+            if (Load(dataDir) is not { } current || change(current) is not { } next)
+            {
+                return null;
+            }
+
+            next.Save(dataDir);
+            return next;
+        }
+    }
+
+    /// <summary>Runs <paramref name="action"/> on the file under <see cref="FileLock"/> (leaving: the file is renamed).</summary>
+    public static void WithFileLocked(Action action)
+    {
+        lock (FileLock)
+        {
+            action();
+        }
+    }
+
     /// <summary>The client URL of HOST:PORT: https:// when the client port serves TLS, else http://.</summary>
     public static string ClientUrlOf(string hostPort, bool tls) => (tls ? "https://" : "http://") + hostPort;
 

@@ -19,7 +19,7 @@ public static class DataDirArchive
     public static string? MoveAside(string dataDir, string name, IReadOnlyCollection<string>? only = null)
     {
         string[] entries = [.. Directory.EnumerateFileSystemEntries(dataDir)
-            .Where(path => (only is null || only.Contains(Path.GetFileName(path))) && !IsArchive(Path.GetFileName(path)))];
+            .Where(path => (only is null || only.Contains(Path.GetFileName(path))) && !IsArchive(path))];
         if (entries.Length == 0)
         {
             return null;
@@ -48,8 +48,13 @@ public static class DataDirArchive
         return archive;
     }
 
-    private static bool IsArchive(string name) =>
-        name.StartsWith(LeftCluster.ArchiveName + "-", StringComparison.Ordinal) || name.StartsWith(FormerManagerArchive + "-", StringComparison.Ordinal);
+    /// <summary>An earlier archive: a directory (the marker file left-cluster.json is not one) named as archives are.</summary>
+    private static bool IsArchive(string path)
+    {
+        string name = Path.GetFileName(path);
+        return Directory.Exists(path)
+            && (name.StartsWith(LeftCluster.ArchiveName + "-", StringComparison.Ordinal) || name.StartsWith(FormerManagerArchive + "-", StringComparison.Ordinal));
+    }
 
     /// <summary>Where a demoted manager's store and Raft state go.</summary>
     public const string FormerManagerArchive = "former-manager";

@@ -33,12 +33,16 @@ public static class DemotionWatcher
                     continue; // a manager, or a promoted worker whose promotion is not complete yet
                 }
 
-                if (await ManagersWithoutAsync(link, node, self, stopping).ConfigureAwait(false) is not { } managers || ClusterSettings.Load(dataDir) is not { } settings)
+                if (await ManagersWithoutAsync(link, node, self, stopping).ConfigureAwait(false) is not { } managers)
                 {
                     continue; // still a voter (the removal may be under way), or no other manager answers now
                 }
 
-                (settings with { Role = JoinRole.Worker, KnownMembers = managers, PromotionVoters = [] }).Save(dataDir);
+                if (ClusterSettings.Update(dataDir, settings => settings with { Role = JoinRole.Worker, KnownMembers = managers, PromotionVoters = [] }) is null)
+                {
+                    return; // it left the cluster meanwhile
+                }
+
                 note($"demoted to worker: restarting without a vote; calls go to {string.Join(", ", managers)}");
                 restart.Request("demoted to worker");
                 return;

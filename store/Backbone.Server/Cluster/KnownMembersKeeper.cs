@@ -49,14 +49,13 @@ public sealed class KnownMembersKeeper : IDisposable
     {
         IReadOnlyList<ClusterMember> members = await view.MembersAsync(cancellationToken).ConfigureAwait(false);
         string[] urls = [.. members.Select(m => m.ClientUrl).Where(u => !string.IsNullOrEmpty(u)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
-        ClusterSettings? settings = ClusterSettings.Load(dataDir);
-        if (urls.Length == 0 || settings is null || settings.KnownMembers.Order(StringComparer.Ordinal).SequenceEqual(urls, StringComparer.Ordinal))
+        if (urls.Length == 0)
         {
             return false;
         }
 
-        (settings with { KnownMembers = urls }).Save(dataDir);
-        return true;
+        return ClusterSettings.Update(dataDir, settings =>
+            settings.KnownMembers.Order(StringComparer.Ordinal).SequenceEqual(urls, StringComparer.Ordinal) ? null : settings with { KnownMembers = urls }) is not null;
     }
 
     private async Task RunAsync()

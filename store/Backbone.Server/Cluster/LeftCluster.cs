@@ -11,7 +11,8 @@ public static class LeftCluster
     public const string ArchiveName = "left";
     private const string MarkerName = "left-cluster.json";
 
-    public static void Mark(string dataDir) => File.Move(ClusterSettings.PathIn(dataDir), Path.Combine(dataDir, MarkerName), overwrite: true);
+    public static void Mark(string dataDir) =>
+        ClusterSettings.WithFileLocked(() => File.Move(ClusterSettings.PathIn(dataDir), Path.Combine(dataDir, MarkerName), overwrite: true));
 
     /// <summary>
     /// At start: refuses a plain restart of a node that left (with what to do instead); before a

@@ -45,7 +45,11 @@ public static class PromotionWatcher
 
                     if (found.Kvs.Count > 0 && WorkerRecord.TryDeserialize(found.Kvs[0].Value.Memory) is { PromotionPending: true } record)
                     {
-                        (settings with { Role = JoinRole.Manager, PromotionVoters = record.PromoteTo }).Save(dataDir);
+                        if (ClusterSettings.Update(dataDir, current => current with { Role = JoinRole.Manager, PromotionVoters = record.PromoteTo }) is null)
+                        {
+                            return; // it left the cluster meanwhile
+                        }
+
                         note($"promoted to manager: restarting with Raft (voters {string.Join(", ", record.PromoteTo)})");
                         restart.Request("promoted to manager");
                         return;
