@@ -245,8 +245,9 @@ public sealed class RaftCommandLog : ICommandLog
     /// After the leader this node knows refused or could not be reached: waits for the next
     /// leader change, or 20 ms doubling to 200 ms if none comes. When a leader dies, its followers
     /// still name it until their election timeout: every call waiting for it retried every 20 ms,
-    /// each failing with an exception, and that storm starved the election itself of threads
-    /// (failover gaps of 2-7 s under load instead of about one election timeout).
+    /// each failing with an exception, on the thread pool DotNext's election also needs. That
+    /// storm is one part of the starvation behind failover gaps of 2-4 s under load (see
+    /// docs/benchmarks.md, session 4); this removes it, not the whole gap.
     /// </summary>
     private static async Task BackOffAsync(Task leaderChange, int attempt, CancellationToken cancellationToken)
     {
