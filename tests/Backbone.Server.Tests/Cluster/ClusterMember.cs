@@ -265,6 +265,12 @@ public sealed partial class ClusterMember : IAsyncDisposable
             if (started.HasExited)
             {
                 State = RunState.Stopped;
+                started.WaitForExit(); // its last lines may still be on their way from the pipes
+                lock (output)
+                {
+                    printed = output.ToString(runStart, output.Length - runStart);
+                }
+
                 throw new InvalidOperationException($"{Name} exited with {started.ExitCode} before serving:\n{printed}");
             }
 
