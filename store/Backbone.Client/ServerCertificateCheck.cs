@@ -12,7 +12,6 @@ namespace Backbone.Client;
 /// </summary>
 internal sealed class ServerCertificateCheck
 {
-    private static readonly Oid ServerAuth = new("1.3.6.1.5.5.7.3.1");
 
     private readonly X509Certificate2Collection? roots;
     private readonly X509Certificate2? clientCertificate;
@@ -88,20 +87,7 @@ internal sealed class ServerCertificateCheck
     private bool ChainsToRoots(X509Certificate presented, X509Chain? sent)
     {
         using X509Certificate2 leaf = X509CertificateLoader.LoadCertificate(presented.GetRawCertData());
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(roots!);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.ApplicationPolicy.Add(ServerAuth);
-        if (sent is not null)
-        {
-            foreach (X509ChainElement element in sent.ChainElements)
-            {
-                chain.ChainPolicy.ExtraStore.Add(element.Certificate);
-            }
-        }
-
-        return chain.Build(leaf);
+        return CertificateChains.ChainsTo(leaf, roots!, CertificateChains.ServerAuth, sent);
     }
 
     private static X509Certificate2 ClientCertificate(string certFile, string keyFile)

@@ -1,3 +1,4 @@
+using Backbone.Client;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace Backbone.Server.Tls;
+namespace Backbone.Client;
 
 /// <summary>Chain checks against a private set of roots (the cluster CA, a --client-ca bundle), never the system's.</summary>
 public static class CertificateChains
