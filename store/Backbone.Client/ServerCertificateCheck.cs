@@ -12,7 +12,6 @@ namespace Backbone.Client;
 /// </summary>
 internal sealed class ServerCertificateCheck
 {
-
     private readonly X509Certificate2Collection? roots;
     private readonly X509Certificate2? clientCertificate;
     private string? lastProblem;
