@@ -107,6 +107,11 @@ internal sealed partial class StoreStateMachine : IStateMachine
         await applyTurn.WaitAsync(token).ConfigureAwait(false);
         try
         {
+            if (entry.CommandId == ProposalBatch.CommandId)
+            {
+                Trace($"delivered {entry.Index} term {entry.Term} (applied {AppliedEntry}, deferred from {Volatile.Read(ref deferredFrom)}, durable {Volatile.Read(ref durableThrough)})");
+            }
+
             if (entry.Index <= AppliedEntry)
             {
                 return entry.Index; // the store holds it already (replay after a checkpoint, or a snapshot)
@@ -162,7 +167,7 @@ internal sealed partial class StoreStateMachine : IStateMachine
             ReadOnlySequence<byte> payload = entry.TryGetPayload(out ReadOnlySequence<byte> inMemory)
                 ? inMemory
                 : new ReadOnlySequence<byte>(await entry.ToByteArrayAsync(token: token).ConfigureAwait(false));
-            ApplyEntry(entry.Index, entry.Term, payload);
+            ApplyEntry(entry.Index, entry.Term, payload, "delivery");
         }
 
         // Other entries (membership changes, read fences, a new leader's no-op) carry nothing for
@@ -324,8 +329,9 @@ internal sealed partial class StoreStateMachine : IStateMachine
         }
     }
 
-    private void ApplyEntry(long index, long term, ReadOnlySequence<byte> payload)
+    private void ApplyEntry(long index, long term, ReadOnlySequence<byte> payload, string via)
     {
+        Trace($"apply {index} term {term} via {via}");
         try
         {
             List<Proposal> proposals = ProposalBatch.Decode(payload);
@@ -354,6 +360,18 @@ internal sealed partial class StoreStateMachine : IStateMachine
             // (A refusal because the store is closing, to held entries settling late, is neither.)
             Fault = e;
             throw;
+        }
+    }
+
+    /// <summary>BACKBONE_RAFT_TRACE=1: every apply decision goes to the node's log (soaks hunting a divergence; far too verbose otherwise).</summary>
+    private static readonly bool Tracing = Environment.GetEnvironmentVariable("BACKBONE_RAFT_TRACE") == "1";
+
+    private void Trace(string what)
+    {
+        if (Tracing)
+        {
+            ISettleAccess? node = access;
+            note($"trace {what} [leader {node?.IsLeader}, term {node?.Term}, last led {node?.LastLedTerm}, commit {node?.CommitIndex}, dotnext applied {node?.DotNextAppliedIndex}]");
         }
     }
 

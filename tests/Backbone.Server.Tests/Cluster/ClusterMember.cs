@@ -308,9 +308,16 @@ public sealed partial class ClusterMember : IAsyncDisposable
             lock (output)
             {
                 output.Append(line).Append('\n');
+                if (KeptLogs is { } directory)
+                {
+                    File.AppendAllText(Path.Combine(directory, Name + ".log"), line + "\n");
+                }
             }
         }
     }
+
+    /// <summary>BACKBONE_TEST_LOG_DIR: every member's whole output also goes to DIR/NAME.log (soaks; assertion messages carry only the tail).</summary>
+    private static readonly string? KeptLogs = Environment.GetEnvironmentVariable("BACKBONE_TEST_LOG_DIR") is { Length: > 0 } kept ? Directory.CreateDirectory(kept).FullName : null;
 
     [GeneratedRegex(@"serving the etcd v3 API on \S+ \(member ([0-9a-f]+),")]
     private static partial Regex ServingLine();
