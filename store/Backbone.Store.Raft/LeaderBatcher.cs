@@ -94,7 +94,7 @@ internal sealed class LeaderBatcher : IAsyncDisposable
         ForwardOutcome outcome;
         try
         {
-            if (!node.IsLeader)
+            if (!node.TryGetLeadingTerm(out long term))
             {
                 outcome = ForwardOutcome.NotLeader; // nothing appended: the callers may retry
             }
@@ -102,7 +102,7 @@ internal sealed class LeaderBatcher : IAsyncDisposable
             {
                 // Completes once committed and applied here; the leader applies only what a
                 // quorum holds on disk (StoreStateMachine.Settle), so it is durable too.
-                await node.ReplicateAsync(entry, stop.Token).ConfigureAwait(false);
+                await node.ReplicateAsync(entry, term, stop.Token).ConfigureAwait(false);
                 outcome = ForwardOutcome.Committed;
             }
         }

@@ -125,6 +125,29 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
 
     private long lastLedTerm = -1; // the bootstrap leader leads term 0
 
+    /// <summary>
+    /// The term this node leads now, or -1. Set when DotNext makes it leader: DotNext raises the
+    /// event holding its transition lock, so <c>cluster.Term</c> is that leadership's term then.
+    /// </summary>
+    private long leadingTerm = -1;
+
+    /// <summary>
+    /// The term to stamp on an entry this node appends as leader; false when it does not lead now.
+    /// Never <c>cluster.Term</c> read at append time: DotNext checks leadership, then appends the
+    /// entry as given, without a lock against stepping down. A leader paused and thawed learns the
+    /// newer term and can still append, and the entry then carried the new leader's term at an
+    /// index where the new leader has a different entry of that term. The new leader's log then
+    /// "matched" there, the stale entry was never overwritten, and this member applied it
+    /// (`PausedLeaderComesBackWithoutDivergence`, docs/raft.md). Stamped with the term it led, a
+    /// late entry is an ordinary stale entry of an old term: overwritten by the new leader, or
+    /// caught by the term check of <see cref="StoreStateMachine"/>.
+    /// </summary>
+    internal bool TryGetLeadingTerm(out long term)
+    {
+        term = Volatile.Read(ref leadingTerm);
+        return term >= 0 && IsLeader && cluster.Term == term;
+    }
+
     CancellationToken StoreStateMachine.ISettleAccess.Stopping => stopping.Token;
 
     Task<long?> StoreStateMachine.ISettleAccess.ReadIndexAsync(CancellationToken cancellationToken) =>
@@ -197,6 +220,11 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
             if (leader is { IsRemote: false })
             {
                 Volatile.Write(ref lastLedTerm, cluster.Term);
+                Volatile.Write(ref leadingTerm, cluster.Term);
+            }
+            else
+            {
+                Volatile.Write(ref leadingTerm, -1);
             }
 
             if (leader is { IsRemote: true })
@@ -262,9 +290,9 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
         // else a restart: the configuration came from the log since
     }
 
-    /// <summary>Appends and replicates one entry; completes when a quorum committed it. Leader only.</summary>
-    public ValueTask ReplicateAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken) =>
-        cluster.ReplicateAsync(new BinaryLogEntry { Content = payload, Term = cluster.Term, CommandId = ProposalBatch.CommandId }, cancellationToken);
+    /// <summary>Appends and replicates one entry of the term this node leads (<see cref="TryGetLeadingTerm"/>); completes when a quorum committed it.</summary>
+    public ValueTask ReplicateAsync(ReadOnlyMemory<byte> payload, long term, CancellationToken cancellationToken) =>
+        cluster.ReplicateAsync(new BinaryLogEntry { Content = payload, Term = term, CommandId = ProposalBatch.CommandId }, cancellationToken);
 
     /// <summary>
     /// Waits for one full replication round that starts after the call. Each follower answers it
@@ -286,12 +314,12 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
     /// <summary>Commits one fence entry (ignored by the state machine) and returns the commit index then.</summary>
     private async Task<long?> CommitFenceAsync(CancellationToken cancellationToken)
     {
-        if (!IsLeader)
+        if (!TryGetLeadingTerm(out long term))
         {
             return null;
         }
 
-        await cluster.ReplicateAsync(new BinaryLogEntry { Content = ReadFenceContent, Term = cluster.Term, CommandId = ReadFenceCommandId }, cancellationToken)
+        await cluster.ReplicateAsync(new BinaryLogEntry { Content = ReadFenceContent, Term = term, CommandId = ReadFenceCommandId }, cancellationToken)
             .ConfigureAwait(false);
         return IsLeader ? wal.LastCommittedEntryIndex : null;
     }
