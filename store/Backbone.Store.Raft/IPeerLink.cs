@@ -25,8 +25,8 @@ public interface IPeerLink
     /// <summary>Asks <paramref name="leader"/> to confirm its leadership and return its commit index (ReadIndex).</summary>
     Task<long?> ReadIndexAsync(RaftPeer leader, CancellationToken cancellationToken);
 
-    /// <summary>The terms of <paramref name="leader"/>'s log entries from..to, by index (entries it no longer holds are absent); null when it does not lead.</summary>
-    Task<IReadOnlyDictionary<long, long>?> EntryTermsAsync(RaftPeer leader, long from, long to, CancellationToken cancellationToken);
+    /// <summary>The marks of <paramref name="leader"/>'s log entries from..to, by index (entries it no longer holds are absent); null when it does not lead.</summary>
+    Task<IReadOnlyDictionary<long, EntryMark>?> EntryMarksAsync(RaftPeer leader, long from, long to, CancellationToken cancellationToken);
 }
 
 /// <summary>A member as the other members address it: Backbone member id, peer endpoint, client URL.</summary>

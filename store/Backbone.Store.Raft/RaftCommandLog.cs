@@ -37,10 +37,10 @@ public sealed class RaftCommandLog : ICommandLog
         batcher = new LeaderBatcher(node);
         applier.MoreMaintenance = Tick;
         node.ReadIndexSource = ct => node.IsLeader ? node.ConfirmLeadershipAsync(ct) : ReadIndexFromLeaderAsync(ct);
-        node.LeaderTermsSource = async (from, to, ct) =>
+        node.LeaderMarksSource = async (from, to, ct) =>
         {
             RaftPeer leader = await node.GetLeaderAsync(ct).ConfigureAwait(false) ?? throw new StoreException(StoreError.NoLeader);
-            return leader.MemberId == node.Self.MemberId ? null : await link.EntryTermsAsync(leader, from, to, ct).ConfigureAwait(false);
+            return leader.MemberId == node.Self.MemberId ? null : await link.EntryMarksAsync(leader, from, to, ct).ConfigureAwait(false);
         };
     }
 

@@ -85,10 +85,10 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
     /// <summary>Where DotNext's write-ahead log lives inside the member's raft/ directory.</summary>
     public static string LogDirectory(string raftDirectory) => Path.Combine(raftDirectory, "log");
 
-    /// <summary>The terms of this node's log entries from..to, by index; entries behind the snapshot or past the end are absent.</summary>
-    public async Task<IReadOnlyDictionary<long, long>> TermsAsync(long from, long to, CancellationToken cancellationToken)
+    /// <summary>The marks (term, content digest) of this node's log entries from..to, by index; entries behind the snapshot or past the end are absent.</summary>
+    public async Task<IReadOnlyDictionary<long, EntryMark>> MarksAsync(long from, long to, CancellationToken cancellationToken)
     {
-        var terms = new Dictionary<long, long>();
+        var terms = new Dictionary<long, EntryMark>();
         to = Math.Min(to, wal.LastEntryIndex);
         if (from < 1 || from > to)
         {
@@ -100,21 +100,21 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
         {
             if (!entry.IsSnapshot)
             {
-                terms[entry.Index] = entry.Term;
+                terms[entry.Index] = await EntryMark.OfAsync(entry, cancellationToken).ConfigureAwait(false);
             }
         }
 
         return terms;
     }
 
-    /// <summary>Where the leader's terms for a range come from (the command log asks the leader); set by the log.</summary>
-    internal Func<long, long, CancellationToken, Task<IReadOnlyDictionary<long, long>?>>? LeaderTermsSource { get; set; }
+    /// <summary>Where the leader's marks for a range come from (the command log asks the leader); set by the log.</summary>
+    internal Func<long, long, CancellationToken, Task<IReadOnlyDictionary<long, EntryMark>?>>? LeaderMarksSource { get; set; }
 
-    Task<IReadOnlyDictionary<long, long>> StoreStateMachine.ISettleAccess.TermsAsync(long from, long to, CancellationToken cancellationToken) =>
-        TermsAsync(from, to, cancellationToken);
+    Task<IReadOnlyDictionary<long, EntryMark>> StoreStateMachine.ISettleAccess.MarksAsync(long from, long to, CancellationToken cancellationToken) =>
+        MarksAsync(from, to, cancellationToken);
 
-    Task<IReadOnlyDictionary<long, long>?> StoreStateMachine.ISettleAccess.LeaderTermsAsync(long from, long to, CancellationToken cancellationToken) =>
-        LeaderTermsSource?.Invoke(from, to, cancellationToken) ?? Task.FromResult<IReadOnlyDictionary<long, long>?>(null);
+    Task<IReadOnlyDictionary<long, EntryMark>?> StoreStateMachine.ISettleAccess.LeaderMarksAsync(long from, long to, CancellationToken cancellationToken) =>
+        LeaderMarksSource?.Invoke(from, to, cancellationToken) ?? Task.FromResult<IReadOnlyDictionary<long, EntryMark>?>(null);
 
     /// <summary>Where a read index comes from when this node does not lead (the command log asks the leader); set by the log.</summary>
     internal Func<CancellationToken, Task<long?>>? ReadIndexSource { get; set; }

@@ -70,8 +70,8 @@ public static class RaftStore
             // The store's last entry (later entries without store effects, fences and membership
             // changes, are dropped with the old cluster) and its term, for the new snapshot.
             entry = LogPositions.EntryOf(log.AppliedPosition);
-            IReadOnlyDictionary<long, long> terms = await log.Node.TermsAsync(entry, entry, cancellationToken).ConfigureAwait(false);
-            term = terms.TryGetValue(entry, out long known) ? known
+            IReadOnlyDictionary<long, EntryMark> marks = await log.Node.MarksAsync(entry, entry, cancellationToken).ConfigureAwait(false);
+            term = marks.TryGetValue(entry, out EntryMark known) ? known.Term
                 : SnapshotDescriptor.Load(raftOptions.Directory) is { } behind && behind.Index == entry ? behind.Term
                 : throw new InvalidOperationException(entry == 0
                     ? "this member's store holds no Raft entry yet: there is nothing to recover; start a new cluster with --init"

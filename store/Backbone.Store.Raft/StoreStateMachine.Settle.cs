@@ -64,9 +64,9 @@ internal sealed partial class StoreStateMachine
 
         ValueTask<WriteAheadLog.LogEntryReader> ReadLogAsync(long from, long to, CancellationToken cancellationToken);
 
-        Task<IReadOnlyDictionary<long, long>> TermsAsync(long from, long to, CancellationToken cancellationToken);
+        Task<IReadOnlyDictionary<long, EntryMark>> MarksAsync(long from, long to, CancellationToken cancellationToken);
 
-        Task<IReadOnlyDictionary<long, long>?> LeaderTermsAsync(long from, long to, CancellationToken cancellationToken);
+        Task<IReadOnlyDictionary<long, EntryMark>?> LeaderMarksAsync(long from, long to, CancellationToken cancellationToken);
 
         CancellationToken Stopping { get; }
     }
@@ -190,25 +190,28 @@ internal sealed partial class StoreStateMachine
     }
 
     /// <summary>
-    /// Log matching, checked entry by entry (DotNext's own matching cannot be trusted here). They
-    /// can disagree after every member crashed at once: DotNext may have counted an unflushed
-    /// acknowledgement, so a restarted member can hold as committed an entry the others lost, and
-    /// it never lets the new leader overwrite a committed entry. Applying that log would serve
-    /// wrong data forever, so the member stops serving, asks for a <see cref="LogRepair"/> (its
-    /// log is cut back to what the store applied) and for a restart that performs it.
+    /// Log matching, checked entry by entry, terms and content (DotNext's own matching cannot be
+    /// trusted here). They can disagree after every member crashed at once: DotNext may have
+    /// counted an unflushed acknowledgement, so a restarted member can hold as committed an entry
+    /// the others lost, and it never lets the new leader overwrite a committed entry. A paused
+    /// leader once appended an entry under the next leader's term (see
+    /// <see cref="RaftNode.TryGetLeadingTerm"/>): same term, other content. Applying that log would
+    /// serve wrong data forever, so the member stops serving, asks for a <see cref="LogRepair"/>
+    /// (its log is cut back to what the store applied) and for a restart that performs it.
     /// </summary>
     private async Task CheckLogMatchesLeaderAsync(ISettleAccess node, long from, long to, CancellationToken stopping)
     {
-        IReadOnlyDictionary<long, long> ours = await node.TermsAsync(from, to, stopping).ConfigureAwait(false);
-        IReadOnlyDictionary<long, long> leaders = await node.LeaderTermsAsync(from, to, stopping).ConfigureAwait(false)
+        IReadOnlyDictionary<long, EntryMark> ours = await node.MarksAsync(from, to, stopping).ConfigureAwait(false);
+        IReadOnlyDictionary<long, EntryMark> leaders = await node.LeaderMarksAsync(from, to, stopping).ConfigureAwait(false)
             ?? throw new TimeoutException("the leader moved while its log was compared");
-        foreach ((long index, long term) in ours.OrderBy(entry => entry.Key))
+        foreach ((long index, EntryMark mark) in ours.OrderBy(entry => entry.Key))
         {
             // Entries the leader no longer holds sit behind its snapshot: nothing to compare.
-            if (leaders.TryGetValue(index, out long leaderTerm) && leaderTerm != term)
+            if (leaders.TryGetValue(index, out EntryMark leaderMark) && !leaderMark.Matches(mark))
             {
-                string reason = $"this member's Raft log disagrees with the leader's at entry {index} (term {term} here, {leaderTerm} at the leader): "
-                    + "after every member crashed at once it kept an entry the others lost";
+                string reason = $"this member's Raft log disagrees with the leader's at entry {index} "
+                    + (leaderMark.Term != mark.Term ? $"(term {mark.Term} here, {leaderMark.Term} at the leader)" : $"(both of term {mark.Term}, different content)")
+                    + ": it kept an entry the others do not have";
                 LogRepair.Request(directory, AppliedEntry, index, reason);
                 var diverged = new InvalidOperationException(reason + ". It does not serve from this log; it restarts to repair it "
                     + $"(its log is cut back to entry {AppliedEntry}, the last one its store applied, and the leader sends the rest again)");

@@ -63,7 +63,7 @@ public sealed class GrpcPeerLink(MemberTls tls) : IPeerLink, IDisposable
         }
     }
 
-    public async Task<IReadOnlyDictionary<long, long>?> EntryTermsAsync(RaftPeer leader, long from, long to, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<long, EntryMark>?> EntryMarksAsync(RaftPeer leader, long from, long to, CancellationToken cancellationToken)
     {
         EntryTermsResponse response = await ClientFor(leader).EntryTermsAsync(new EntryTermsRequest { From = from, To = to }, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (!response.IsLeader)
@@ -71,13 +71,14 @@ public sealed class GrpcPeerLink(MemberTls tls) : IPeerLink, IDisposable
             return null;
         }
 
-        var terms = new Dictionary<long, long>(response.Terms.Count);
+        var marks = new Dictionary<long, EntryMark>(response.Terms.Count);
+        bool digests = response.Digests.Count == response.Terms.Count;
         for (int i = 0; i < response.Terms.Count; i++)
         {
-            terms[response.First + i] = response.Terms[i];
+            marks[response.First + i] = new EntryMark(response.Terms[i], digests ? response.Digests[i] : 0);
         }
 
-        return terms;
+        return marks;
     }
 
     /// <summary>True when the call failed before any connection existed (refused, unreachable, TLS handshake refused): the request never left.</summary>

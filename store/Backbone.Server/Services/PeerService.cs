@@ -205,11 +205,12 @@ public sealed partial class PeerService(NodeContext node, RaftCommandLog log, Gr
             return new EntryTermsResponse { IsLeader = false };
         }
 
-        IReadOnlyDictionary<long, long> terms = await log.Node.TermsAsync(request.From, request.To, context.CancellationToken).ConfigureAwait(false);
-        var response = new EntryTermsResponse { IsLeader = log.IsLeader, First = terms.Count == 0 ? 0 : terms.Keys.Min() };
-        for (long index = response.First; terms.TryGetValue(index, out long term); index++)
+        IReadOnlyDictionary<long, EntryMark> marks = await log.Node.MarksAsync(request.From, request.To, context.CancellationToken).ConfigureAwait(false);
+        var response = new EntryTermsResponse { IsLeader = log.IsLeader, First = marks.Count == 0 ? 0 : marks.Keys.Min() };
+        for (long index = response.First; marks.TryGetValue(index, out EntryMark mark); index++)
         {
-            response.Terms.Add(term);
+            response.Terms.Add(mark.Term);
+            response.Digests.Add(mark.Digest);
         }
 
         return response;
