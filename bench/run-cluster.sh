@@ -16,6 +16,9 @@
 #                            is reported as a lower bound, "not recovered")
 #   BENCH_FAILOVER_KILL_AT   seconds into the measured window at which the leader is killed (3)
 #   BENCH_SUITE              0 skips the throughput and CPU points (failover runs only)
+#   BENCH_POINTS             only these points instead of the suite, e.g. "put:64 range:512"
+#                            (op:clients; quick before/after comparisons; the table then goes to
+#                            bench/results/cluster-points-latest.md)
 #   BENCH_KEEP_WORK          1 keeps the work directory (members' logs and data) at the end
 #   BENCH_BACKBONE_FLAGS     extra flags for every Backbone member (e.g. "--log-level Information"
 #                            for DotNext's election log in the members' logs, kept in the work dir)
@@ -236,6 +239,14 @@ point() {
 }
 
 suite() {
+  if [ -n "${BENCH_POINTS:-}" ]; then
+    local spec op clients
+    for spec in $BENCH_POINTS; do
+      op="${spec%%:*}" clients="${spec##*:}"
+      point "$op-$clients" --op "$op" --clients "$clients" --connections $((clients >= 512 ? 16 : clients >= 8 ? 8 : clients))
+    done
+    return
+  fi
   for op in put range range-serializable; do
     point "$op-1" --op "$op" --clients 1 --connections 1
     point "$op-64" --op "$op" --clients 64 --connections 8
@@ -324,7 +335,7 @@ for name in backbone etcd; do
 done
 
 mkdir -p bench/results
-out=bench/results/cluster-latest.md
+out=bench/results/cluster-${BENCH_POINTS:+points-}latest.md
 commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 [ -z "$(git status --porcelain 2>/dev/null)" ] || commit="$commit (dirty tree)"
 {

@@ -20,6 +20,8 @@ public sealed class RaftCommandLog : ICommandLog
     private readonly RaftNode node;
     private readonly IPeerLink link;
     private readonly LeaderBatcher batcher;
+    private readonly ForwardBatcher forwarder;
+    private readonly ReadFences leaderReadIndex;
     private readonly StoreApplier applier;
     private readonly ConcurrentDictionary<long, TaskCompletionSource<object>> waiting = new();
     private readonly CancellationTokenSource stopping = new();
@@ -35,6 +37,8 @@ public sealed class RaftCommandLog : ICommandLog
         // new caller from being answered with an old proposal's result.
         nextSequence = Random.Shared.NextInt64(1, long.MaxValue / 2);
         batcher = new LeaderBatcher(node);
+        forwarder = new ForwardBatcher(link);
+        leaderReadIndex = new ReadFences(_ => FetchReadIndexAsync());
         applier.MoreMaintenance = Tick;
         node.ReadIndexSource = ct => node.IsLeader ? node.ConfirmLeadershipAsync(ct) : ReadIndexFromLeaderAsync(ct);
         node.LeaderMarksSource = async (from, to, ct) =>
@@ -206,6 +210,7 @@ public sealed class RaftCommandLog : ICommandLog
     {
         await stopping.CancelAsync().ConfigureAwait(false);
         await batcher.DisposeAsync().ConfigureAwait(false);
+        await forwarder.DisposeAsync().ConfigureAwait(false);
         await node.DisposeAsync().ConfigureAwait(false);
         await applier.CloseAsync(faulted: node.StateMachine.Fault is not null).ConfigureAwait(false);
         stopping.Dispose();
@@ -229,7 +234,7 @@ public sealed class RaftCommandLog : ICommandLog
                     ?? throw new StoreException(StoreError.NoLeader);
                 outcome = leader.MemberId == node.Self.MemberId
                     ? ForwardOutcome.NotLeader // we were elected meanwhile: go round again
-                    : await link.ForwardAsync(leader, one, cancellationToken).ConfigureAwait(false);
+                    : await forwarder.ForwardAsync(leader, proposal, cancellationToken).ConfigureAwait(false);
             }
 
             if (outcome != ForwardOutcome.NotLeader)
@@ -259,7 +264,35 @@ public sealed class RaftCommandLog : ICommandLog
         cancellationToken.ThrowIfCancellationRequested();
     }
 
-    private async Task<long?> ReadIndexFromLeaderAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// The leader's read index for a follower, shared: reads join the next request that starts
+    /// after they arrived (<see cref="ReadFences"/>), so under load one call serves many reads
+    /// instead of one call each. Null when the leader is this node, refused, or moved meanwhile.
+    /// </summary>
+    private Task<long?> ReadIndexFromLeaderAsync(CancellationToken cancellationToken) => leaderReadIndex.ConfirmAsync(cancellationToken);
+
+    /// <summary>
+    /// One shared read index request. Bounded by the request timeout (its readers each have
+    /// their own deadline, but a call to a paused leader would otherwise hold up every later
+    /// read), and abandoned at a leader change: reads then ask the new leader at once.
+    /// </summary>
+    private async Task<long?> FetchReadIndexAsync()
+    {
+        Task leaderChange = node.NextLeaderChange;
+        using var call = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
+        call.CancelAfter(node.Options.RequestTimeout);
+        Task<long?> fetch = AskLeaderForReadIndexAsync(call.Token);
+        if (await Task.WhenAny(fetch, leaderChange).ConfigureAwait(false) != fetch)
+        {
+            await call.CancelAsync().ConfigureAwait(false);
+            _ = fetch.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            return null;
+        }
+
+        return await fetch.ConfigureAwait(false);
+    }
+
+    private async Task<long?> AskLeaderForReadIndexAsync(CancellationToken cancellationToken)
     {
         RaftPeer leader = await node.GetLeaderAsync(cancellationToken).ConfigureAwait(false)
             ?? throw new StoreException(StoreError.NoLeader);
