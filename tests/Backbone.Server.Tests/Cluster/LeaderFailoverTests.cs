@@ -115,6 +115,14 @@ public sealed class LeaderFailoverTests(ITestOutputHelper output)
             await Task.Delay(rest); // the fault itself: how long the leader stays frozen
         }
 
+        // Writes go on under the new leader while the old one is still frozen: nothing on the
+        // followers (forwards or read index calls stuck on the frozen leader) may hold them up.
+        long electedAt = Stopwatch.GetTimestamp();
+        await Poll.UntilAsync(
+            () => Task.FromResult(load.Acknowledged.Any(p => p.InvokedTicks > electedAt)),
+            TimeSpan.FromSeconds(15),
+            () => $"no put sent after {cluster[interim].Name} was elected was acknowledged while {cluster[leader].Name} stayed frozen ({load.Failures} failed attempts)\n{cluster.Logs()}");
+
         long resumedAt = Stopwatch.GetTimestamp();
         cluster[leader].Resume();
         int duringPause = load.Acknowledged.Count(p => p.InvokedTicks > pausedAt && p.AckedTicks < resumedAt);
