@@ -7,4 +7,5 @@ CliOptions.AddTo(root);
 root.Subcommands.Add(NodeCommand.Create());
 root.Subcommands.Add(KvCommand.Create());
 root.Subcommands.Add(SwarmCommand.Create());
+root.Subcommands.Add(NetworkCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -60,6 +60,9 @@ public sealed record NodeOptions
     /// <summary>Raft election timeouts (ms); tests shorten them.</summary>
     public int ElectionTimeoutMs { get; init; } = DefaultElectionTimeoutMs;
 
+    /// <summary>Where `network create` without --subnet takes a subnet from when this node serves it (10.0.0.0/8 in /24s).</summary>
+    public Backbone.Control.Networks.SubnetPool AddressPool { get; init; } = Backbone.Control.Networks.SubnetPool.Default;
+
     /// <summary>PEM certificate of the client port: with <see cref="ClientKeyFile"/>, it serves TLS (kept in the data directory, see <see cref="ClientTlsSettings"/>).</summary>
     public string? ClientCertFile { get; init; }
 
@@ -456,6 +459,7 @@ public static class NodeServer
         builder.Services.AddSingleton(context);
         builder.Services.AddSingleton(new LeaseRouter(engine, log, link));
         builder.Services.AddSingleton<NodeRestart>();
+        builder.Services.AddSingleton(new Backbone.Control.Networks.NetworkStore(new Control.EngineKeyValue(context), options.AddressPool, TimeProvider.System));
         if (log is not null && link is not null)
         {
             builder.Services.AddSingleton(log);
@@ -471,6 +475,7 @@ public static class NodeServer
         app.MapGrpcService<LeaseService>();
         app.MapGrpcService<MaintenanceService>();
         app.MapGrpcService<ClusterService>();
+        app.MapGrpcService<ControlService>();
         if (log is not null)
         {
             app.MapGrpcService<PeerService>();

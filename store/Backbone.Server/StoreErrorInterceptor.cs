@@ -1,10 +1,14 @@
+using Backbone.Control;
 using Backbone.Store;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 
 namespace Backbone.Server;
 
-/// <summary>Maps a <see cref="StoreException"/> thrown by any handler through <see cref="EtcdErrors"/>.</summary>
+/// <summary>
+/// The one place handlers' refusals become gRPC statuses: a <see cref="StoreException"/> through
+/// <see cref="EtcdErrors"/> (etcd's exact messages), a <see cref="ControlException"/> by its kind.
+/// </summary>
 public sealed class StoreErrorInterceptor : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
@@ -18,7 +22,20 @@ public sealed class StoreErrorInterceptor : Interceptor
         {
             throw EtcdErrors.ToRpc(e);
         }
+        catch (ControlException e)
+        {
+            throw ToRpc(e);
+        }
     }
+
+    private static RpcException ToRpc(ControlException e) => new(new Status(e.Error switch
+    {
+        ControlError.InvalidArgument => StatusCode.InvalidArgument,
+        ControlError.AlreadyExists => StatusCode.AlreadyExists,
+        ControlError.NotFound => StatusCode.NotFound,
+        ControlError.FailedPrecondition => StatusCode.FailedPrecondition,
+        _ => StatusCode.Aborted,
+    }, e.Message));
 
     public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(
         IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream,

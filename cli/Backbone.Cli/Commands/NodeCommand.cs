@@ -66,6 +66,17 @@ internal static class NodeCommand
             DefaultValueFactory = _ => NodeOptions.DefaultElectionTimeoutMs,
         };
 
+        Option<string> addressPool = new("--default-addr-pool")
+        {
+            Description = "CIDR that `network create` without --subnet takes subnets from, as docker swarm init's flag (give every manager the same)",
+            DefaultValueFactory = _ => Backbone.Control.Networks.SubnetPool.Default.Pool.ToString(),
+        };
+        Option<int> addressPoolMask = new("--default-addr-pool-mask-length")
+        {
+            Description = "Prefix length of each subnet taken from --default-addr-pool",
+            DefaultValueFactory = _ => Backbone.Control.Networks.SubnetPool.Default.BlockLength,
+        };
+
         Option<long> snapshotCount = new("--snapshot-count")
         {
             Description = "Writes between checkpoints: each bounds the replay after a restart and lets the Raft log be truncated (as etcd's flag)",
@@ -84,6 +95,8 @@ internal static class NodeCommand
         {
             name, dataDir, listenClient, clientCert, clientKey, clientCa, logLevel, init, forceNewCluster, join, token, advertiseAddr, listenPeer, electionTimeout,
             snapshotCount,
+            addressPool,
+            addressPoolMask,
         };
         command.Subcommands.Add(NodeAdminCommands.List());
         command.Subcommands.Add(NodeAdminCommands.Remove());
@@ -109,6 +122,20 @@ internal static class NodeCommand
                 ClientKeyFile = parse.GetValue(clientKey),
                 ClientCaFile = parse.GetValue(clientCa),
             };
+            if (!Backbone.Control.Networks.Ipv4Cidr.TryParse(parse.GetValue(addressPool)!, out Backbone.Control.Networks.Ipv4Cidr? pool, out string? poolError))
+            {
+                await Console.Error.WriteLineAsync($"Error: --default-addr-pool: {poolError}").ConfigureAwait(false);
+                return 2;
+            }
+
+            int poolMask = parse.GetValue(addressPoolMask);
+            if (poolMask < pool.Value.PrefixLength || poolMask > 29)
+            {
+                await Console.Error.WriteLineAsync($"Error: --default-addr-pool-mask-length {poolMask} must be between the pool's own length ({pool.Value.PrefixLength}) and 29").ConfigureAwait(false);
+                return 2;
+            }
+
+            options = options with { AddressPool = new Backbone.Control.Networks.SubnetPool(pool.Value, poolMask) };
             if (options.SnapshotCount < 100)
             {
                 await Console.Error.WriteLineAsync("Error: --snapshot-count must be at least 100").ConfigureAwait(false);

@@ -1,0 +1,46 @@
+using System.Text;
+
+namespace Backbone.Control;
+
+/// <summary>
+/// The key schema of ARCHITECTURE.md, in one place. Every value is a MessagePack record with a
+/// schema version; names and VNIs are claimed by their own keys so that a transaction can
+/// require them absent (create revision 0).
+/// </summary>
+public static class ControlKeys
+{
+    public const string NetworksPrefix = "/bb/networks/";
+    public const string NetworkNamesPrefix = "/bb/names/networks/";
+    public const string VniPrefix = "/bb/vni/";
+    public const string IpamPrefix = "/bb/ipam/";
+    public const string EndpointsPrefix = "/bb/endpoints/";
+    public const string KeysPrefix = "/bb/keys/";
+
+    /// <summary>
+    /// Bumped by every network create and remove: a create compares its mod revision with the one
+    /// it planned from, so two creates never both pick the same free subnet.
+    /// </summary>
+    public const string NetworksGuard = "/bb/meta/networks";
+
+    public static byte[] Network(string networkId) => Bytes(NetworksPrefix + networkId);
+
+    public static byte[] NetworkName(string name) => Bytes(NetworkNamesPrefix + name);
+
+    public static byte[] Vni(int vni) => Bytes(VniPrefix + vni.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    public static byte[] KeyRing(string networkId) => Bytes(KeysPrefix + networkId);
+
+    public static string Ipam(string networkId) => IpamPrefix + networkId + "/";
+
+    public static string Endpoints(string networkId) => EndpointsPrefix + networkId + "/";
+
+    public static byte[] Bytes(string key) => Encoding.UTF8.GetBytes(key);
+
+    /// <summary>The end of the range of every key that starts with <paramref name="prefix"/> (etcd's prefix rule).</summary>
+    public static byte[] PrefixEnd(string prefix)
+    {
+        byte[] end = Bytes(prefix);
+        end[^1]++; // prefixes here end in '/', never 0xff
+        return end;
+    }
+}

@@ -1,0 +1,58 @@
+using Backbone.Api.Control;
+using Backbone.Control.Networks;
+using Grpc.Core;
+
+namespace Backbone.Server.Services;
+
+/// <summary>
+/// The Backbone control API (control.proto) over <see cref="NetworkStore"/>. Refusals are
+/// <see cref="Backbone.Control.ControlException"/>s, mapped to status codes by <see cref="StoreErrorInterceptor"/>.
+/// </summary>
+public sealed class ControlService(NetworkStore networks) : Api.Control.Control.ControlBase
+{
+    public override async Task<Network> CreateNetwork(CreateNetworkRequest request, ServerCallContext context)
+    {
+        var spec = new NetworkSpec
+        {
+            Name = request.Name,
+            Driver = request.Driver.Length == 0 ? "overlay" : request.Driver,
+            Subnet = request.Subnet,
+            Gateway = request.Gateway,
+            IpRange = request.IpRange,
+            Mtu = request.Mtu,
+            Encrypted = request.Encrypted,
+            Attachable = request.Attachable,
+            Internal = request.Internal,
+        };
+        return ToProto(await networks.CreateAsync(spec, context.CancellationToken).ConfigureAwait(false));
+    }
+
+    public override async Task<ListNetworksResponse> ListNetworks(ListNetworksRequest request, ServerCallContext context)
+    {
+        var response = new ListNetworksResponse();
+        response.Networks.AddRange((await networks.ListAsync(context.CancellationToken).ConfigureAwait(false)).Select(ToProto));
+        return response;
+    }
+
+    public override async Task<Network> InspectNetwork(NetworkRef request, ServerCallContext context) =>
+        ToProto(await networks.FindAsync(request.NameOrId, context.CancellationToken).ConfigureAwait(false));
+
+    public override async Task<Network> RemoveNetwork(NetworkRef request, ServerCallContext context) =>
+        ToProto(await networks.RemoveAsync(request.NameOrId, context.CancellationToken).ConfigureAwait(false));
+
+    private static Network ToProto(NetworkRecord n) => new()
+    {
+        Id = n.Id,
+        Name = n.Name,
+        Driver = n.Driver,
+        Subnet = n.Subnet,
+        Gateway = n.Gateway,
+        IpRange = n.IpRange,
+        Vni = n.Vni,
+        Mtu = n.Mtu,
+        Encrypted = n.Encrypted,
+        Attachable = n.Attachable,
+        Internal = n.Internal,
+        CreatedUnixMs = n.CreatedUnixMs,
+    };
+}
