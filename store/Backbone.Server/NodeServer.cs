@@ -3,6 +3,7 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Backbone.Core;
 using Backbone.Server.Cluster;
+using Backbone.Server.Control;
 using Backbone.Server.Services;
 using Backbone.Server.Tls;
 using Backbone.Store;
@@ -59,6 +60,9 @@ public sealed record NodeOptions
 
     /// <summary>Raft election timeouts (ms); tests shorten them.</summary>
     public int ElectionTimeoutMs { get; init; } = DefaultElectionTimeoutMs;
+
+    /// <summary>How old an encrypted network's key ring gets before the leader rotates it.</summary>
+    public TimeSpan KeyRotationInterval { get; init; } = TimeSpan.FromHours(12);
 
     /// <summary>Where `network create` without --subnet takes a subnet from when this node serves it (10.0.0.0/8 in /24s).</summary>
     public Backbone.Control.Networks.SubnetPool AddressPool { get; init; } = Backbone.Control.Networks.SubnetPool.Default;
@@ -185,7 +189,7 @@ public static class NodeServer
         StoreEngine engine = StoreEngine.Open(new StoreOptions { DataDir = options.DataDir, CheckpointEveryEntries = options.SnapshotCount }, time, note: note);
         string clientUrl = ClusterSettings.ClientUrlOf(options.ListenClient!, tls is not null);
         return await ServeAsync(options, endpoint, engine, new NodeContext(engine, identity, clientUrl, new StandaloneView(identity, clientUrl, engine)), null, null,
-            tls, clusterCa: null).ConfigureAwait(false);
+            tls, clusterCa: null, time ?? TimeProvider.System, note).ConfigureAwait(false);
     }
 
     private static async Task<WebApplication> StartMemberAsync(NodeOptions options, IPEndPoint endpoint, ClusterSettings? settings, ClientTlsCredentials? tls,
@@ -340,7 +344,7 @@ public static class NodeServer
         }
 
         var context = new NodeContext(engine, identity, settings.ClientUrl, new RaftView(log.Node, engine));
-        WebApplication app = await ServeAsync(options, endpoint, engine, context, log, link, tls, raftOptions.ClusterCa).ConfigureAwait(false);
+        WebApplication app = await ServeAsync(options, endpoint, engine, context, log, link, tls, raftOptions.ClusterCa, time ?? TimeProvider.System, note).ConfigureAwait(false);
         KnownMembersKeeper keeper = KnownMembersKeeper.Start(context.Cluster, options.DataDir);
         log.Node.LeaderChanged += keeper.Poke;
         app.Lifetime.ApplicationStopping.Register(keeper.Dispose);
@@ -444,7 +448,7 @@ public static class NodeServer
     }
 
     private static async Task<WebApplication> ServeAsync(NodeOptions options, IPEndPoint endpoint, StoreEngine engine, NodeContext context, RaftCommandLog? log, GrpcPeerLink? link,
-        ClientTlsCredentials? tls, X509Certificate2? clusterCa)
+        ClientTlsCredentials? tls, X509Certificate2? clusterCa, TimeProvider time, Action<string> note)
     {
         WebApplicationBuilder builder = NewWebBuilder();
         ConfigureLogging(builder.Logging, options.LogLevel);
@@ -459,7 +463,8 @@ public static class NodeServer
         builder.Services.AddSingleton(context);
         builder.Services.AddSingleton(new LeaseRouter(engine, log, link));
         builder.Services.AddSingleton<NodeRestart>();
-        builder.Services.AddSingleton(new Backbone.Control.Networks.NetworkStore(new Control.EngineKeyValue(context), options.AddressPool, TimeProvider.System));
+        var networks = new Backbone.Control.Networks.NetworkStore(new Control.EngineKeyValue(context), options.AddressPool, time);
+        builder.Services.AddSingleton(networks);
         if (log is not null && link is not null)
         {
             builder.Services.AddSingleton(log);
@@ -498,6 +503,7 @@ public static class NodeServer
             throw;
         }
 
+        _ = new KeyRotator(networks, context, options.KeyRotationInterval, time, note).RunAsync(app.Lifetime.ApplicationStopping); // handles its own failures
         return app;
     }
 

@@ -19,6 +19,7 @@ internal static class NetworkCommand
         network.Subcommands.Add(List());
         network.Subcommands.Add(Inspect());
         network.Subcommands.Add(Remove());
+        network.Subcommands.Add(RotateKeys());
         return network;
     }
 
@@ -129,6 +130,21 @@ internal static class NetworkCommand
         return rm;
     }
 
+    private static Command RotateKeys()
+    {
+        Argument<string> network = new("network") { Description = "Name, id or unique id prefix of an encrypted network" };
+        Command rotate = new("rotate-keys", "Rotate an encrypted network's keys now: the next key becomes the primary and a new key the next.\n"
+            + "The leader also rotates them every --key-rotation-interval (backbone node; 12h by default).\n"
+            + "Example: backbone network rotate-keys secure") { network };
+        rotate.SetAction((parse, cancellationToken) => CliOptions.RunAsync(parse, async client =>
+        {
+            Network n = await ControlAsync(client, c => c.RotateNetworkKeysAsync(new NetworkRef { NameOrId = parse.GetValue(network)! }, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+            Console.WriteLine($"rotated the keys of {n.Name}: primary key at Lamport time {n.PrimaryKeyLamportTime}");
+            return 0;
+        }));
+        return rotate;
+    }
+
     private static Option<string> FormatOption()
     {
         Option<string> format = new("--format") { Description = "table or json", DefaultValueFactory = _ => "table" };
@@ -140,9 +156,11 @@ internal static class NetworkCommand
         client.InvokeAsync(invoker => call(new Api.Control.Control.ControlClient(invoker)));
 
     private static NetworkJson Describe(Network n) => new(n.Id, n.Name, n.Driver, n.Subnet, n.Gateway, n.IpRange, n.Vni, n.Mtu, n.Encrypted, n.Attachable, n.Internal,
-        DateTimeOffset.FromUnixTimeMilliseconds(n.CreatedUnixMs).ToString("o", CultureInfo.InvariantCulture));
+        Time(n.CreatedUnixMs), n.Encrypted ? n.PrimaryKeyLamportTime : null, n.Encrypted ? Time(n.KeysRotatedUnixMs) : null);
 
-    /// <summary>The JSON shape of a network (camelCase would break the docker-like PascalCase readers expect).</summary>
+    private static string Time(long unixMs) => DateTimeOffset.FromUnixTimeMilliseconds(unixMs).ToString("o", CultureInfo.InvariantCulture);
+
+    /// <summary>The JSON shape of a network (PascalCase, as docker's inspect output).</summary>
     private sealed record NetworkJson(string Id, string Name, string Driver, string Subnet, string Gateway, string IpRange, int Vni, int Mtu,
-        bool Encrypted, bool Attachable, bool Internal, string Created);
+        bool Encrypted, bool Attachable, bool Internal, string Created, long? PrimaryKeyLamportTime, string? KeysRotated);
 }

@@ -77,6 +77,12 @@ internal static class NodeCommand
             DefaultValueFactory = _ => Backbone.Control.Networks.SubnetPool.Default.BlockLength,
         };
 
+        Option<string> keyRotation = new("--key-rotation-interval")
+        {
+            Description = "How old an encrypted network's keys get before the leader rotates them: a number with s, m or h (give every manager the same)",
+            DefaultValueFactory = _ => "12h",
+        };
+
         Option<long> snapshotCount = new("--snapshot-count")
         {
             Description = "Writes between checkpoints: each bounds the replay after a restart and lets the Raft log be truncated (as etcd's flag)",
@@ -97,6 +103,7 @@ internal static class NodeCommand
             snapshotCount,
             addressPool,
             addressPoolMask,
+            keyRotation,
         };
         command.Subcommands.Add(NodeAdminCommands.List());
         command.Subcommands.Add(NodeAdminCommands.Remove());
@@ -135,7 +142,13 @@ internal static class NodeCommand
                 return 2;
             }
 
-            options = options with { AddressPool = new Backbone.Control.Networks.SubnetPool(pool.Value, poolMask) };
+            if (ParseInterval(parse.GetValue(keyRotation)!) is not { } rotation)
+            {
+                await Console.Error.WriteLineAsync($"Error: --key-rotation-interval \"{parse.GetValue(keyRotation)}\" is not an interval: write a whole number with s, m or h, e.g. 12h, at least 10s").ConfigureAwait(false);
+                return 2;
+            }
+
+            options = options with { AddressPool = new Backbone.Control.Networks.SubnetPool(pool.Value, poolMask), KeyRotationInterval = rotation };
             if (options.SnapshotCount < 100)
             {
                 await Console.Error.WriteLineAsync("Error: --snapshot-count must be at least 100").ConfigureAwait(false);
@@ -151,6 +164,25 @@ internal static class NodeCommand
             return await RunAsync(options, cancellationToken).ConfigureAwait(false);
         });
         return command;
+    }
+
+    /// <summary>"45s", "30m", "12h": at least 10 s (a shorter one would rotate faster than hosts install keys).</summary>
+    private static TimeSpan? ParseInterval(string text)
+    {
+        if (text.Length < 2 || !long.TryParse(text.AsSpan(0, text.Length - 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long amount)
+            || amount > 1_000_000)
+        {
+            return null;
+        }
+
+        TimeSpan? interval = text[^1] switch
+        {
+            's' => TimeSpan.FromSeconds(amount),
+            'm' => TimeSpan.FromMinutes(amount),
+            'h' => TimeSpan.FromHours(amount),
+            _ => null,
+        };
+        return interval >= TimeSpan.FromSeconds(10) ? interval : null;
     }
 
     private static async Task<int> RunAsync(NodeOptions options, CancellationToken cancellationToken)

@@ -20,14 +20,28 @@ public sealed record KeyRingRecord
     [Key(1)] public required string NetworkId { get; init; }
     [Key(2)] public required IReadOnlyList<NetworkKey> Keys { get; init; }
 
+    /// <summary>When the ring was made or last rotated (Unix ms): the leader rotates it once this is a rotation interval old.</summary>
+    [Key(3)] public long RotatedUnixMs { get; init; }
+
     [IgnoreMember]
     public NetworkKey Primary => Keys[1];
 
     /// <summary>A fresh ring: three random keys at Lamport times 1, 2, 3.</summary>
-    public static KeyRingRecord Create(string networkId) => new()
+    public static KeyRingRecord Create(string networkId, long nowUnixMs) => new()
     {
         NetworkId = networkId,
         Keys = [NetworkKey.Random(1), NetworkKey.Random(2), NetworkKey.Random(3)],
+        RotatedUnixMs = nowUnixMs,
+    };
+
+    /// <summary>
+    /// The next ring: the oldest key goes, the next key becomes the primary (every host already
+    /// receives with it), and a new random key becomes the next, one Lamport tick later.
+    /// </summary>
+    public KeyRingRecord Rotate(long nowUnixMs) => this with
+    {
+        Keys = [Keys[1], Keys[2], NetworkKey.Random(Keys[2].LamportTime + 1)],
+        RotatedUnixMs = nowUnixMs,
     };
 
     public byte[] Serialize() => MessagePackSerializer.Serialize(this);

@@ -35,7 +35,7 @@ public sealed class NetworkStore(IKeyValue kv, SubnetPool pool, TimeProvider tim
             txn.Success.Add(Put(Key(ControlKeys.NetworksGuard), Encoding.UTF8.GetBytes(network.Id)));
             if (network.Encrypted)
             {
-                txn.Success.Add(Put(ControlKeys.KeyRing(network.Id), KeyRingRecord.Create(network.Id).Serialize()));
+                txn.Success.Add(Put(ControlKeys.KeyRing(network.Id), KeyRingRecord.Create(network.Id, network.CreatedUnixMs).Serialize()));
             }
 
             TxnResponse answer = await kv.TxnAsync(txn, cancellationToken).ConfigureAwait(false);
@@ -71,6 +71,47 @@ public sealed class NetworkStore(IKeyValue kv, SubnetPool pool, TimeProvider tim
             0 => throw new ControlException(ControlError.NotFound, $"no network \"{nameOrId}\": `backbone network ls` lists them"),
             _ => throw new ControlException(ControlError.InvalidArgument, $"\"{nameOrId}\" is the start of {byPrefix.Count} network ids ({string.Join(", ", byPrefix.Select(n => n.Name))}): give more of the id or the name"),
         };
+    }
+
+    /// <summary>
+    /// Rotates an encrypted network's keys now (`network rotate-keys`, and the leader's timer):
+    /// one Txn that requires the ring unchanged since it was read, so two rotations at once
+    /// cannot skip a key. Returns the new ring.
+    /// </summary>
+    public async Task<KeyRingRecord> RotateKeysAsync(string nameOrId, CancellationToken cancellationToken)
+    {
+        NetworkRecord network = await FindAsync(nameOrId, cancellationToken).ConfigureAwait(false);
+        if (!network.Encrypted)
+        {
+            throw new ControlException(ControlError.InvalidArgument, $"network \"{network.Name}\" is not encrypted: it has no keys to rotate (create it with --opt encrypted)");
+        }
+
+        for (int attempt = 0; attempt < MaxAttempts; attempt++)
+        {
+            RangeResponse read = await kv.RangeAsync(new RangeRequest { Key = ByteString.CopyFrom(ControlKeys.KeyRing(network.Id)) }, cancellationToken).ConfigureAwait(false);
+            if (read.Kvs.Count == 0)
+            {
+                throw new ControlException(ControlError.NotFound, $"network \"{network.Name}\" has no key ring (removed meanwhile?)");
+            }
+
+            KeyRingRecord rotated = KeyRingRecord.Deserialize(read.Kvs[0].Value.Memory).Rotate(time.GetUtcNow().ToUnixTimeMilliseconds());
+            var txn = new TxnRequest();
+            txn.Compare.Add(new Compare { Key = ByteString.CopyFrom(ControlKeys.KeyRing(network.Id)), Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal, ModRevision = read.Kvs[0].ModRevision });
+            txn.Success.Add(Put(ControlKeys.KeyRing(network.Id), rotated.Serialize()));
+            if ((await kv.TxnAsync(txn, cancellationToken).ConfigureAwait(false)).Succeeded)
+            {
+                return rotated;
+            }
+        }
+
+        throw new ControlException(ControlError.Aborted, $"the keys of \"{network.Name}\" were not rotated: other rotations kept winning; try again");
+    }
+
+    /// <summary>An encrypted network's current key ring.</summary>
+    public async Task<KeyRingRecord?> KeyRingAsync(NetworkRecord network, CancellationToken cancellationToken)
+    {
+        RangeResponse read = await kv.RangeAsync(new RangeRequest { Key = ByteString.CopyFrom(ControlKeys.KeyRing(network.Id)) }, cancellationToken).ConfigureAwait(false);
+        return read.Kvs.Count == 0 ? null : KeyRingRecord.Deserialize(read.Kvs[0].Value.Memory);
     }
 
     /// <summary>Removes a network that nothing uses: refused while it has endpoints or allocated addresses.</summary>

@@ -24,18 +24,41 @@ public sealed class ControlService(NetworkStore networks) : Api.Control.Control.
             Attachable = request.Attachable,
             Internal = request.Internal,
         };
-        return ToProto(await networks.CreateAsync(spec, context.CancellationToken).ConfigureAwait(false));
+        return await DescribeAsync(await networks.CreateAsync(spec, context.CancellationToken).ConfigureAwait(false), context.CancellationToken).ConfigureAwait(false);
     }
 
     public override async Task<ListNetworksResponse> ListNetworks(ListNetworksRequest request, ServerCallContext context)
     {
         var response = new ListNetworksResponse();
-        response.Networks.AddRange((await networks.ListAsync(context.CancellationToken).ConfigureAwait(false)).Select(ToProto));
+        foreach (NetworkRecord network in await networks.ListAsync(context.CancellationToken).ConfigureAwait(false))
+        {
+            response.Networks.Add(await DescribeAsync(network, context.CancellationToken).ConfigureAwait(false));
+        }
+
         return response;
     }
 
     public override async Task<Network> InspectNetwork(NetworkRef request, ServerCallContext context) =>
-        ToProto(await networks.FindAsync(request.NameOrId, context.CancellationToken).ConfigureAwait(false));
+        await DescribeAsync(await networks.FindAsync(request.NameOrId, context.CancellationToken).ConfigureAwait(false), context.CancellationToken).ConfigureAwait(false);
+
+    public override async Task<Network> RotateNetworkKeys(NetworkRef request, ServerCallContext context)
+    {
+        await networks.RotateKeysAsync(request.NameOrId, context.CancellationToken).ConfigureAwait(false);
+        return await DescribeAsync(await networks.FindAsync(request.NameOrId, context.CancellationToken).ConfigureAwait(false), context.CancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The network as the API shows it, with its key ring's state when encrypted (never the keys).</summary>
+    private async Task<Network> DescribeAsync(NetworkRecord network, CancellationToken cancellationToken)
+    {
+        Network shown = ToProto(network);
+        if (network.Encrypted && await networks.KeyRingAsync(network, cancellationToken).ConfigureAwait(false) is { } ring)
+        {
+            shown.PrimaryKeyLamportTime = ring.Primary.LamportTime;
+            shown.KeysRotatedUnixMs = ring.RotatedUnixMs;
+        }
+
+        return shown;
+    }
 
     public override async Task<Network> RemoveNetwork(NetworkRef request, ServerCallContext context) =>
         ToProto(await networks.RemoveAsync(request.NameOrId, context.CancellationToken).ConfigureAwait(false));

@@ -77,13 +77,25 @@ public sealed class NetworkPlannerTests
     {
         NetworkRecord n = Plan(new NetworkSpec { Name = "rt", Encrypted = true }, None);
         Assert.Equal(n, NetworkRecord.Deserialize(n.Serialize()));
-        KeyRingRecord ring = KeyRingRecord.Create(n.Id);
+        KeyRingRecord ring = KeyRingRecord.Create(n.Id, 1_000);
         KeyRingRecord back = KeyRingRecord.Deserialize(ring.Serialize());
         Assert.Equal(3, back.Keys.Count);
         Assert.Equal(ring.Primary.Key, back.Primary.Key);
         Assert.Equal(2, back.Primary.LamportTime);
         Assert.All(back.Keys, k => Assert.Equal((16, 4), (k.Key.Length, k.Salt.Length)));
         Assert.NotEqual(back.Keys[0].Key, back.Keys[1].Key);
+    }
+
+    [Fact]
+    public void RotationRetiresTheOldestKeyAndPromotesTheNext()
+    {
+        KeyRingRecord ring = KeyRingRecord.Create("net", 1_000);
+        KeyRingRecord next = ring.Rotate(2_000);
+        Assert.Equal(ring.Keys[2].Key, next.Primary.Key); // every host already receives with it
+        Assert.Equal(ring.Keys[1].Key, next.Keys[0].Key);
+        Assert.Equal([2L, 3L, 4L], next.Keys.Select(k => k.LamportTime));
+        Assert.Equal(2_000, next.RotatedUnixMs);
+        Assert.DoesNotContain(next.Keys, k => k.Key.SequenceEqual(ring.Keys[0].Key));
     }
 
     private static NetworkRecord Plan(NetworkSpec spec, IReadOnlyList<NetworkRecord> existing) =>

@@ -20,10 +20,13 @@ public sealed class TestNode : IAsyncDisposable
 
     public string Endpoint => $"127.0.0.1:{Port}";
 
-    public static async Task<TestNode> StartAsync(string? dataDir = null)
+    /// <summary>The clock the node runs on (leases, key rotation); null for the system's.</summary>
+    public TimeProvider? Time { get; private init; }
+
+    public static async Task<TestNode> StartAsync(string? dataDir = null, TimeProvider? time = null)
     {
         dataDir ??= Path.Combine(Path.GetTempPath(), "bbnode-" + Guid.NewGuid().ToString("N")[..12]);
-        TestNode node = new(dataDir, FreePort.Next());
+        TestNode node = new(dataDir, FreePort.Next()) { Time = time };
         await node.StartAppAsync().ConfigureAwait(false);
         return node;
     }
@@ -52,7 +55,7 @@ public sealed class TestNode : IAsyncDisposable
 
     private async Task StartAppAsync()
     {
-        app = await NodeServer.StartAsync(new NodeOptions { Name = "test", DataDir = DataDir, ListenClient = Endpoint }).ConfigureAwait(false);
+        app = await NodeServer.StartAsync(new NodeOptions { Name = "test", DataDir = DataDir, ListenClient = Endpoint }, Time).ConfigureAwait(false);
     }
 
     private async Task StopAppAsync()
