@@ -8,4 +8,5 @@ root.Subcommands.Add(NodeCommand.Create());
 root.Subcommands.Add(KvCommand.Create());
 root.Subcommands.Add(SwarmCommand.Create());
 root.Subcommands.Add(NetworkCommand.Create());
+root.Subcommands.Add(ServiceCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

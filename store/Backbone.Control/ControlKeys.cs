@@ -15,6 +15,9 @@ public static class ControlKeys
     public const string IpamPrefix = "/bb/ipam/";
     public const string EndpointsPrefix = "/bb/endpoints/";
     public const string KeysPrefix = "/bb/keys/";
+    public const string ServicesPrefix = "/bb/services/";
+    public const string ServiceNamesPrefix = "/bb/names/services/";
+    public const string TasksPrefix = "/bb/tasks/";
 
     /// <summary>
     /// Bumped by every network create and remove: a create compares its mod revision with the one
@@ -27,6 +30,13 @@ public static class ControlKeys
     public static byte[] NetworkName(string name) => Bytes(NetworkNamesPrefix + name);
 
     public static byte[] Vni(int vni) => Bytes(VniPrefix + vni.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    public static byte[] Service(string serviceId) => Bytes(ServicesPrefix + serviceId);
+
+    public static byte[] ServiceName(string name) => Bytes(ServiceNamesPrefix + name);
+
+    /// <summary>The prefix of a service's tasks, <c>/bb/tasks/&lt;svcId&gt;/&lt;slot&gt;</c>.</summary>
+    public static string Tasks(string serviceId) => TasksPrefix + serviceId + "/";
 
     public static byte[] KeyRing(string networkId) => Bytes(KeysPrefix + networkId);
 

@@ -465,6 +465,7 @@ public static class NodeServer
         builder.Services.AddSingleton<NodeRestart>();
         var networks = new Backbone.Control.Networks.NetworkStore(new Control.EngineKeyValue(context), options.AddressPool, time);
         builder.Services.AddSingleton(networks);
+        builder.Services.AddSingleton(new Backbone.Control.Services.ServiceStore(new Control.EngineKeyValue(context), networks, time));
         if (log is not null && link is not null)
         {
             builder.Services.AddSingleton(log);

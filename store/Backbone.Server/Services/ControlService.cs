@@ -1,5 +1,6 @@
 using Backbone.Api.Control;
 using Backbone.Control.Networks;
+using Backbone.Control.Services;
 using Grpc.Core;
 
 namespace Backbone.Server.Services;
@@ -8,8 +9,66 @@ namespace Backbone.Server.Services;
 /// The Backbone control API (control.proto) over <see cref="NetworkStore"/>. Refusals are
 /// <see cref="Backbone.Control.ControlException"/>s, mapped to status codes by <see cref="StoreErrorInterceptor"/>.
 /// </summary>
-public sealed class ControlService(NetworkStore networks) : Api.Control.Control.ControlBase
+public sealed class ControlService(NetworkStore networks, ServiceStore services) : Api.Control.Control.ControlBase
 {
+    public override async Task<Service> CreateService(CreateServiceRequest request, ServerCallContext context)
+    {
+        var spec = new ServiceSpec
+        {
+            Name = request.Name,
+            Replicas = request.HasReplicas ? request.Replicas : 1,
+            Networks = [.. request.Networks],
+            EndpointMode = request.EndpointMode.Length == 0 ? "vip" : request.EndpointMode,
+            Aliases = [.. request.Aliases],
+            Publish = [.. request.Publish],
+            RestartCondition = request.RestartCondition.Length == 0 ? "any" : request.RestartCondition,
+            Command = [.. request.Command],
+            Constraints = [.. request.Constraints],
+        };
+        return ToProto(await services.CreateAsync(spec, context.CancellationToken).ConfigureAwait(false));
+    }
+
+    public override async Task<ListServicesResponse> ListServices(ListServicesRequest request, ServerCallContext context)
+    {
+        var response = new ListServicesResponse();
+        response.Services.AddRange((await services.ListAsync(context.CancellationToken).ConfigureAwait(false)).Select(ToProto));
+        return response;
+    }
+
+    public override async Task<Service> InspectService(ServiceRef request, ServerCallContext context) =>
+        ToProto(await services.FindAsync(request.NameOrId, context.CancellationToken).ConfigureAwait(false));
+
+    public override async Task<Service> ScaleService(ScaleServiceRequest request, ServerCallContext context) =>
+        ToProto(await services.ScaleAsync(request.NameOrId, request.Replicas, context.CancellationToken).ConfigureAwait(false));
+
+    public override async Task<Service> RemoveService(ServiceRef request, ServerCallContext context) =>
+        ToProto(await services.RemoveAsync(request.NameOrId, context.CancellationToken).ConfigureAwait(false));
+
+    private static Service ToProto(ServiceRecord s)
+    {
+        var shown = new Service
+        {
+            Id = s.Id,
+            Name = s.Name,
+            Replicas = s.Replicas,
+            EndpointMode = s.EndpointMode,
+            RestartCondition = s.RestartCondition,
+            CreatedUnixMs = s.CreatedUnixMs,
+            UpdatedUnixMs = s.UpdatedUnixMs,
+        };
+        shown.Command.AddRange(s.Command);
+        shown.Constraints.AddRange(s.Constraints);
+        foreach (Backbone.Control.Services.ServiceNetwork n in s.Networks)
+        {
+            var network = new Api.Control.ServiceNetwork { NetworkId = n.NetworkId, NetworkName = n.NetworkName, Vip = n.Vip };
+            network.Aliases.AddRange(n.Aliases);
+            shown.Networks.Add(network);
+        }
+
+        shown.Ports.AddRange(s.Ports.Select(p => new Api.Control.PublishedPort { Name = p.Name, Target = p.Target, Protocol = p.Protocol }));
+        return shown;
+    }
+
     public override async Task<Network> CreateNetwork(CreateNetworkRequest request, ServerCallContext context)
     {
         var spec = new NetworkSpec

@@ -1,0 +1,186 @@
+using System.Security.Cryptography;
+using Backbone.Control.Ipam;
+using Backbone.Control.Networks;
+using Etcdserverpb;
+using Google.Protobuf;
+
+namespace Backbone.Control.Services;
+
+/// <summary>
+/// Services in the store. A create writes the service, its name claim and its virtual IPs (one
+/// per network in vip mode, owned by <c>vip:&lt;serviceId&gt;</c>) in one Txn that requires the
+/// name and the addresses free and the networks present; a remove deletes all of it (and its
+/// tasks) in one Txn. The scheduler turns services into tasks.
+/// </summary>
+public sealed class ServiceStore(IKeyValue kv, NetworkStore networks, TimeProvider time)
+{
+    private const int MaxAttempts = 8;
+    private const string IdAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+    public async Task<ServiceRecord> CreateAsync(ServiceSpec spec, CancellationToken cancellationToken)
+    {
+        ServicePlanner.Check(spec);
+        List<PublishedPort> ports = [.. spec.Publish.Select(PublishedPort.Parse)];
+        if (ports.GroupBy(p => (p.Name, p.Protocol)).FirstOrDefault(g => g.Count() > 1) is { } clash)
+        {
+            throw new ControlException(ControlError.InvalidArgument, $"two published ports are named {clash.Key.Name}/{clash.Key.Protocol}: give them different names (name=...,target=...)");
+        }
+
+        var attached = new List<NetworkRecord>();
+        foreach (string wanted in spec.Networks)
+        {
+            attached.Add(await networks.FindAsync(wanted, cancellationToken).ConfigureAwait(false));
+        }
+
+        string id = RandomNumberGenerator.GetString(IdAlphabet, 25);
+        for (int attempt = 0; attempt < MaxAttempts; attempt++)
+        {
+            if (await FindOrNullAsync(spec.Name, cancellationToken).ConfigureAwait(false) is { } taken)
+            {
+                throw new ControlException(ControlError.AlreadyExists, $"a service named \"{spec.Name}\" already exists (id {taken.Id}): choose another name, or use `backbone service scale` / `service rm`");
+            }
+
+            var txn = new TxnRequest();
+            var serviceNetworks = new List<ServiceNetwork>();
+            foreach (NetworkRecord network in attached)
+            {
+                string vip = "";
+                if (spec.EndpointMode == "vip")
+                {
+                    var allocator = new AddressAllocator(kv);
+                    IReadOnlyDictionary<string, string> used = await allocator.ListAsync(network, cancellationToken).ConfigureAwait(false);
+                    var taken2 = new HashSet<uint>(used.Keys.Select(ip => Ipv4Cidr.TryParseAddress(ip, out uint a) ? a : 0));
+                    uint address = AddressPlanner.FirstFree(network, taken2)
+                        ?? throw new ControlException(ControlError.FailedPrecondition, $"network \"{network.Name}\" has no free address for the service's virtual IP");
+                    vip = Ipv4Cidr.FormatAddress(address);
+                    ByteString vipKey = ByteString.CopyFromUtf8(ControlKeys.Ipam(network.Id) + vip);
+                    txn.Compare.Add(new Compare { Key = vipKey, Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 });
+                    txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = vipKey, Value = ByteString.CopyFromUtf8("vip:" + id) } });
+                }
+
+                txn.Compare.Add(new Compare { Key = ByteString.CopyFrom(ControlKeys.Network(network.Id)), Target = Compare.Types.CompareTarget.Version, Result = Compare.Types.CompareResult.Greater, Version = 0 });
+                serviceNetworks.Add(new ServiceNetwork { NetworkId = network.Id, NetworkName = network.Name, Aliases = spec.Aliases, Vip = vip });
+            }
+
+            long now = time.GetUtcNow().ToUnixTimeMilliseconds();
+            var service = new ServiceRecord
+            {
+                Id = id,
+                Name = spec.Name,
+                Replicas = spec.Replicas,
+                EndpointMode = spec.EndpointMode,
+                Networks = serviceNetworks,
+                Ports = ports,
+                RestartCondition = spec.RestartCondition,
+                Command = spec.Command,
+                Constraints = spec.Constraints,
+                CreatedUnixMs = now,
+                UpdatedUnixMs = now,
+            };
+            txn.Compare.Add(new Compare { Key = ByteString.CopyFrom(ControlKeys.ServiceName(spec.Name)), Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 });
+            txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = ByteString.CopyFrom(ControlKeys.Service(id)), Value = ByteString.CopyFrom(service.Serialize()) } });
+            txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = ByteString.CopyFrom(ControlKeys.ServiceName(spec.Name)), Value = ByteString.CopyFromUtf8(id) } });
+            if ((await kv.TxnAsync(txn, cancellationToken).ConfigureAwait(false)).Succeeded)
+            {
+                return service;
+            }
+
+            // A concurrent create took the name or an address, or a network went: look again.
+            foreach (NetworkRecord network in attached)
+            {
+                await networks.FindAsync(network.Id, cancellationToken).ConfigureAwait(false); // NOT_FOUND if removed meanwhile
+            }
+        }
+
+        throw new ControlException(ControlError.Aborted, $"service \"{spec.Name}\" was not created: concurrent changes kept winning; try again");
+    }
+
+    public async Task<IReadOnlyList<ServiceRecord>> ListAsync(CancellationToken cancellationToken)
+    {
+        RangeResponse answer = await kv.RangeAsync(new RangeRequest
+        {
+            Key = ByteString.CopyFromUtf8(ControlKeys.ServicesPrefix),
+            RangeEnd = ByteString.CopyFrom(ControlKeys.PrefixEnd(ControlKeys.ServicesPrefix)),
+        }, cancellationToken).ConfigureAwait(false);
+        return [.. answer.Kvs.Select(k => ServiceRecord.Deserialize(k.Value.Memory)).OrderBy(s => s.Name, StringComparer.Ordinal)];
+    }
+
+    /// <summary>A service by name, full id or unique id prefix.</summary>
+    public async Task<ServiceRecord> FindAsync(string nameOrId, CancellationToken cancellationToken) =>
+        await FindOrNullAsync(nameOrId, cancellationToken).ConfigureAwait(false)
+            ?? throw new ControlException(ControlError.NotFound, $"no service \"{nameOrId}\": `backbone service ls` lists them");
+
+    /// <summary>Sets the replica count (`service scale NAME=N`): a Txn on the service's revision.</summary>
+    public async Task<ServiceRecord> ScaleAsync(string nameOrId, int replicas, CancellationToken cancellationToken)
+    {
+        ServicePlanner.CheckReplicas(replicas);
+        for (int attempt = 0; attempt < MaxAttempts; attempt++)
+        {
+            (ServiceRecord service, long revision) = await ReadAsync(nameOrId, cancellationToken).ConfigureAwait(false);
+            ServiceRecord scaled = service with { Replicas = replicas, UpdatedUnixMs = time.GetUtcNow().ToUnixTimeMilliseconds() };
+            var txn = new TxnRequest();
+            txn.Compare.Add(new Compare { Key = ByteString.CopyFrom(ControlKeys.Service(service.Id)), Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal, ModRevision = revision });
+            txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = ByteString.CopyFrom(ControlKeys.Service(service.Id)), Value = ByteString.CopyFrom(scaled.Serialize()) } });
+            if ((await kv.TxnAsync(txn, cancellationToken).ConfigureAwait(false)).Succeeded)
+            {
+                return scaled;
+            }
+        }
+
+        throw new ControlException(ControlError.Aborted, $"service \"{nameOrId}\" was not scaled: concurrent updates kept winning; try again");
+    }
+
+    /// <summary>Removes a service, its name claim, its virtual IPs and its tasks, in one Txn.</summary>
+    public async Task<ServiceRecord> RemoveAsync(string nameOrId, CancellationToken cancellationToken)
+    {
+        (ServiceRecord service, long revision) = await ReadAsync(nameOrId, cancellationToken).ConfigureAwait(false);
+        var txn = new TxnRequest();
+        txn.Compare.Add(new Compare { Key = ByteString.CopyFrom(ControlKeys.Service(service.Id)), Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal, ModRevision = revision });
+        txn.Success.Add(Delete(ControlKeys.Service(service.Id)));
+        txn.Success.Add(Delete(ControlKeys.ServiceName(service.Name)));
+        foreach (ServiceNetwork network in service.Networks.Where(n => n.Vip.Length > 0))
+        {
+            txn.Success.Add(Delete(ControlKeys.Bytes(ControlKeys.Ipam(network.NetworkId) + network.Vip)));
+        }
+
+        string tasks = ControlKeys.Tasks(service.Id);
+        txn.Success.Add(new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = ByteString.CopyFromUtf8(tasks), RangeEnd = ByteString.CopyFrom(ControlKeys.PrefixEnd(tasks)) } });
+        if (!(await kv.TxnAsync(txn, cancellationToken).ConfigureAwait(false)).Succeeded)
+        {
+            throw new ControlException(ControlError.Aborted, $"service \"{service.Name}\" changed while it was being removed: try again");
+        }
+
+        return service;
+    }
+
+    private async Task<(ServiceRecord Service, long Revision)> ReadAsync(string nameOrId, CancellationToken cancellationToken)
+    {
+        ServiceRecord found = await FindAsync(nameOrId, cancellationToken).ConfigureAwait(false);
+        RangeResponse answer = await kv.RangeAsync(new RangeRequest { Key = ByteString.CopyFrom(ControlKeys.Service(found.Id)) }, cancellationToken).ConfigureAwait(false);
+        if (answer.Kvs.Count == 0)
+        {
+            throw new ControlException(ControlError.NotFound, $"no service \"{nameOrId}\" (removed meanwhile)");
+        }
+
+        return (ServiceRecord.Deserialize(answer.Kvs[0].Value.Memory), answer.Kvs[0].ModRevision);
+    }
+
+    private async Task<ServiceRecord?> FindOrNullAsync(string nameOrId, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<ServiceRecord> services = await ListAsync(cancellationToken).ConfigureAwait(false);
+        if (services.FirstOrDefault(s => s.Name == nameOrId || s.Id == nameOrId) is { } exact)
+        {
+            return exact;
+        }
+
+        List<ServiceRecord> byPrefix = nameOrId.Length == 0 ? [] : [.. services.Where(s => s.Id.StartsWith(nameOrId, StringComparison.Ordinal))];
+        return byPrefix.Count switch
+        {
+            0 => null,
+            1 => byPrefix[0],
+            _ => throw new ControlException(ControlError.InvalidArgument, $"\"{nameOrId}\" is the start of {byPrefix.Count} service ids: give more of the id or the name"),
+        };
+    }
+
+    private static RequestOp Delete(byte[] key) => new() { RequestDeleteRange = new DeleteRangeRequest { Key = ByteString.CopyFrom(key) } };
+}

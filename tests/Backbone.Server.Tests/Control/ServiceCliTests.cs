@@ -1,0 +1,81 @@
+using System.Text.Json;
+using Backbone.Server.Tests.Crash;
+using Backbone.Server.Tests.Support;
+
+namespace Backbone.Server.Tests.Control;
+
+/// <summary>`./backbone service ...` against a running node: records, names and virtual IPs in the store.</summary>
+public sealed class ServiceCliTests
+{
+    private static Task<Tool.Result> Backbone(string endpoint, params string[] args) =>
+        Tool.RunAsync(NodeProcess.Script(), ["--endpoints", endpoint, .. args], timeout: TimeSpan.FromSeconds(120));
+
+    [Fact]
+    public async Task CreateScaleRemoveWithVirtualIps()
+    {
+        await using TestNode node = await TestNode.StartAsync();
+        string net = (await Backbone(node.Endpoint, "network", "create", "appnet")).Stdout.Trim();
+        Tool.Result created = await Backbone(node.Endpoint, "service", "create", "--name", "web", "--replicas", "3", "--network", "appnet",
+            "--alias", "api", "--publish", "8080/tcp", "--publish", "name=http,target=80,protocol=tcp", "--", "backbone", "echo-server", "--port", "8080");
+        Assert.True(created.ExitCode == 0, created.All);
+        string id = created.Stdout.Trim();
+        Assert.Equal(0, (await Backbone(node.Endpoint, "service", "create", "--name", "db", "--endpoint-mode", "dnsrr", "--network", net[..8], "--", "sleep", "infinity")).ExitCode);
+
+        JsonElement web = Single(await Backbone(node.Endpoint, "service", "inspect", "web"));
+        Assert.Equal(id, web.GetProperty("Id").GetString());
+        Assert.Equal(3, web.GetProperty("Replicas").GetInt32());
+        JsonElement attached = Assert.Single(web.GetProperty("Networks").EnumerateArray());
+        Assert.Equal(("appnet", "10.0.0.2"), (attached.GetProperty("NetworkName").GetString(), attached.GetProperty("Vip").GetString()));
+        Assert.Equal(["api"], attached.GetProperty("Aliases").EnumerateArray().Select(a => a.GetString()));
+        Assert.Equal(["8080", "http"], web.GetProperty("Ports").EnumerateArray().Select(p => p.GetProperty("Name").GetString()));
+        Assert.Equal(["backbone", "echo-server", "--port", "8080"], web.GetProperty("Command").EnumerateArray().Select(c => c.GetString()));
+        JsonElement db = Single(await Backbone(node.Endpoint, "service", "inspect", "db"));
+        Assert.Equal("", Assert.Single(db.GetProperty("Networks").EnumerateArray()).GetProperty("Vip").GetString()); // dnsrr: no VIP
+
+        // The VIP is allocated in IPAM to the service, so the network is in use.
+        Assert.Equal($"/bb/ipam/{net}/10.0.0.2\nvip:{id}\n", (await Backbone(node.Endpoint, "kv", "get", $"/bb/ipam/{net}/", "--prefix")).Stdout);
+        Assert.Contains("is in use", (await Backbone(node.Endpoint, "network", "rm", "appnet")).Stderr, StringComparison.Ordinal);
+
+        Assert.Equal("web scaled to 5\n", (await Backbone(node.Endpoint, "service", "scale", "web=5")).Stdout);
+        Assert.Equal(5, Single(await Backbone(node.Endpoint, "service", "inspect", id[..6])).GetProperty("Replicas").GetInt32());
+        string table = (await Backbone(node.Endpoint, "service", "ls")).Stdout;
+        Assert.Contains("8080=8080/tcp,http=80/tcp", table, StringComparison.Ordinal);
+
+        Assert.Equal("web\ndb\n", (await Backbone(node.Endpoint, "service", "rm", "web", "db")).Stdout);
+        Assert.Equal("", (await Backbone(node.Endpoint, "kv", "get", "/bb/ipam/", "--prefix")).Stdout);
+        Assert.Equal("", (await Backbone(node.Endpoint, "kv", "get", "/bb/services/", "--prefix", "--keys-only")).Stdout);
+        Assert.Equal("appnet\n", (await Backbone(node.Endpoint, "network", "rm", "appnet")).Stdout);
+    }
+
+    [Fact]
+    public async Task BadInputIsRefusedAndNothingIsHalfCreated()
+    {
+        await using TestNode node = await TestNode.StartAsync();
+        await Backbone(node.Endpoint, "network", "create", "appnet");
+        Assert.Equal(0, (await Backbone(node.Endpoint, "service", "create", "--name", "web", "--network", "appnet", "--", "sleep", "1")).ExitCode);
+        string before = (await Backbone(node.Endpoint, "kv", "get", "/bb/", "--prefix")).Stdout;
+
+        (string[] Args, string Message)[] cases =
+        [
+            (["service", "create", "--name", "web", "--", "sleep", "1"], "a service named \"web\" already exists"),
+            (["service", "create", "--name", "api", "--network", "nosuch", "--", "sleep", "1"], "no network \"nosuch\""),
+            (["service", "create", "--name", "api", "--replicas", "-2", "--", "sleep", "1"], "--replicas -2 is out of range"),
+            (["service", "create", "--name", "api"], "no command: give it after --"),
+            (["service", "create", "--name", "api", "--publish", "http", "--", "sleep", "1"], "--publish \"http\" is not a port"),
+            (["service", "create", "--name", "api", "--endpoint-mode", "rr", "--", "sleep", "1"], "--endpoint-mode \"rr\""),
+            (["service", "scale", "web=-1"], "--replicas -1 is out of range"),
+            (["service", "scale", "nosuch=2"], "no service \"nosuch\""),
+            (["service", "rm", "nosuch"], "no service \"nosuch\""),
+        ];
+        foreach ((string[] args, string message) in cases)
+        {
+            Tool.Result refused = await Backbone(node.Endpoint, args);
+            Assert.True(refused.ExitCode != 0, $"{string.Join(' ', args)} succeeded\n{refused.All}");
+            Assert.Contains(message, refused.Stderr, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(before, (await Backbone(node.Endpoint, "kv", "get", "/bb/", "--prefix")).Stdout);
+    }
+
+    private static JsonElement Single(Tool.Result inspect) => Assert.Single(JsonDocument.Parse(inspect.Stdout).RootElement.EnumerateArray());
+}
