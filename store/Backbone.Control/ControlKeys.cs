@@ -18,6 +18,7 @@ public static class ControlKeys
     public const string ServicesPrefix = "/bb/services/";
     public const string ServiceNamesPrefix = "/bb/names/services/";
     public const string TasksPrefix = "/bb/tasks/";
+    public const string NodesPrefix = "/bb/nodes/";
 
     /// <summary>
     /// Bumped by every network create and remove: a create compares its mod revision with the one
@@ -30,6 +31,10 @@ public static class ControlKeys
     public static byte[] NetworkName(string name) => Bytes(NetworkNamesPrefix + name);
 
     public static byte[] Vni(int vni) => Bytes(VniPrefix + vni.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    public static byte[] Node(string nodeId) => Bytes(NodesPrefix + nodeId);
+
+    public static byte[] Task(string serviceId, int slot) => Bytes(Tasks(serviceId) + slot.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     public static byte[] Service(string serviceId) => Bytes(ServicesPrefix + serviceId);
 

@@ -461,7 +461,8 @@ public static class NodeServer
         });
         builder.Services.AddSingleton(engine);
         builder.Services.AddSingleton(context);
-        builder.Services.AddSingleton(new LeaseRouter(engine, log, link));
+        var leaseRouter = new LeaseRouter(engine, log, link);
+        builder.Services.AddSingleton(leaseRouter);
         builder.Services.AddSingleton<NodeRestart>();
         var networks = new Backbone.Control.Networks.NetworkStore(new Control.EngineKeyValue(context), options.AddressPool, time);
         builder.Services.AddSingleton(networks);
@@ -504,7 +505,21 @@ public static class NodeServer
             throw;
         }
 
-        _ = new KeyRotator(networks, context, options.KeyRotationInterval, time, note).RunAsync(app.Lifetime.ApplicationStopping); // handles its own failures
+        // The control plane's loops: each handles its own failures and stops with the node.
+        CancellationToken stopping = app.Lifetime.ApplicationStopping;
+        var kv = new EngineKeyValue(context);
+        Func<bool> leads = () => context.Cluster.LeaderId == context.Identity.MemberId;
+        _ = new KeyRotator(networks, context, options.KeyRotationInterval, time, note).RunAsync(stopping);
+        _ = new Backbone.Control.Scheduling.Scheduler(kv, leads, time, note).RunAsync(stopping);
+        var self = new Backbone.Control.Nodes.NodeRecord
+        {
+            Id = context.Identity.MemberId.ToString("x", System.Globalization.CultureInfo.InvariantCulture),
+            Name = context.Identity.Name,
+            Role = "manager",
+            Address = new Uri(context.ClientUrl).Host,
+            StartedUnixMs = time.GetUtcNow().ToUnixTimeMilliseconds(),
+        };
+        _ = new Backbone.Control.Nodes.NodeRegistration(kv, new EngineLeases(context, leaseRouter), self, note).RunAsync(stopping);
         return app;
     }
 

@@ -20,6 +20,7 @@ internal static class ServiceCommand
         service.Subcommands.Add(Inspect());
         service.Subcommands.Add(Scale());
         service.Subcommands.Add(Remove());
+        service.Subcommands.Add(Tasks());
         return service;
     }
 
@@ -145,6 +146,35 @@ internal static class ServiceCommand
         }));
         return rm;
     }
+
+    private static Command Tasks()
+    {
+        Argument<string> service = new("service") { Description = "Name, id or unique id prefix" };
+        Option<string> format = new("--format") { Description = "table or json", DefaultValueFactory = _ => "table" };
+        format.AcceptOnlyFromAmong("table", "json");
+        Command ps = new("ps", "List a service's tasks: one per slot, the node it is placed on, and its state.\nExample: backbone service ps web") { service, format };
+        ps.SetAction((parse, cancellationToken) => CliOptions.RunAsync(parse, async client =>
+        {
+            ListServiceTasksResponse tasks = await ControlAsync(client, c => c.ListServiceTasksAsync(new ServiceRef { NameOrId = parse.GetValue(service)! }, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+            if (parse.GetValue(format) == "json")
+            {
+                Console.WriteLine(JsonSerializer.Serialize(tasks.Tasks.Select(t => new TaskJson(t.Id, t.Name, t.Slot, t.NodeId, t.NodeName, t.State,
+                    DateTimeOffset.FromUnixTimeMilliseconds(t.CreatedUnixMs).ToString("o", CultureInfo.InvariantCulture))), Indented));
+                return 0;
+            }
+
+            Console.WriteLine($"{"ID",-12}  {"NAME",-40}  {"NODE",-16}  STATE");
+            foreach (ServiceTask t in tasks.Tasks)
+            {
+                Console.WriteLine($"{t.Id[..Math.Min(12, t.Id.Length)],-12}  {t.Name,-40}  {(t.NodeName.Length > 0 ? t.NodeName : "-"),-16}  {t.State}");
+            }
+
+            return 0;
+        }));
+        return ps;
+    }
+
+    private sealed record TaskJson(string Id, string Name, int Slot, string NodeId, string NodeName, string State, string Created);
 
     private static Task<T> ControlAsync<T>(BackboneClient client, Func<Api.Control.Control.ControlClient, Task<T>> call) =>
         client.InvokeAsync(invoker => call(new Api.Control.Control.ControlClient(invoker)));

@@ -110,6 +110,15 @@ public sealed class ServiceStore(IKeyValue kv, NetworkStore networks, TimeProvid
         await FindOrNullAsync(nameOrId, cancellationToken).ConfigureAwait(false)
             ?? throw new ControlException(ControlError.NotFound, $"no service \"{nameOrId}\": `backbone service ls` lists them");
 
+    /// <summary>The service's tasks, by slot.</summary>
+    public async Task<IReadOnlyList<Scheduling.TaskRecord>> TasksAsync(string nameOrId, CancellationToken cancellationToken)
+    {
+        ServiceRecord service = await FindAsync(nameOrId, cancellationToken).ConfigureAwait(false);
+        string prefix = ControlKeys.Tasks(service.Id);
+        RangeResponse answer = await kv.RangeAsync(new RangeRequest { Key = ByteString.CopyFromUtf8(prefix), RangeEnd = ByteString.CopyFrom(ControlKeys.PrefixEnd(prefix)) }, cancellationToken).ConfigureAwait(false);
+        return [.. answer.Kvs.Select(k => Scheduling.TaskRecord.Deserialize(k.Value.Memory)).OrderBy(t => t.Slot)];
+    }
+
     /// <summary>Sets the replica count (`service scale NAME=N`): a Txn on the service's revision.</summary>
     public async Task<ServiceRecord> ScaleAsync(string nameOrId, int replicas, CancellationToken cancellationToken)
     {

@@ -44,6 +44,17 @@ public sealed class ControlService(NetworkStore networks, ServiceStore services)
     public override async Task<Service> RemoveService(ServiceRef request, ServerCallContext context) =>
         ToProto(await services.RemoveAsync(request.NameOrId, context.CancellationToken).ConfigureAwait(false));
 
+    public override async Task<ListServiceTasksResponse> ListServiceTasks(ServiceRef request, ServerCallContext context)
+    {
+        var response = new ListServiceTasksResponse();
+        foreach (Backbone.Control.Scheduling.TaskRecord t in await services.TasksAsync(request.NameOrId, context.CancellationToken).ConfigureAwait(false))
+        {
+            response.Tasks.Add(new ServiceTask { Id = t.Id, Name = t.Name, Slot = t.Slot, NodeId = t.NodeId, NodeName = t.NodeName, State = t.State, CreatedUnixMs = t.CreatedUnixMs });
+        }
+
+        return response;
+    }
+
     private static Service ToProto(ServiceRecord s)
     {
         var shown = new Service

@@ -1,0 +1,37 @@
+using System.Globalization;
+using MessagePack;
+
+namespace Backbone.Control.Scheduling;
+
+/// <summary>
+/// One slot of a service at <c>/bb/tasks/&lt;svcId&gt;/&lt;slot&gt;</c>, written by the scheduler on
+/// the leader. One key per slot: a slot never has two tasks; replacing a task (its node went)
+/// overwrites the key with a new task id, and the old node's agent stops what it no longer sees.
+/// </summary>
+[MessagePackObject]
+public sealed record TaskRecord
+{
+    public const int CurrentSchema = 1;
+
+    [Key(0)] public int Schema { get; init; } = CurrentSchema;
+    [Key(1)] public required string Id { get; init; }
+    [Key(2)] public required string ServiceId { get; init; }
+    [Key(3)] public required string ServiceName { get; init; }
+    [Key(4)] public int Slot { get; init; }
+
+    /// <summary>The node it runs on; empty while pending (no node fits).</summary>
+    [Key(5)] public string NodeId { get; init; } = "";
+    [Key(6)] public string NodeName { get; init; } = "";
+
+    /// <summary>"pending" (no node fits) or "assigned"; the agent reports how it runs in its own record.</summary>
+    [Key(7)] public required string State { get; init; }
+    [Key(8)] public long CreatedUnixMs { get; init; }
+
+    /// <summary>Docker's task name: <c>web.1.&lt;taskId&gt;</c>.</summary>
+    [IgnoreMember]
+    public string Name => $"{ServiceName}.{Slot.ToString(CultureInfo.InvariantCulture)}.{Id}";
+
+    public byte[] Serialize() => MessagePackSerializer.Serialize(this);
+
+    public static TaskRecord Deserialize(ReadOnlyMemory<byte> bytes) => MessagePackSerializer.Deserialize<TaskRecord>(bytes);
+}
