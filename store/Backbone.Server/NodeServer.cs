@@ -422,6 +422,16 @@ public static class NodeServer
         app.Lifetime.ApplicationStopped.Register(link.Dispose);
         await app.StartAsync().ConfigureAwait(false);
         _ = PromotionWatcher.RunAsync(link, options.DataDir, identity.MemberId, app.Services.GetRequiredService<NodeRestart>(), note, app.Lifetime.ApplicationStopping);
+        var managers = new ManagerStore(link, settings.KnownMembers);
+        var self = new Backbone.Control.Nodes.NodeRecord
+        {
+            Id = identity.MemberId.ToString("x", System.Globalization.CultureInfo.InvariantCulture),
+            Name = identity.Name,
+            Role = "worker",
+            Address = endpoint.Address.ToString(),
+            StartedUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+        };
+        _ = new Backbone.Control.Nodes.NodeRegistration(managers, managers, self, note).RunAsync(app.Lifetime.ApplicationStopping); // handles its own failures
         return app;
     }
 
@@ -510,7 +520,6 @@ public static class NodeServer
         var kv = new EngineKeyValue(context);
         Func<bool> leads = () => context.Cluster.LeaderId == context.Identity.MemberId;
         _ = new KeyRotator(networks, context, options.KeyRotationInterval, time, note).RunAsync(stopping);
-        _ = new Backbone.Control.Scheduling.Scheduler(kv, leads, time, note).RunAsync(stopping);
         var self = new Backbone.Control.Nodes.NodeRecord
         {
             Id = context.Identity.MemberId.ToString("x", System.Globalization.CultureInfo.InvariantCulture),
@@ -519,7 +528,15 @@ public static class NodeServer
             Address = new Uri(context.ClientUrl).Host,
             StartedUnixMs = time.GetUtcNow().ToUnixTimeMilliseconds(),
         };
-        _ = new Backbone.Control.Nodes.NodeRegistration(kv, new EngineLeases(context, leaseRouter), self, note).RunAsync(stopping);
+        if (log is not null)
+        {
+            // Cluster members only: a standalone node (no --init, no --join) is a plain
+            // etcd-compatible store, and records written by itself (its node record, tasks)
+            // would move its revisions away from etcd's.
+            _ = new Backbone.Control.Nodes.NodeRegistration(kv, new EngineLeases(context, leaseRouter), self, note).RunAsync(stopping);
+            _ = new Backbone.Control.Scheduling.Scheduler(kv, leads, time, note).RunAsync(stopping);
+        }
+
         return app;
     }
 

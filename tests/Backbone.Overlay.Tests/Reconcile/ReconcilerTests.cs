@@ -1,0 +1,100 @@
+using Backbone.Overlay.Reconcile;
+
+namespace Backbone.Overlay.Tests.Reconcile;
+
+public sealed class ReconcilerTests
+{
+    private static readonly SandboxSpec App = Sandbox(4096, "10.0.0.1/24");
+    private static readonly SandboxSpec Db = Sandbox(4097, "10.0.1.1/24");
+
+    [Fact]
+    public void BuildsSandboxesBeforeTheirContainers()
+    {
+        HostState desired = new([App], [Container("task1aaaaaaaaaaa", App, "10.0.0.2"), Container("task2aaaaaaaaaaa", App, "10.0.0.3")]);
+        IReadOnlyList<HostAction> actions = Reconciler.Diff(desired, HostState.Empty);
+        Assert.IsType<HostAction.CreateSandbox>(actions[0]);
+        Assert.Equal(2, actions.OfType<HostAction.CreateContainer>().Count());
+        AssertConverges(new FakeHost(), desired);
+    }
+
+    [Fact]
+    public void RemovingTheLastContainerOfANetworkRemovesItsSandbox()
+    {
+        var host = new FakeHost();
+        AssertConverges(host, new([App, Db], [Container("task1aaaaaaaaaaa", App, "10.0.0.2"), Container("task9aaaaaaaaaaa", Db, "10.0.1.2")]));
+        IReadOnlyList<HostAction> actions = Reconciler.Diff(new([App], [Container("task1aaaaaaaaaaa", App, "10.0.0.2")]), host.Observe());
+        Assert.Equal([typeof(HostAction.DeleteContainer), typeof(HostAction.DeleteSandbox)], actions.Select(a => a.GetType()));
+        Assert.Equal(Db.Namespace, ((HostAction.DeleteSandbox)actions[1]).Namespace);
+    }
+
+    [Fact]
+    public void ADifferentSpecIsRecreatedWithWhatDependsOnIt()
+    {
+        var host = new FakeHost();
+        AssertConverges(host, new([App], [Container("task1aaaaaaaaaaa", App, "10.0.0.2")]));
+
+        // The network's MTU changed: the sandbox and its container are made again; nothing else.
+        SandboxSpec smaller = App with { Mtu = 1400 };
+        HostState desired = new([smaller], [Container("task1aaaaaaaaaaa", smaller, "10.0.0.2")]);
+        Assert.Equal(
+            [typeof(HostAction.DeleteContainer), typeof(HostAction.DeleteSandbox), typeof(HostAction.CreateSandbox), typeof(HostAction.CreateContainer)],
+            Reconciler.Diff(desired, host.Observe()).Select(a => a.GetType()));
+        AssertConverges(host, desired);
+    }
+
+    [Fact]
+    public void AnAgentKilledMidwayConvergesWithNoLeftovers()
+    {
+        HostState desired = new([App, Db], [
+            Container("task1aaaaaaaaaaa", App, "10.0.0.2"), Container("task2aaaaaaaaaaa", App, "10.0.0.3"), Container("task3aaaaaaaaaaa", Db, "10.0.1.2")]);
+        for (int appliedBeforeCrash = 0; appliedBeforeCrash <= 5; appliedBeforeCrash++)
+        {
+            var host = new FakeHost();
+            foreach (HostAction action in Reconciler.Diff(desired, HostState.Empty).Take(appliedBeforeCrash))
+            {
+                host.Apply(action);
+            }
+
+            // The restarted agent observes the half-made host and finishes the job.
+            AssertConverges(host, desired);
+            Assert.Equal(2, host.Observe().Sandboxes.Count);
+            Assert.Equal(3, host.Observe().Containers.Count);
+        }
+
+        // And everything goes when nothing is wanted (swarm leave).
+        var full = new FakeHost();
+        AssertConverges(full, desired);
+        AssertConverges(full, HostState.Empty);
+        Assert.Equal(HostState.Empty.Sandboxes, full.Observe().Sandboxes);
+        Assert.Empty(full.Observe().Containers);
+    }
+
+    [Fact]
+    public void NamesFitTheKernelAndMacsFollowAddresses()
+    {
+        Assert.Equal("bb-sb-4096", HostNames.Sandbox(HostNames.DefaultPrefix, 4096));
+        Assert.Equal("bb-c-abcdefghijkl", HostNames.Container(HostNames.DefaultPrefix, "abcdefghijklmnopqrstuvwxy"));
+        Assert.Equal("veabcdefghijkl", HostNames.SandboxVeth("abcdefghijklmnopqrstuvwxy"));
+        Assert.True(HostNames.SandboxVeth("abcdefghijklmnopqrstuvwxy").Length <= 15);
+        Assert.Equal("02:42:0a:00:09:02", HostNames.MacFor("10.0.9.2"));
+        Assert.Throws<ArgumentException>(() => HostNames.MacFor("10.0.9"));
+    }
+
+    /// <summary>Applies the diff, then checks that the host matches and a second diff is empty (idempotent).</summary>
+    private static void AssertConverges(FakeHost host, HostState desired)
+    {
+        foreach (HostAction action in Reconciler.Diff(desired, host.Observe()))
+        {
+            host.Apply(action);
+        }
+
+        Assert.Empty(Reconciler.Diff(desired, host.Observe()));
+        Assert.Equal(desired.Sandboxes.OrderBy(s => s.Namespace), host.Observe().Sandboxes.OrderBy(s => s.Namespace));
+        Assert.Equal(desired.Containers.OrderBy(c => c.Namespace), host.Observe().Containers.OrderBy(c => c.Namespace));
+    }
+
+    private static SandboxSpec Sandbox(int vni, string gateway) => new(HostNames.Sandbox("bbt-", vni), $"net{vni}", vni, gateway, 1450);
+
+    private static ContainerSpec Container(string taskId, SandboxSpec sandbox, string ip) => new(
+        HostNames.Container("bbt-", taskId), taskId, sandbox.Namespace, HostNames.SandboxVeth(taskId), ip + "/24", HostNames.MacFor(ip), sandbox.GatewayCidr.Split('/')[0], sandbox.Mtu);
+}
