@@ -20,6 +20,9 @@ public static class ControlKeys
     public const string TasksPrefix = "/bb/tasks/";
     public const string NodesPrefix = "/bb/nodes/";
 
+    /// <summary>Services attached to a network, one key each (<c>/bb/netuse/&lt;netId&gt;/&lt;svcId&gt;</c>): a network with any is in use.</summary>
+    public const string NetworkUsePrefix = "/bb/netuse/";
+
     /// <summary>
     /// Bumped by every network create and remove: a create compares its mod revision with the one
     /// it planned from, so two creates never both pick the same free subnet.
@@ -31,6 +34,10 @@ public static class ControlKeys
     public static byte[] NetworkName(string name) => Bytes(NetworkNamesPrefix + name);
 
     public static byte[] Vni(int vni) => Bytes(VniPrefix + vni.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    public static string NetworkUses(string networkId) => NetworkUsePrefix + networkId + "/";
+
+    public static byte[] NetworkUse(string networkId, string serviceId) => Bytes(NetworkUses(networkId) + serviceId);
 
     public static byte[] Node(string nodeId) => Bytes(NodesPrefix + nodeId);
 

@@ -518,8 +518,10 @@ public static class NodeServer
         // The control plane's loops: each handles its own failures and stops with the node.
         CancellationToken stopping = app.Lifetime.ApplicationStopping;
         var kv = new EngineKeyValue(context);
-        Func<bool> leads = () => context.Cluster.LeaderId == context.Identity.MemberId;
-        _ = new KeyRotator(networks, context, options.KeyRotationInterval, time, note).RunAsync(stopping);
+        // The Raft node's own view (its leadership token), not the cluster view's leader id: a
+        // deposed leader names itself there until it hears of the next one.
+        Func<bool> leads = log is null ? () => true : () => log.IsLeader;
+        _ = new KeyRotator(networks, leads, options.KeyRotationInterval, time, note).RunAsync(stopping);
         var self = new Backbone.Control.Nodes.NodeRecord
         {
             Id = context.Identity.MemberId.ToString("x", System.Globalization.CultureInfo.InvariantCulture),

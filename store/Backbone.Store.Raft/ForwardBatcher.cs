@@ -22,9 +22,13 @@ internal sealed class ForwardBatcher : IAsyncDisposable
     private readonly CancellationTokenSource stop = new();
     private readonly Task loop;
 
-    public ForwardBatcher(IPeerLink link)
+    /// <summary>Completes at the next leader change: a call still waiting then is abandoned (see <see cref="SendAsync"/>).</summary>
+    private readonly Func<Task> nextLeaderChange;
+
+    public ForwardBatcher(IPeerLink link, Func<Task> nextLeaderChange)
     {
         this.link = link;
+        this.nextLeaderChange = nextLeaderChange;
         loop = Task.Run(RunAsync);
     }
 
@@ -110,12 +114,15 @@ internal sealed class ForwardBatcher : IAsyncDisposable
     }
 
     /// <summary>
-    /// One call for the batch, cancelled once every caller in it gave up: a call to a paused
-    /// leader would otherwise hold its in-flight slot until the leader resumed.
+    /// One call for the batch, cancelled once every caller in it gave up, and abandoned at a leader
+    /// change (ambiguous for its callers, who fence and go to the new leader): a call to a paused
+    /// leader would otherwise hold its in-flight slot, and every forward behind it, until the
+    /// callers' deadlines.
     /// </summary>
     private async Task SendAsync(List<Pending> batch)
     {
         ForwardOutcome outcome;
+        Task leaderChange = nextLeaderChange();
         using var call = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
         int waiting = batch.Count;
         var abandon = new List<CancellationTokenRegistration>(batch.Count);
@@ -132,7 +139,14 @@ internal sealed class ForwardBatcher : IAsyncDisposable
 
         try
         {
-            outcome = await link.ForwardAsync(batch[0].Leader, [.. batch.Select(p => p.Proposal)], call.Token).ConfigureAwait(false);
+            Task<ForwardOutcome> forward = link.ForwardAsync(batch[0].Leader, [.. batch.Select(p => p.Proposal)], call.Token);
+            if (await Task.WhenAny(forward, leaderChange).ConfigureAwait(false) != forward)
+            {
+                await call.CancelAsync().ConfigureAwait(false);
+                _ = forward.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            }
+
+            outcome = forward.IsCompletedSuccessfully ? await forward.ConfigureAwait(false) : ForwardOutcome.LeaderChanged;
         }
         catch (Exception)
         {

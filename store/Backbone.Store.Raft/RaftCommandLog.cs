@@ -37,7 +37,7 @@ public sealed class RaftCommandLog : ICommandLog
         // new caller from being answered with an old proposal's result.
         nextSequence = Random.Shared.NextInt64(1, long.MaxValue / 2);
         batcher = new LeaderBatcher(node);
-        forwarder = new ForwardBatcher(link);
+        forwarder = new ForwardBatcher(link, () => node.NextLeaderChange);
         leaderReadIndex = new ReadFences(_ => FetchReadIndexAsync());
         applier.MoreMaintenance = Tick;
         node.ReadIndexSource = ct => node.IsLeader ? node.ConfirmLeadershipAsync(ct) : ReadIndexFromLeaderAsync(ct);

@@ -321,7 +321,10 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
 
         await cluster.ReplicateAsync(new BinaryLogEntry { Content = ReadFenceContent, Term = term, CommandId = ReadFenceCommandId }, cancellationToken)
             .ConfigureAwait(false);
-        return IsLeader ? wal.LastCommittedEntryIndex : null;
+
+        // Still leading the term the fence was appended in: a node deposed and elected again
+        // meanwhile could return a commit index behind what the leader in between acknowledged.
+        return TryGetLeadingTerm(out long now) && now == term ? wal.LastCommittedEntryIndex : null;
     }
 
     /// <summary>The current leader as a <see cref="RaftPeer"/>, waiting up to the token for one to be elected.</summary>

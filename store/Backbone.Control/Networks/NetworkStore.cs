@@ -78,7 +78,14 @@ public sealed class NetworkStore(IKeyValue kv, SubnetPool pool, TimeProvider tim
     /// one Txn that requires the ring unchanged since it was read, so two rotations at once
     /// cannot skip a key. Returns the new ring.
     /// </summary>
-    public async Task<KeyRingRecord> RotateKeysAsync(string nameOrId, CancellationToken cancellationToken)
+    public async Task<KeyRingRecord> RotateKeysAsync(string nameOrId, CancellationToken cancellationToken) =>
+        (await RotateKeysAsync(nameOrId, cancellationToken, ifRevision: null).ConfigureAwait(false))!;
+
+    /// <summary>
+    /// As <see cref="RotateKeysAsync(string, CancellationToken)"/>; with <paramref name="ifRevision"/>,
+    /// only the ring at that revision is rotated (null when it changed since: someone rotated it).
+    /// </summary>
+    public async Task<KeyRingRecord?> RotateKeysAsync(string nameOrId, CancellationToken cancellationToken, long? ifRevision)
     {
         NetworkRecord network = await FindAsync(nameOrId, cancellationToken).ConfigureAwait(false);
         if (!network.Encrypted)
@@ -94,6 +101,11 @@ public sealed class NetworkStore(IKeyValue kv, SubnetPool pool, TimeProvider tim
                 throw new ControlException(ControlError.NotFound, $"network \"{network.Name}\" has no key ring (removed meanwhile?)");
             }
 
+            if (ifRevision is long expected && read.Kvs[0].ModRevision != expected)
+            {
+                return null;
+            }
+
             KeyRingRecord rotated = KeyRingRecord.Deserialize(read.Kvs[0].Value.Memory).Rotate(time.GetUtcNow().ToUnixTimeMilliseconds());
             var txn = new TxnRequest();
             txn.Compare.Add(new Compare { Key = ByteString.CopyFrom(ControlKeys.KeyRing(network.Id)), Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal, ModRevision = read.Kvs[0].ModRevision });
@@ -102,16 +114,21 @@ public sealed class NetworkStore(IKeyValue kv, SubnetPool pool, TimeProvider tim
             {
                 return rotated;
             }
+
+            if (ifRevision is not null)
+            {
+                return null; // rotated by someone else meanwhile
+            }
         }
 
         throw new ControlException(ControlError.Aborted, $"the keys of \"{network.Name}\" were not rotated: other rotations kept winning; try again");
     }
 
-    /// <summary>An encrypted network's current key ring.</summary>
-    public async Task<KeyRingRecord?> KeyRingAsync(NetworkRecord network, CancellationToken cancellationToken)
+    /// <summary>An encrypted network's current key ring, with the revision it was written at.</summary>
+    public async Task<(KeyRingRecord Ring, long Revision)?> KeyRingAsync(NetworkRecord network, CancellationToken cancellationToken)
     {
         RangeResponse read = await kv.RangeAsync(new RangeRequest { Key = ByteString.CopyFrom(ControlKeys.KeyRing(network.Id)) }, cancellationToken).ConfigureAwait(false);
-        return read.Kvs.Count == 0 ? null : KeyRingRecord.Deserialize(read.Kvs[0].Value.Memory);
+        return read.Kvs.Count == 0 ? null : (KeyRingRecord.Deserialize(read.Kvs[0].Value.Memory), read.Kvs[0].ModRevision);
     }
 
     /// <summary>Removes a network that nothing uses: refused while it has endpoints or allocated addresses.</summary>
@@ -120,15 +137,17 @@ public sealed class NetworkStore(IKeyValue kv, SubnetPool pool, TimeProvider tim
         NetworkRecord network = await FindAsync(nameOrId, cancellationToken).ConfigureAwait(false);
         long endpoints = await CountAsync(ControlKeys.Endpoints(network.Id), cancellationToken).ConfigureAwait(false);
         long addresses = await CountAsync(ControlKeys.Ipam(network.Id), cancellationToken).ConfigureAwait(false);
-        if (endpoints > 0 || addresses > 0)
+        long services = await CountAsync(ControlKeys.NetworkUses(network.Id), cancellationToken).ConfigureAwait(false);
+        if (endpoints > 0 || addresses > 0 || services > 0)
         {
-            throw InUse(network, endpoints, addresses);
+            throw InUse(network, endpoints, addresses, services);
         }
 
         var txn = new TxnRequest();
         txn.Compare.Add(new Compare { Key = ByteString.CopyFrom(ControlKeys.Network(network.Id)), Target = Compare.Types.CompareTarget.Version, Result = Compare.Types.CompareResult.Greater, Version = 0 });
         txn.Compare.Add(Empty(ControlKeys.Endpoints(network.Id)));
         txn.Compare.Add(Empty(ControlKeys.Ipam(network.Id)));
+        txn.Compare.Add(Empty(ControlKeys.NetworkUses(network.Id)));
         txn.Success.Add(Delete(ControlKeys.Network(network.Id)));
         txn.Success.Add(Delete(ControlKeys.NetworkName(network.Name)));
         txn.Success.Add(Delete(ControlKeys.Vni(network.Vni)));
@@ -141,7 +160,8 @@ public sealed class NetworkStore(IKeyValue kv, SubnetPool pool, TimeProvider tim
             NetworkRecord still = await FindAsync(network.Id, cancellationToken).ConfigureAwait(false);
             throw InUse(still,
                 await CountAsync(ControlKeys.Endpoints(network.Id), cancellationToken).ConfigureAwait(false),
-                await CountAsync(ControlKeys.Ipam(network.Id), cancellationToken).ConfigureAwait(false));
+                await CountAsync(ControlKeys.Ipam(network.Id), cancellationToken).ConfigureAwait(false),
+                await CountAsync(ControlKeys.NetworkUses(network.Id), cancellationToken).ConfigureAwait(false));
         }
 
         return network;
@@ -165,8 +185,8 @@ public sealed class NetworkStore(IKeyValue kv, SubnetPool pool, TimeProvider tim
         return answer.Count;
     }
 
-    private static ControlException InUse(NetworkRecord network, long endpoints, long addresses) =>
-        new(ControlError.FailedPrecondition, $"network \"{network.Name}\" is in use ({endpoints} endpoints, {addresses} allocated addresses): remove its containers and services first");
+    private static ControlException InUse(NetworkRecord network, long endpoints, long addresses, long services) =>
+        new(ControlError.FailedPrecondition, $"network \"{network.Name}\" is in use ({services} services, {endpoints} endpoints, {addresses} allocated addresses): remove its services and containers first");
 
     private static ByteString Key(string key) => ByteString.CopyFromUtf8(key);
 

@@ -54,7 +54,7 @@ public sealed class Scheduler(IKeyValue kv, Func<bool> isLeader, TimeProvider ti
 
         TxnResponse state = await kv.TxnAsync(read, cancellationToken).ConfigureAwait(false);
         List<NodeRecord> nodes = [.. state.Responses[0].ResponseRange.Kvs.Select(k => NodeRecord.Deserialize(k.Value.Memory))];
-        List<ServiceRecord> services = [.. state.Responses[1].ResponseRange.Kvs.Select(k => ServiceRecord.Deserialize(k.Value.Memory))];
+        List<(ServiceRecord Service, long Revision)> services = [.. state.Responses[1].ResponseRange.Kvs.Select(k => (ServiceRecord.Deserialize(k.Value.Memory), k.ModRevision))];
         var tasks = new Dictionary<string, Dictionary<int, (TaskRecord Task, long Revision)>>(StringComparer.Ordinal);
         var load = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (Mvccpb.KeyValue kvp in state.Responses[2].ResponseRange.Kvs)
@@ -74,10 +74,11 @@ public sealed class Scheduler(IKeyValue kv, Func<bool> isLeader, TimeProvider ti
 
         int written = 0;
         long now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        foreach (ServiceRecord service in services.OrderBy(s => s.Name, StringComparer.Ordinal))
+        foreach ((ServiceRecord service, long serviceRevision) in services.OrderBy(s => s.Service.Name, StringComparer.Ordinal))
         {
             Dictionary<int, (TaskRecord Task, long Revision)> slots = tasks.GetValueOrDefault(service.Id) ?? [];
-            ScheduleChanges changes = SchedulePlanner.Plan(service, slots.ToDictionary(s => s.Key, s => s.Value.Task), nodes, load,
+            var planned = new Dictionary<string, int>(load, StringComparer.Ordinal); // the round's load changes only if this service's Txn lands
+            ScheduleChanges changes = SchedulePlanner.Plan(service, slots.ToDictionary(s => s.Key, s => s.Value.Task), nodes, planned,
                 () => RandomNumberGenerator.GetString(IdAlphabet, 25), now);
             if (changes.IsEmpty)
             {
@@ -91,7 +92,8 @@ public sealed class Scheduler(IKeyValue kv, Func<bool> isLeader, TimeProvider ti
                 txn.Compare.Add(new Compare { Key = ByteString.CopyFrom(ControlKeys.Task(service.Id, slot)), Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal, ModRevision = revision });
             }
 
-            txn.Compare.Add(new Compare { Key = ByteString.CopyFrom(ControlKeys.Service(service.Id)), Target = Compare.Types.CompareTarget.Version, Result = Compare.Types.CompareResult.Greater, Version = 0 });
+            // The service as planned from: a scale or removal since then is planned again next round.
+            txn.Compare.Add(new Compare { Key = ByteString.CopyFrom(ControlKeys.Service(service.Id)), Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal, ModRevision = serviceRevision });
             foreach (TaskRecord task in changes.Put)
             {
                 txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = ByteString.CopyFrom(ControlKeys.Task(service.Id, task.Slot)), Value = ByteString.CopyFrom(task.Serialize()) } });
@@ -104,6 +106,7 @@ public sealed class Scheduler(IKeyValue kv, Func<bool> isLeader, TimeProvider ti
 
             if ((await kv.TxnAsync(txn, cancellationToken).ConfigureAwait(false)).Succeeded)
             {
+                load = planned;
                 written++;
                 string placed = string.Join(", ", changes.Put.Select(t => $"{t.Name} on {(t.NodeName.Length > 0 ? t.NodeName : "no node yet")}"));
                 note($"scheduled {service.Name}: {(placed.Length > 0 ? placed : "")}{(changes.DeleteSlots.Count > 0 ? $"{(placed.Length > 0 ? "; " : "")}removed slots {string.Join(',', changes.DeleteSlots.Select(s => s.ToString(CultureInfo.InvariantCulture)))}" : "")}");

@@ -35,9 +35,10 @@ public sealed class ServiceStore(IKeyValue kv, NetworkStore networks, TimeProvid
         string id = RandomNumberGenerator.GetString(IdAlphabet, 25);
         for (int attempt = 0; attempt < MaxAttempts; attempt++)
         {
-            if (await FindOrNullAsync(spec.Name, cancellationToken).ConfigureAwait(false) is { } taken)
+            RangeResponse claimed = await kv.RangeAsync(new RangeRequest { Key = ByteString.CopyFrom(ControlKeys.ServiceName(spec.Name)) }, cancellationToken).ConfigureAwait(false);
+            if (claimed.Kvs.Count > 0)
             {
-                throw new ControlException(ControlError.AlreadyExists, $"a service named \"{spec.Name}\" already exists (id {taken.Id}): choose another name, or use `backbone service scale` / `service rm`");
+                throw new ControlException(ControlError.AlreadyExists, $"a service named \"{spec.Name}\" already exists (id {claimed.Kvs[0].Value.ToStringUtf8()}): choose another name, or use `backbone service scale` / `service rm`");
             }
 
             var txn = new TxnRequest();
@@ -59,6 +60,7 @@ public sealed class ServiceStore(IKeyValue kv, NetworkStore networks, TimeProvid
                 }
 
                 txn.Compare.Add(new Compare { Key = ByteString.CopyFrom(ControlKeys.Network(network.Id)), Target = Compare.Types.CompareTarget.Version, Result = Compare.Types.CompareResult.Greater, Version = 0 });
+                txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = ByteString.CopyFrom(ControlKeys.NetworkUse(network.Id, id)), Value = ByteString.CopyFromUtf8(spec.Name) } });
                 serviceNetworks.Add(new ServiceNetwork { NetworkId = network.Id, NetworkName = network.Name, Aliases = spec.Aliases, Vip = vip });
             }
 
@@ -147,9 +149,13 @@ public sealed class ServiceStore(IKeyValue kv, NetworkStore networks, TimeProvid
         txn.Compare.Add(new Compare { Key = ByteString.CopyFrom(ControlKeys.Service(service.Id)), Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal, ModRevision = revision });
         txn.Success.Add(Delete(ControlKeys.Service(service.Id)));
         txn.Success.Add(Delete(ControlKeys.ServiceName(service.Name)));
-        foreach (ServiceNetwork network in service.Networks.Where(n => n.Vip.Length > 0))
+        foreach (ServiceNetwork network in service.Networks)
         {
-            txn.Success.Add(Delete(ControlKeys.Bytes(ControlKeys.Ipam(network.NetworkId) + network.Vip)));
+            txn.Success.Add(Delete(ControlKeys.NetworkUse(network.NetworkId, service.Id)));
+            if (network.Vip.Length > 0)
+            {
+                txn.Success.Add(Delete(ControlKeys.Bytes(ControlKeys.Ipam(network.NetworkId) + network.Vip)));
+            }
         }
 
         string tasks = ControlKeys.Tasks(service.Id);

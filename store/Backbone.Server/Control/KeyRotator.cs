@@ -8,7 +8,7 @@ namespace Backbone.Server.Control;
 /// only the one that leads at a check rotates, and a rotation is a Txn on the ring's revision,
 /// so a leader change mid-check cannot rotate twice. Time comes from the injected clock.
 /// </summary>
-public sealed class KeyRotator(NetworkStore networks, NodeContext node, TimeSpan interval, TimeProvider time, Action<string> note)
+public sealed class KeyRotator(NetworkStore networks, Func<bool> leads, TimeSpan interval, TimeProvider time, Action<string> note)
 {
     public TimeSpan Interval { get; } = interval;
 
@@ -22,7 +22,7 @@ public sealed class KeyRotator(NetworkStore networks, NodeContext node, TimeSpan
             while (true)
             {
                 await Task.Delay(CheckEvery, time, stopping).ConfigureAwait(false);
-                if (node.Cluster.LeaderId != node.Identity.MemberId)
+                if (!leads())
                 {
                     continue;
                 }
@@ -51,11 +51,14 @@ public sealed class KeyRotator(NetworkStore networks, NodeContext node, TimeSpan
         foreach (NetworkRecord network in await networks.ListAsync(cancellationToken).ConfigureAwait(false))
         {
             if (network.Encrypted && await networks.KeyRingAsync(network, cancellationToken).ConfigureAwait(false) is { } ring
-                && now - ring.RotatedUnixMs >= (long)Interval.TotalMilliseconds)
+                && now - ring.Ring.RotatedUnixMs >= (long)Interval.TotalMilliseconds)
             {
-                KeyRingRecord next = await networks.RotateKeysAsync(network.Id, cancellationToken).ConfigureAwait(false);
-                note($"rotated the keys of network {network.Name}: primary key at Lamport time {next.Primary.LamportTime}");
-                rotated++;
+                // Only the ring seen due: two managers that both think they lead cannot rotate twice.
+                if (await networks.RotateKeysAsync(network.Id, cancellationToken, ifRevision: ring.Revision).ConfigureAwait(false) is { } next)
+                {
+                    note($"rotated the keys of network {network.Name}: primary key at Lamport time {next.Primary.LamportTime}");
+                    rotated++;
+                }
             }
         }
 

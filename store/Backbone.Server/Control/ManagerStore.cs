@@ -35,14 +35,14 @@ public sealed class ManagerStore(GrpcPeerLink link, IReadOnlyList<string> manage
 
         for (int tried = 0; ; tried++)
         {
-            int index = Volatile.Read(ref current) % managerUrls.Count;
+            int seen = Volatile.Read(ref current);
             try
             {
-                return await call(link.ChannelFor(managerUrls[index]).CreateCallInvoker()).ConfigureAwait(false);
+                return await call(link.ChannelFor(managerUrls[seen % managerUrls.Count]).CreateCallInvoker()).ConfigureAwait(false);
             }
             catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable && tried + 1 < managerUrls.Count)
             {
-                Interlocked.CompareExchange(ref current, index + 1, index); // that manager is down: the next one
+                Interlocked.CompareExchange(ref current, (seen + 1) % managerUrls.Count, seen); // that manager is down: the next one
             }
         }
     }

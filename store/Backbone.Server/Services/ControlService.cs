@@ -123,8 +123,8 @@ public sealed class ControlService(NetworkStore networks, ServiceStore services)
         Network shown = ToProto(network);
         if (network.Encrypted && await networks.KeyRingAsync(network, cancellationToken).ConfigureAwait(false) is { } ring)
         {
-            shown.PrimaryKeyLamportTime = ring.Primary.LamportTime;
-            shown.KeysRotatedUnixMs = ring.RotatedUnixMs;
+            shown.PrimaryKeyLamportTime = ring.Ring.Primary.LamportTime;
+            shown.KeysRotatedUnixMs = ring.Ring.RotatedUnixMs;
         }
 
         return shown;

@@ -90,7 +90,7 @@ public sealed class NetworkCliTests
 
         Tool.Result refused = await Backbone(node.Endpoint, "network", "rm", "busy");
         Assert.Equal(1, refused.ExitCode);
-        Assert.Contains("network \"busy\" is in use (0 endpoints, 1 allocated addresses)", refused.Stderr, StringComparison.Ordinal);
+        Assert.Contains("network \"busy\" is in use (0 services, 0 endpoints, 1 allocated addresses)", refused.Stderr, StringComparison.Ordinal);
         Assert.Single(Json((await Backbone(node.Endpoint, "network", "ls", "--format", "json")).Stdout));
 
         await Backbone(node.Endpoint, "kv", "del", $"/bb/ipam/{id}/10.0.0.2");

@@ -36,12 +36,16 @@ public sealed class ServiceCliTests
         Assert.Equal($"/bb/ipam/{net}/10.0.0.2\nvip:{id}\n", (await Backbone(node.Endpoint, "kv", "get", $"/bb/ipam/{net}/", "--prefix")).Stdout);
         Assert.Contains("is in use", (await Backbone(node.Endpoint, "network", "rm", "appnet")).Stderr, StringComparison.Ordinal);
 
+        Assert.Equal(0, (await Backbone(node.Endpoint, "service", "create", "--name", id[..1], "--", "sleep", "1")).ExitCode); // a name that starts an id is free
+        Assert.Equal(id[..1] + "\n", (await Backbone(node.Endpoint, "service", "rm", id[..1])).Stdout);
         Assert.Equal("web scaled to 5\n", (await Backbone(node.Endpoint, "service", "scale", "web=5")).Stdout);
         Assert.Equal(5, Single(await Backbone(node.Endpoint, "service", "inspect", id[..6])).GetProperty("Replicas").GetInt32());
         string table = (await Backbone(node.Endpoint, "service", "ls")).Stdout;
         Assert.Contains("8080=8080/tcp,http=80/tcp", table, StringComparison.Ordinal);
 
-        Assert.Equal("web\ndb\n", (await Backbone(node.Endpoint, "service", "rm", "web", "db")).Stdout);
+        Assert.Equal("web\n", (await Backbone(node.Endpoint, "service", "rm", "web")).Stdout);
+        Assert.Contains("network \"appnet\" is in use (1 services, 0 endpoints, 0 allocated addresses)", (await Backbone(node.Endpoint, "network", "rm", "appnet")).Stderr, StringComparison.Ordinal); // db, in dnsrr mode, holds no address
+        Assert.Equal("db\n", (await Backbone(node.Endpoint, "service", "rm", "db")).Stdout);
         Assert.Equal("", (await Backbone(node.Endpoint, "kv", "get", "/bb/ipam/", "--prefix")).Stdout);
         Assert.Equal("", (await Backbone(node.Endpoint, "kv", "get", "/bb/services/", "--prefix", "--keys-only")).Stdout);
         Assert.Equal("appnet\n", (await Backbone(node.Endpoint, "network", "rm", "appnet")).Stdout);
