@@ -252,9 +252,17 @@ internal sealed partial class StoreStateMachine
             // one round that puts everything committed before it on a quorum's disks.
             long committed = node.CommitIndex;
             long term = node.Term;
-            Trace($"leader settle: confirming commit {committed} in term {term}");
+            if (Tracing)
+            {
+                Trace($"leader settle: confirming commit {committed} in term {term}");
+            }
+
             await node.ConfirmDurableAsync(stopping).ConfigureAwait(false);
-            Trace($"leader settle: confirmed commit {committed} in term {term}");
+            if (Tracing)
+            {
+                Trace($"leader settle: confirmed commit {committed} in term {term}");
+            }
+
             if (!node.IsLeader || node.Term != term)
             {
                 // The round ended with leadership lost (a paused leader resumed into a newer
@@ -268,7 +276,11 @@ internal sealed partial class StoreStateMachine
         }
 
         long readIndex = await node.ReadIndexAsync(stopping).ConfigureAwait(false) ?? throw new TimeoutException("no leader");
-        Trace($"settle: read index {readIndex}");
+        if (Tracing)
+        {
+            Trace($"settle: read index {readIndex}");
+        }
+
         await node.WaitForDotNextApplyAsync(readIndex, stopping).ConfigureAwait(false);
         long commitBefore = node.CommitIndex;
         bool leader = node.IsLeader;
@@ -282,7 +294,11 @@ internal sealed partial class StoreStateMachine
         // only what its confirmation round covered.
         long safe = leader ? Math.Min(commitBefore, node.DotNextAppliedIndex) : node.DotNextAppliedIndex;
         long from = AppliedEntry + 1;
-        Trace($"settle: safe {safe}, from {from}, as leader {leader}");
+        if (Tracing)
+        {
+            Trace($"settle: safe {safe}, from {from}, as leader {leader}");
+        }
+
         List<(long Index, long Term, bool Ours, byte[] Payload)> copied = [];
         if (safe >= from)
         {
@@ -338,7 +354,7 @@ internal sealed partial class StoreStateMachine
 
                 if (ours)
                 {
-                    ApplyEntry(index, term, new System.Buffers.ReadOnlySequence<byte>(payload), $"settle (limit {limit}, {copied.Count} read from the log)");
+                    ApplyEntry(index, term, new System.Buffers.ReadOnlySequence<byte>(payload), "settle");
                 }
 
                 Publish(index);

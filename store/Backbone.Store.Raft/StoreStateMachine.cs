@@ -109,7 +109,10 @@ internal sealed partial class StoreStateMachine : IStateMachine
         {
             if (entry.CommandId == ProposalBatch.CommandId)
             {
-                Trace($"delivered {entry.Index} term {entry.Term} (applied {AppliedEntry}, deferred from {Volatile.Read(ref deferredFrom)}, durable {Volatile.Read(ref durableThrough)})");
+                if (Tracing)
+                {
+                    Trace($"delivered {entry.Index} term {entry.Term} (applied {AppliedEntry}, deferred from {Volatile.Read(ref deferredFrom)}, durable {Volatile.Read(ref durableThrough)})");
+                }
             }
 
             if (entry.Index <= AppliedEntry)
@@ -329,9 +332,14 @@ internal sealed partial class StoreStateMachine : IStateMachine
         }
     }
 
+    /// <summary>Applies one store entry; <paramref name="via"/> names the path for the trace (a constant: nothing is built when not tracing).</summary>
     private void ApplyEntry(long index, long term, ReadOnlySequence<byte> payload, string via)
     {
-        Trace($"apply {index} term {term} via {via}");
+        if (Tracing)
+        {
+            Trace($"apply {index} term {term} via {via}");
+        }
+
         try
         {
             List<Proposal> proposals = ProposalBatch.Decode(payload);
@@ -363,7 +371,11 @@ internal sealed partial class StoreStateMachine : IStateMachine
         }
     }
 
-    /// <summary>BACKBONE_RAFT_TRACE=1: every apply decision goes to the node's log (soaks hunting a divergence; far too verbose otherwise).</summary>
+    /// <summary>
+    /// BACKBONE_RAFT_TRACE=1: every apply decision goes to the node's log (soaks hunting a
+    /// divergence; far too verbose otherwise). Callers test it before building the message: the
+    /// apply path must not format strings for nothing.
+    /// </summary>
     private static readonly bool Tracing = Environment.GetEnvironmentVariable("BACKBONE_RAFT_TRACE") == "1";
 
     private void Trace(string what)

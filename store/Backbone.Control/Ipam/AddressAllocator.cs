@@ -22,9 +22,18 @@ public sealed class AddressAllocator(IKeyValue kv)
         for (int attempt = 0; attempt < MaxAttempts; attempt++)
         {
             IReadOnlySet<uint> used = await AllocatedAsync(network, cancellationToken).ConfigureAwait(false);
-            uint address = AddressPlanner.FirstFree(network, used)
-                ?? throw new ControlException(ControlError.FailedPrecondition,
+
+            // The lowest free address first; after losing one to a concurrent allocator, one of the
+            // lowest few at random: two allocators in step otherwise keep choosing the same one,
+            // and the slower kept losing (seen in CI: 32 losses in a row).
+            List<uint> free = [.. AddressPlanner.Free(network, used, attempt == 0 ? 1 : 64)];
+            if (free.Count == 0)
+            {
+                throw new ControlException(ControlError.FailedPrecondition,
                     $"network \"{network.Name}\" has no free address: all {AddressPlanner.Capacity(network)} of {network.IpRange} are allocated; remove containers or create a larger network");
+            }
+
+            uint address = free[attempt == 0 ? 0 : Random.Shared.Next(free.Count)];
             string ip = Ipv4Cidr.FormatAddress(address);
             var txn = new TxnRequest();
             txn.Compare.Add(new Compare { Key = Key(ControlKeys.Ipam(network.Id) + ip), Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 });

@@ -10,7 +10,10 @@ public static class AddressPlanner
     /// network or broadcast address), not its gateway, and not in <paramref name="used"/>; null
     /// when there is none.
     /// </summary>
-    public static uint? FirstFree(NetworkRecord network, IReadOnlySet<uint> used)
+    public static uint? FirstFree(NetworkRecord network, IReadOnlySet<uint> used) => Free(network, used, 1).Cast<uint?>().FirstOrDefault();
+
+    /// <summary>Up to <paramref name="max"/> free addresses, lowest first (the rules of <see cref="FirstFree"/>).</summary>
+    public static IEnumerable<uint> Free(NetworkRecord network, IReadOnlySet<uint> used, int max)
     {
         Ipv4Cidr subnet = Parse(network.Subnet);
         Ipv4Cidr range = Parse(network.IpRange);
@@ -19,16 +22,16 @@ public static class AddressPlanner
             throw new InvalidDataException($"network {network.Name} has an unreadable gateway \"{network.Gateway}\"");
         }
 
-        for (ulong candidate = range.Network; candidate <= range.Last; candidate++)
+        int found = 0;
+        for (ulong candidate = range.Network; candidate <= range.Last && found < max; candidate++)
         {
             uint address = (uint)candidate;
             if (address != subnet.Network && address != subnet.Last && address != gateway && !used.Contains(address))
             {
-                return address;
+                found++;
+                yield return address;
             }
         }
-
-        return null;
     }
 
     /// <summary>How many addresses the network can hand out in all (its range's host addresses, less the gateway).</summary>

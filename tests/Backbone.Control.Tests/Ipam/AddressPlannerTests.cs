@@ -19,6 +19,8 @@ public sealed class AddressPlannerTests
         }
 
         Assert.Equal(["10.0.9.2", "10.0.9.3", "10.0.9.4", "10.0.9.5", "10.0.9.6"], handed);
+        Assert.Equal(["10.0.9.2", "10.0.9.3", "10.0.9.4"], AddressPlanner.Free(n, new HashSet<uint>(), 3).Select(Ipv4Cidr.FormatAddress));
+        Assert.Empty(AddressPlanner.Free(n, used, 64));
     }
 
     [Fact]
