@@ -13,8 +13,8 @@ public sealed record ScheduleChanges(IReadOnlyList<TaskRecord> Put, IReadOnlyLis
 /// The scheduler's decisions, pure and deterministic (ids come from the caller): slots 1..replicas
 /// each get a task; a task on a node that is gone, or on a node its constraints now exclude, is
 /// replaced; a pending task is placed once a node fits; slots above the replica count go.
-/// Placement spreads by count: the fitting node running the fewest tasks of any service, by
-/// name on a tie.
+/// Placement spreads by count: the fitting node running the fewest tasks of this service, then
+/// the fewest tasks of any service, then by name.
 /// </summary>
 public static class SchedulePlanner
 {
@@ -24,6 +24,14 @@ public static class SchedulePlanner
         var put = new List<TaskRecord>();
         List<NodeRecord> fitting = [.. nodes.Where(n => Fits(n, service.Constraints)).OrderBy(n => n.Name, StringComparer.Ordinal)];
         var live = new HashSet<string>(fitting.Select(n => n.Id), StringComparer.Ordinal);
+
+        // This service's tasks per node: the first measure of spread, as Docker's (total load second).
+        var own = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (TaskRecord task in tasks.Values.Where(t => t.Slot <= service.Replicas && t.State != "pending" && live.Contains(t.NodeId)))
+        {
+            own[task.NodeId] = (own.TryGetValue(task.NodeId, out int count) ? count : 0) + 1;
+        }
+
         for (int slot = 1; slot <= service.Replicas; slot++)
         {
             bool keep = tasks.TryGetValue(slot, out TaskRecord? current) && current.State != "pending" && live.Contains(current.NodeId);
@@ -32,7 +40,7 @@ public static class SchedulePlanner
                 continue;
             }
 
-            NodeRecord? target = fitting.MinBy(n => load.TryGetValue(n.Id, out int count) ? count : 0);
+            NodeRecord? target = fitting.MinBy(n => ((long)own.GetValueOrDefault(n.Id) << 32) + (load.TryGetValue(n.Id, out int total) ? total : 0)); // by name on a tie: `fitting` is sorted
             if (current is { State: "pending" } && target is null)
             {
                 continue; // still nowhere to go
@@ -46,6 +54,7 @@ public static class SchedulePlanner
             if (target is not null)
             {
                 load[target.Id] = (load.TryGetValue(target.Id, out int count) ? count : 0) + 1;
+                own[target.Id] = own.GetValueOrDefault(target.Id) + 1;
             }
 
             put.Add(new TaskRecord

@@ -16,7 +16,7 @@ public sealed class SchedulePlannerTests
         var load = new Dictionary<string, int> { ["a1"] = 2 }; // h1 already runs two tasks of another service
         ScheduleChanges changes = Plan(Service(replicas: 4), [], [H1, H2, H3], load);
         Assert.Equal([1, 2, 3, 4], changes.Put.Select(t => t.Slot));
-        Assert.Equal(["h2", "h3", "h2", "h3"], changes.Put.Select(t => t.NodeName)); // h1 catches up only at three each
+        Assert.Equal(["h2", "h3", "h1", "h2"], changes.Put.Select(t => t.NodeName)); // this service's tasks first, total load second
         Assert.All(changes.Put, t => Assert.Equal("assigned", t.State));
         Assert.Equal("web.1.t1", changes.Put[0].Name);
     }
