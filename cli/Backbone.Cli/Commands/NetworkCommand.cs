@@ -62,7 +62,7 @@ internal static class NetworkCommand
                 Attachable = parse.GetValue(attachable),
                 Internal = parse.GetValue(isInternal),
             };
-            Network created = await ControlAsync(client, c => c.CreateNetworkAsync(request, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+            Network created = await ControlCalls.CallAsync(client, c => c.CreateNetworkAsync(request, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
             Console.WriteLine(created.Id);
             return 0;
         }));
@@ -71,11 +71,11 @@ internal static class NetworkCommand
 
     private static Command List()
     {
-        Option<string> format = FormatOption();
+        Option<string> format = ControlCalls.FormatOption();
         Command ls = new("ls", "List networks.\nExample: backbone network ls --format json") { format };
         ls.SetAction((parse, cancellationToken) => CliOptions.RunAsync(parse, async client =>
         {
-            ListNetworksResponse list = await ControlAsync(client, c => c.ListNetworksAsync(new ListNetworksRequest(), cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+            ListNetworksResponse list = await ControlCalls.CallAsync(client, c => c.ListNetworksAsync(new ListNetworksRequest(), cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
             if (parse.GetValue(format) == "json")
             {
                 Console.WriteLine(JsonSerializer.Serialize(list.Networks.Select(Describe), Indented));
@@ -103,7 +103,7 @@ internal static class NetworkCommand
             var found = new List<NetworkJson>();
             foreach (string wanted in parse.GetValue(networks)!)
             {
-                Network n = await ControlAsync(client, c => c.InspectNetworkAsync(new NetworkRef { NameOrId = wanted }, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+                Network n = await ControlCalls.CallAsync(client, c => c.InspectNetworkAsync(new NetworkRef { NameOrId = wanted }, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
                 found.Add(Describe(n));
             }
 
@@ -121,7 +121,7 @@ internal static class NetworkCommand
         {
             foreach (string wanted in parse.GetValue(networks)!)
             {
-                Network removed = await ControlAsync(client, c => c.RemoveNetworkAsync(new NetworkRef { NameOrId = wanted }, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+                Network removed = await ControlCalls.CallAsync(client, c => c.RemoveNetworkAsync(new NetworkRef { NameOrId = wanted }, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
                 Console.WriteLine(removed.Name);
             }
 
@@ -138,27 +138,15 @@ internal static class NetworkCommand
             + "Example: backbone network rotate-keys secure") { network };
         rotate.SetAction((parse, cancellationToken) => CliOptions.RunAsync(parse, async client =>
         {
-            Network n = await ControlAsync(client, c => c.RotateNetworkKeysAsync(new NetworkRef { NameOrId = parse.GetValue(network)! }, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+            Network n = await ControlCalls.CallAsync(client, c => c.RotateNetworkKeysAsync(new NetworkRef { NameOrId = parse.GetValue(network)! }, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
             Console.WriteLine($"rotated the keys of {n.Name}: primary key at Lamport time {n.PrimaryKeyLamportTime}");
             return 0;
         }));
         return rotate;
     }
 
-    private static Option<string> FormatOption()
-    {
-        Option<string> format = new("--format") { Description = "table or json", DefaultValueFactory = _ => "table" };
-        format.AcceptOnlyFromAmong("table", "json");
-        return format;
-    }
-
-    private static Task<T> ControlAsync<T>(BackboneClient client, Func<Api.Control.Control.ControlClient, Task<T>> call) =>
-        client.InvokeAsync(invoker => call(new Api.Control.Control.ControlClient(invoker)));
-
     private static NetworkJson Describe(Network n) => new(n.Id, n.Name, n.Driver, n.Subnet, n.Gateway, n.IpRange, n.Vni, n.Mtu, n.Encrypted, n.Attachable, n.Internal,
-        Time(n.CreatedUnixMs), n.Encrypted ? n.PrimaryKeyLamportTime : null, n.Encrypted ? Time(n.KeysRotatedUnixMs) : null);
-
-    private static string Time(long unixMs) => DateTimeOffset.FromUnixTimeMilliseconds(unixMs).ToString("o", CultureInfo.InvariantCulture);
+        ControlCalls.Time(n.CreatedUnixMs), n.Encrypted ? n.PrimaryKeyLamportTime : null, n.Encrypted ? ControlCalls.Time(n.KeysRotatedUnixMs) : null);
 
     /// <summary>The JSON shape of a network (PascalCase, as docker's inspect output).</summary>
     private sealed record NetworkJson(string Id, string Name, string Driver, string Subnet, string Gateway, string IpRange, int Vni, int Mtu,

@@ -55,7 +55,7 @@ internal static class ServiceCommand
             request.Publish.AddRange(parse.GetValue(publish) ?? []);
             request.Constraints.AddRange(parse.GetValue(constraints) ?? []);
             request.Command.AddRange(parse.GetValue(command) ?? []);
-            Service created = await ControlAsync(client, c => c.CreateServiceAsync(request, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+            Service created = await ControlCalls.CallAsync(client, c => c.CreateServiceAsync(request, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
             Console.WriteLine(created.Id);
             return 0;
         }));
@@ -64,12 +64,11 @@ internal static class ServiceCommand
 
     private static Command List()
     {
-        Option<string> format = new("--format") { Description = "table or json", DefaultValueFactory = _ => "table" };
-        format.AcceptOnlyFromAmong("table", "json");
+        Option<string> format = ControlCalls.FormatOption();
         Command ls = new("ls", "List services.\nExample: backbone service ls --format json") { format };
         ls.SetAction((parse, cancellationToken) => CliOptions.RunAsync(parse, async client =>
         {
-            ListServicesResponse list = await ControlAsync(client, c => c.ListServicesAsync(new ListServicesRequest(), cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+            ListServicesResponse list = await ControlCalls.CallAsync(client, c => c.ListServicesAsync(new ListServicesRequest(), cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
             if (parse.GetValue(format) == "json")
             {
                 Console.WriteLine(JsonSerializer.Serialize(list.Services.Select(Describe), Indented));
@@ -98,7 +97,7 @@ internal static class ServiceCommand
             var found = new List<ServiceJson>();
             foreach (string wanted in parse.GetValue(services)!)
             {
-                found.Add(Describe(await ControlAsync(client, c => c.InspectServiceAsync(new ServiceRef { NameOrId = wanted }, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false)));
+                found.Add(Describe(await ControlCalls.CallAsync(client, c => c.InspectServiceAsync(new ServiceRef { NameOrId = wanted }, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false)));
             }
 
             Console.WriteLine(JsonSerializer.Serialize(found, Indented));
@@ -122,7 +121,7 @@ internal static class ServiceCommand
                     return 2;
                 }
 
-                Service scaled = await ControlAsync(client, c => c.ScaleServiceAsync(new ScaleServiceRequest { NameOrId = pair[0], Replicas = replicas }, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+                Service scaled = await ControlCalls.CallAsync(client, c => c.ScaleServiceAsync(new ScaleServiceRequest { NameOrId = pair[0], Replicas = replicas }, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
                 Console.WriteLine($"{scaled.Name} scaled to {scaled.Replicas}");
             }
 
@@ -139,7 +138,7 @@ internal static class ServiceCommand
         {
             foreach (string wanted in parse.GetValue(services)!)
             {
-                Console.WriteLine((await ControlAsync(client, c => c.RemoveServiceAsync(new ServiceRef { NameOrId = wanted }, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false)).Name);
+                Console.WriteLine((await ControlCalls.CallAsync(client, c => c.RemoveServiceAsync(new ServiceRef { NameOrId = wanted }, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false)).Name);
             }
 
             return 0;
@@ -150,16 +149,15 @@ internal static class ServiceCommand
     private static Command Tasks()
     {
         Argument<string> service = new("service") { Description = "Name, id or unique id prefix" };
-        Option<string> format = new("--format") { Description = "table or json", DefaultValueFactory = _ => "table" };
-        format.AcceptOnlyFromAmong("table", "json");
+        Option<string> format = ControlCalls.FormatOption();
         Command ps = new("ps", "List a service's tasks: one per slot, the node it is placed on, and its state.\nExample: backbone service ps web") { service, format };
         ps.SetAction((parse, cancellationToken) => CliOptions.RunAsync(parse, async client =>
         {
-            ListServiceTasksResponse tasks = await ControlAsync(client, c => c.ListServiceTasksAsync(new ServiceRef { NameOrId = parse.GetValue(service)! }, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+            ListServiceTasksResponse tasks = await ControlCalls.CallAsync(client, c => c.ListServiceTasksAsync(new ServiceRef { NameOrId = parse.GetValue(service)! }, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
             if (parse.GetValue(format) == "json")
             {
                 Console.WriteLine(JsonSerializer.Serialize(tasks.Tasks.Select(t => new TaskJson(t.Id, t.Name, t.Slot, t.NodeId, t.NodeName, t.State,
-                    DateTimeOffset.FromUnixTimeMilliseconds(t.CreatedUnixMs).ToString("o", CultureInfo.InvariantCulture))), Indented));
+                    ControlCalls.Time(t.CreatedUnixMs))), Indented));
                 return 0;
             }
 
@@ -176,14 +174,11 @@ internal static class ServiceCommand
 
     private sealed record TaskJson(string Id, string Name, int Slot, string NodeId, string NodeName, string State, string Created);
 
-    private static Task<T> ControlAsync<T>(BackboneClient client, Func<Api.Control.Control.ControlClient, Task<T>> call) =>
-        client.InvokeAsync(invoker => call(new Api.Control.Control.ControlClient(invoker)));
-
     private static ServiceJson Describe(Service s) => new(s.Id, s.Name, s.Replicas, s.EndpointMode,
         [.. s.Networks.Select(n => new ServiceNetworkJson(n.NetworkId, n.NetworkName, [.. n.Aliases], n.Vip))],
         [.. s.Ports.Select(p => new PortJson(p.Name, p.Target, p.Protocol))], s.RestartCondition, [.. s.Command], [.. s.Constraints],
-        DateTimeOffset.FromUnixTimeMilliseconds(s.CreatedUnixMs).ToString("o", CultureInfo.InvariantCulture),
-        DateTimeOffset.FromUnixTimeMilliseconds(s.UpdatedUnixMs).ToString("o", CultureInfo.InvariantCulture));
+        ControlCalls.Time(s.CreatedUnixMs),
+        ControlCalls.Time(s.UpdatedUnixMs));
 
     private sealed record ServiceJson(string Id, string Name, int Replicas, string EndpointMode, IReadOnlyList<ServiceNetworkJson> Networks, IReadOnlyList<PortJson> Ports,
         string RestartCondition, IReadOnlyList<string> Command, IReadOnlyList<string> Constraints, string Created, string Updated);

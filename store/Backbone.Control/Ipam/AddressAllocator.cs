@@ -75,7 +75,8 @@ public sealed class AddressAllocator(IKeyValue kv)
         return answer.Kvs.ToDictionary(k => k.Key.ToStringUtf8()[prefix.Length..], k => k.Value.ToStringUtf8());
     }
 
-    private async Task<IReadOnlySet<uint>> AllocatedAsync(NetworkRecord network, CancellationToken cancellationToken)
+    /// <summary>The network's allocated addresses (keys only), for choosing a free one.</summary>
+    public async Task<IReadOnlySet<uint>> AllocatedAsync(NetworkRecord network, CancellationToken cancellationToken)
     {
         string prefix = ControlKeys.Ipam(network.Id);
         RangeResponse answer = await kv.RangeAsync(new RangeRequest { Key = Key(prefix), RangeEnd = ByteString.CopyFrom(ControlKeys.PrefixEnd(prefix)), KeysOnly = true }, cancellationToken).ConfigureAwait(false);

@@ -49,9 +49,8 @@ public sealed class ServiceStore(IKeyValue kv, NetworkStore networks, TimeProvid
                 if (spec.EndpointMode == "vip")
                 {
                     var allocator = new AddressAllocator(kv);
-                    IReadOnlyDictionary<string, string> used = await allocator.ListAsync(network, cancellationToken).ConfigureAwait(false);
-                    var taken2 = new HashSet<uint>(used.Keys.Select(ip => Ipv4Cidr.TryParseAddress(ip, out uint a) ? a : 0));
-                    uint address = AddressPlanner.FirstFree(network, taken2)
+                    IReadOnlySet<uint> used = await allocator.AllocatedAsync(network, cancellationToken).ConfigureAwait(false);
+                    uint address = AddressPlanner.FirstFree(network, used)
                         ?? throw new ControlException(ControlError.FailedPrecondition, $"network \"{network.Name}\" has no free address for the service's virtual IP");
                     vip = Ipv4Cidr.FormatAddress(address);
                     ByteString vipKey = ByteString.CopyFromUtf8(ControlKeys.Ipam(network.Id) + vip);
