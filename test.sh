@@ -11,6 +11,8 @@ command -v etcdctl >/dev/null || need+=(etcd-client)
 command -v etcd >/dev/null || need+=(etcd-server)
 command -v dig >/dev/null || need+=(dnsutils)
 command -v flock >/dev/null || need+=(util-linux)
+command -v ping >/dev/null || need+=(iputils-ping)
+command -v ip >/dev/null || need+=(iproute2)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test.sh: installing ${need[*]} ..."
   if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
