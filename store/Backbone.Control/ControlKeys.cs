@@ -20,6 +20,9 @@ public static class ControlKeys
     public const string TasksPrefix = "/bb/tasks/";
     public const string NodesPrefix = "/bb/nodes/";
 
+    /// <summary>How tasks run, as their agents report (<c>/bb/taskstatus/&lt;svcId&gt;/&lt;slot&gt;</c>).</summary>
+    public const string TaskStatusPrefix = "/bb/taskstatus/";
+
     /// <summary>Services attached to a network, one key each (<c>/bb/netuse/&lt;netId&gt;/&lt;svcId&gt;</c>): a network with any is in use.</summary>
     public const string NetworkUsePrefix = "/bb/netuse/";
 
@@ -54,7 +57,16 @@ public static class ControlKeys
 
     public static string Ipam(string networkId) => IpamPrefix + networkId + "/";
 
+    /// <summary>One allocated address, <c>/bb/ipam/&lt;netId&gt;/&lt;ip&gt;</c>; its value is the owner.</summary>
+    public static byte[] Address(string networkId, string ip) => Bytes(Ipam(networkId) + ip);
+
     public static string Endpoints(string networkId) => EndpointsPrefix + networkId + "/";
+
+    public static byte[] Endpoint(string networkId, string endpointId) => Bytes(Endpoints(networkId) + endpointId);
+
+    public static string TaskStatuses(string serviceId) => TaskStatusPrefix + serviceId + "/";
+
+    public static byte[] TaskStatus(string serviceId, int slot) => Bytes(TaskStatuses(serviceId) + slot.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     public static byte[] Bytes(string key) => Encoding.UTF8.GetBytes(key);
 

@@ -61,6 +61,12 @@ public sealed record NodeOptions
     /// <summary>Raft election timeouts (ms); tests shorten them.</summary>
     public int ElectionTimeoutMs { get; init; } = DefaultElectionTimeoutMs;
 
+    /// <summary>Whether this node runs the tasks assigned to it (the host agent); off, it only stores and schedules.</summary>
+    public bool Agent { get; init; } = true;
+
+    /// <summary>The start of every namespace name the agent makes (<c>bb-</c>); give nodes sharing one host (a lab, tests) one each.</summary>
+    public string NetnsPrefix { get; init; } = Backbone.Overlay.Reconcile.HostNames.DefaultPrefix;
+
     /// <summary>How old an encrypted network's key ring gets before the leader rotates it.</summary>
     public TimeSpan KeyRotationInterval { get; init; } = TimeSpan.FromHours(12);
 
@@ -431,7 +437,9 @@ public static class NodeServer
             Address = endpoint.Address.ToString(),
             StartedUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
         };
-        _ = new Backbone.Control.Nodes.NodeRegistration(managers, managers, self, note).RunAsync(app.Lifetime.ApplicationStopping); // handles its own failures
+        var registration = new Backbone.Control.Nodes.NodeRegistration(managers, managers, self, note);
+        _ = registration.RunAsync(app.Lifetime.ApplicationStopping); // handles its own failures
+        AgentStart.Start(options, managers, feed: null, registration, self, TimeProvider.System, note, app.Lifetime);
         return app;
     }
 
@@ -535,8 +543,10 @@ public static class NodeServer
             // Cluster members only: a standalone node (no --init, no --join) is a plain
             // etcd-compatible store, and records written by itself (its node record, tasks)
             // would move its revisions away from etcd's.
-            _ = new Backbone.Control.Nodes.NodeRegistration(kv, new EngineLeases(context, leaseRouter), self, note).RunAsync(stopping);
+            var registration = new Backbone.Control.Nodes.NodeRegistration(kv, new EngineLeases(context, leaseRouter), self, note);
+            _ = registration.RunAsync(stopping);
             _ = new Backbone.Control.Scheduling.Scheduler(kv, leads, time, note).RunAsync(stopping);
+            AgentStart.Start(options, kv, new EngineChangeFeed(context), registration, self, time, note, app.Lifetime);
         }
 
         return app;

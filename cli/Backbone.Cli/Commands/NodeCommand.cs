@@ -83,6 +83,18 @@ internal static class NodeCommand
             DefaultValueFactory = _ => "12h",
         };
 
+        Option<bool> noAgent = new("--no-agent")
+        {
+            Description = "Do not run the tasks scheduled on this node (no namespaces, no processes): it still stores, votes and schedules. "
+                + "The agent needs root; without root it is off anyway",
+        };
+        Option<string> netnsPrefix = new("--netns-prefix")
+        {
+            Description = "Start of the name of every network namespace this node's agent makes (sandboxes PREFIXsb-VNI, containers PREFIXc-ID). "
+                + "Give each node sharing one host its own; give the same one at every restart",
+            DefaultValueFactory = _ => Backbone.Overlay.Reconcile.HostNames.DefaultPrefix,
+        };
+
         Option<long> snapshotCount = new("--snapshot-count")
         {
             Description = "Writes between checkpoints: each bounds the replay after a restart and lets the Raft log be truncated (as etcd's flag)",
@@ -104,6 +116,8 @@ internal static class NodeCommand
             addressPool,
             addressPoolMask,
             keyRotation,
+            noAgent,
+            netnsPrefix,
         };
         command.Subcommands.Add(NodeAdminCommands.List());
         command.Subcommands.Add(NodeAdminCommands.Remove());
@@ -148,7 +162,20 @@ internal static class NodeCommand
                 return 2;
             }
 
-            options = options with { AddressPool = new Backbone.Control.Networks.SubnetPool(pool.Value, poolMask), KeyRotationInterval = rotation };
+            string prefix = parse.GetValue(netnsPrefix)!;
+            if (prefix.Length is 0 or > 32 || !prefix.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-'))
+            {
+                await Console.Error.WriteLineAsync($"Error: --netns-prefix \"{prefix}\" must be 1-32 characters of a-z, 0-9 and '-', e.g. bb-h1-").ConfigureAwait(false);
+                return 2;
+            }
+
+            options = options with
+            {
+                AddressPool = new Backbone.Control.Networks.SubnetPool(pool.Value, poolMask),
+                KeyRotationInterval = rotation,
+                Agent = !parse.GetValue(noAgent),
+                NetnsPrefix = prefix,
+            };
             if (options.SnapshotCount < 100)
             {
                 await Console.Error.WriteLineAsync("Error: --snapshot-count must be at least 100").ConfigureAwait(false);

@@ -157,14 +157,15 @@ internal static class ServiceCommand
             if (parse.GetValue(format) == "json")
             {
                 Console.WriteLine(JsonSerializer.Serialize(tasks.Tasks.Select(t => new TaskJson(t.Id, t.Name, t.Slot, t.NodeId, t.NodeName, t.State,
-                    ControlCalls.Time(t.CreatedUnixMs))), Indented));
+                    ControlCalls.Time(t.CreatedUnixMs), t.CurrentState, t.Message, t.Restarts, ControlCalls.Time(t.SinceUnixMs), [.. t.Addresses])), Indented));
                 return 0;
             }
 
-            Console.WriteLine($"{"ID",-12}  {"NAME",-40}  {"NODE",-16}  STATE");
+            Console.WriteLine($"{"ID",-12}  {"NAME",-40}  {"NODE",-16}  {"CURRENT STATE",-13}  {"ADDRESSES",-24}  ERROR");
             foreach (ServiceTask t in tasks.Tasks)
             {
-                Console.WriteLine($"{t.Id[..Math.Min(12, t.Id.Length)],-12}  {t.Name,-40}  {(t.NodeName.Length > 0 ? t.NodeName : "-"),-16}  {t.State}");
+                string restarted = t.Restarts > 0 ? $" (restarts: {t.Restarts})" : "";
+                Console.WriteLine($"{t.Id[..Math.Min(12, t.Id.Length)],-12}  {t.Name,-40}  {(t.NodeName.Length > 0 ? t.NodeName : "-"),-16}  {t.CurrentState,-13}  {string.Join(',', t.Addresses),-24}  {t.Message}{restarted}");
             }
 
             return 0;
@@ -172,7 +173,8 @@ internal static class ServiceCommand
         return ps;
     }
 
-    private sealed record TaskJson(string Id, string Name, int Slot, string NodeId, string NodeName, string State, string Created);
+    private sealed record TaskJson(string Id, string Name, int Slot, string NodeId, string NodeName, string State, string Created,
+        string CurrentState, string Message, int Restarts, string Since, IReadOnlyList<string> Addresses);
 
     private static ServiceJson Describe(Service s) => new(s.Id, s.Name, s.Replicas, s.EndpointMode,
         [.. s.Networks.Select(n => new ServiceNetworkJson(n.NetworkId, n.NetworkName, [.. n.Aliases], n.Vip))],

@@ -9,9 +9,9 @@ public abstract record HostAction
     /// <summary>The namespace and all in it.</summary>
     public sealed record DeleteSandbox(string Namespace) : HostAction;
 
-    /// <summary>Namespace with loopback up, veth pair (eth0 inside, the other end on the sandbox bridge), address, MAC, MTU, default route.</summary>
+    /// <summary>Namespace with loopback up, per network a veth pair (inside: address, MAC, MTU; the other end on the sandbox bridge), default route, resolv.conf.</summary>
     public sealed record CreateContainer(ContainerSpec Container) : HostAction;
 
-    /// <summary>The namespace (its veth pair goes with it).</summary>
-    public sealed record DeleteContainer(string Namespace, string SandboxNamespace, string SandboxVeth) : HostAction;
+    /// <summary>The container's processes, its namespace (its veth pairs go with it) and its resolv.conf.</summary>
+    public sealed record DeleteContainer(ContainerSpec Container) : HostAction;
 }

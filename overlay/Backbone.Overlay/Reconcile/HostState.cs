@@ -2,21 +2,34 @@ namespace Backbone.Overlay.Reconcile;
 
 /// <summary>
 /// A network's sandbox on this host: a namespace holding the network's bridge, which carries the
-/// gateway address (and, with the data plane, the VXLAN device).
+/// gateway address (and, with the data plane, the VXLAN device). Named after the VNI, which is
+/// unique per network, so the kernel's objects alone say which network a sandbox serves.
 /// </summary>
-public sealed record SandboxSpec(string Namespace, string NetworkId, int Vni, string GatewayCidr, int Mtu)
+public sealed record SandboxSpec(string Namespace, int Vni, string GatewayCidr, int Mtu)
 {
     /// <summary>Inside the sandbox's own namespace, so one name serves every network.</summary>
     public const string BridgeName = "br0";
 }
 
 /// <summary>
-/// A container on this host: its namespace, with <c>eth0</c> (one end of a veth pair) holding its
-/// address, and the other end (<see cref="SandboxVeth"/>) enslaved to its network's bridge.
+/// One network interface of a container: <see cref="Name"/> (eth0, eth1, ...) inside the
+/// container's namespace, one end of a veth pair whose other end (<see cref="SandboxVeth"/>) is a
+/// port of its network's bridge in <see cref="SandboxNamespace"/>.
 /// </summary>
-public sealed record ContainerSpec(string Namespace, string TaskId, string SandboxNamespace, string SandboxVeth, string AddressCidr, string Mac, string Gateway, int Mtu)
+public sealed record InterfaceSpec(string Name, string SandboxNamespace, string SandboxVeth, string AddressCidr, string Mac, int Mtu);
+
+/// <summary>
+/// A container on this host: its namespace with loopback up, one interface per network, and a
+/// default route via the first network's gateway (none when it has no network).
+/// </summary>
+public sealed record ContainerSpec(string Namespace, IReadOnlyList<InterfaceSpec> Interfaces, string? Gateway)
 {
-    public const string InterfaceName = "eth0";
+    public bool Equals(ContainerSpec? other) =>
+        other is not null && Namespace == other.Namespace && Gateway == other.Gateway && Interfaces.SequenceEqual(other.Interfaces);
+
+    public override int GetHashCode() => HashCode.Combine(Namespace, Gateway, Interfaces.Count);
+
+    public bool Uses(string sandboxNamespace) => Interfaces.Any(i => i.SandboxNamespace == sandboxNamespace);
 }
 
 /// <summary>What a host has (as observed) or should have (as desired): only objects named with the agent's prefix.</summary>

@@ -24,14 +24,14 @@ public static class Reconciler
         var containersKept = new HashSet<string>(StringComparer.Ordinal);
         foreach (ContainerSpec have in observed.Containers.OrderBy(c => c.Namespace, StringComparer.Ordinal))
         {
-            bool keep = wantContainers.TryGetValue(have.Namespace, out ContainerSpec? want) && want == have && !sandboxesGoing.Contains(have.SandboxNamespace);
+            bool keep = wantContainers.TryGetValue(have.Namespace, out ContainerSpec? want) && want == have && !have.Interfaces.Any(i => sandboxesGoing.Contains(i.SandboxNamespace));
             if (keep)
             {
                 containersKept.Add(have.Namespace);
             }
             else
             {
-                actions.Add(new HostAction.DeleteContainer(have.Namespace, have.SandboxNamespace, have.SandboxVeth));
+                actions.Add(new HostAction.DeleteContainer(have));
             }
         }
 
@@ -52,9 +52,9 @@ public static class Reconciler
         {
             if (!containersKept.Contains(want.Namespace))
             {
-                if (!wantSandboxes.ContainsKey(want.SandboxNamespace))
+                if (want.Interfaces.FirstOrDefault(i => !wantSandboxes.ContainsKey(i.SandboxNamespace)) is { } orphan)
                 {
-                    throw new InvalidOperationException($"container {want.Namespace} needs sandbox {want.SandboxNamespace}, which the desired state lacks");
+                    throw new InvalidOperationException($"container {want.Namespace} needs sandbox {orphan.SandboxNamespace}, which the desired state lacks");
                 }
 
                 actions.Add(new HostAction.CreateContainer(want));

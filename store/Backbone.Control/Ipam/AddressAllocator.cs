@@ -36,9 +36,9 @@ public sealed class AddressAllocator(IKeyValue kv)
             uint address = free[attempt == 0 ? 0 : Random.Shared.Next(free.Count)];
             string ip = Ipv4Cidr.FormatAddress(address);
             var txn = new TxnRequest();
-            txn.Compare.Add(new Compare { Key = Key(ControlKeys.Ipam(network.Id) + ip), Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 });
+            txn.Compare.Add(new Compare { Key = ByteString.CopyFrom(ControlKeys.Address(network.Id, ip)), Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 });
             txn.Compare.Add(new Compare { Key = ByteString.CopyFrom(ControlKeys.Network(network.Id)), Target = Compare.Types.CompareTarget.Version, Result = Compare.Types.CompareResult.Greater, Version = 0 });
-            txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = Key(ControlKeys.Ipam(network.Id) + ip), Value = ByteString.CopyFromUtf8(owner) } });
+            txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = ByteString.CopyFrom(ControlKeys.Address(network.Id, ip)), Value = ByteString.CopyFromUtf8(owner) } });
             txn.Failure.Add(new RequestOp { RequestRange = new RangeRequest { Key = ByteString.CopyFrom(ControlKeys.Network(network.Id)), CountOnly = true } });
             TxnResponse answer = await kv.TxnAsync(txn, cancellationToken).ConfigureAwait(false);
             if (answer.Succeeded)
@@ -60,7 +60,7 @@ public sealed class AddressAllocator(IKeyValue kv)
     /// <summary>Releases <paramref name="ip"/> if <paramref name="owner"/> still holds it; false when it does not (released already, or someone else's).</summary>
     public async Task<bool> ReleaseAsync(NetworkRecord network, string ip, string owner, CancellationToken cancellationToken)
     {
-        ByteString key = Key(ControlKeys.Ipam(network.Id) + ip);
+        ByteString key = ByteString.CopyFrom(ControlKeys.Address(network.Id, ip));
         var txn = new TxnRequest();
         txn.Compare.Add(new Compare { Key = key, Target = Compare.Types.CompareTarget.Value, Result = Compare.Types.CompareResult.Equal, Value = ByteString.CopyFromUtf8(owner) });
         txn.Success.Add(new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = key } });

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using Backbone.Control.Networks;
 using Backbone.Control.Nodes;
 using Backbone.Control.Services;
 using Etcdserverpb;
@@ -47,9 +48,9 @@ public sealed class Scheduler(IKeyValue kv, Func<bool> isLeader, TimeProvider ti
     public async Task<int> ScheduleOnceAsync(CancellationToken cancellationToken)
     {
         var read = new TxnRequest();
-        foreach (string prefix in new[] { ControlKeys.NodesPrefix, ControlKeys.ServicesPrefix, ControlKeys.TasksPrefix })
+        foreach (string prefix in new[] { ControlKeys.NodesPrefix, ControlKeys.ServicesPrefix, ControlKeys.TasksPrefix, ControlKeys.NetworksPrefix, ControlKeys.IpamPrefix })
         {
-            read.Success.Add(new RequestOp { RequestRange = new RangeRequest { Key = ByteString.CopyFromUtf8(prefix), RangeEnd = ByteString.CopyFrom(ControlKeys.PrefixEnd(prefix)) } });
+            read.Success.Add(new RequestOp { RequestRange = new RangeRequest { Key = ByteString.CopyFromUtf8(prefix), RangeEnd = ByteString.CopyFrom(ControlKeys.PrefixEnd(prefix)), KeysOnly = prefix == ControlKeys.IpamPrefix } });
         }
 
         TxnResponse state = await kv.TxnAsync(read, cancellationToken).ConfigureAwait(false);
@@ -72,6 +73,8 @@ public sealed class Scheduler(IKeyValue kv, Func<bool> isLeader, TimeProvider ti
             }
         }
 
+        Dictionary<string, NetworkRecord> networks = state.Responses[3].ResponseRange.Kvs.Select(k => NetworkRecord.Deserialize(k.Value.Memory)).ToDictionary(n => n.Id, StringComparer.Ordinal);
+        Dictionary<string, HashSet<uint>> used = UsedAddresses(state.Responses[4].ResponseRange.Kvs);
         int written = 0;
         long now = time.GetUtcNow().ToUnixTimeMilliseconds();
         foreach ((ServiceRecord service, long serviceRevision) in services.OrderBy(s => s.Service.Name, StringComparer.Ordinal))
@@ -85,8 +88,17 @@ public sealed class Scheduler(IKeyValue kv, Func<bool> isLeader, TimeProvider ti
                 continue;
             }
 
+            var taken = used.ToDictionary(u => u.Key, u => new HashSet<uint>(u.Value), StringComparer.Ordinal); // this round's picks count only if the Txn lands
+            // A task still pending for the same reason is not written again (each write is a new revision every round).
+            List<TaskRecord> put = [.. TaskAddressing.Assign(service, changes.Put, networks, taken).Where(t =>
+                !(t.State == "pending" && slots.TryGetValue(t.Slot, out (TaskRecord Task, long) old) && old.Task.State == "pending" && old.Task.Message == t.Message))];
+            if (put.Count == 0 && changes.DeleteSlots.Count == 0)
+            {
+                continue;
+            }
+
             var txn = new TxnRequest();
-            foreach (int slot in changes.Put.Select(t => t.Slot).Concat(changes.DeleteSlots))
+            foreach (int slot in put.Select(t => t.Slot).Concat(changes.DeleteSlots))
             {
                 long revision = slots.TryGetValue(slot, out (TaskRecord, long Revision) seen) ? seen.Revision : 0;
                 txn.Compare.Add(new Compare { Key = ByteString.CopyFrom(ControlKeys.Task(service.Id, slot)), Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal, ModRevision = revision });
@@ -94,9 +106,18 @@ public sealed class Scheduler(IKeyValue kv, Func<bool> isLeader, TimeProvider ti
 
             // The service as planned from: a scale or removal since then is planned again next round.
             txn.Compare.Add(new Compare { Key = ByteString.CopyFrom(ControlKeys.Service(service.Id)), Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal, ModRevision = serviceRevision });
-            foreach (TaskRecord task in changes.Put)
+            foreach (TaskRecord task in put)
             {
                 txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = ByteString.CopyFrom(ControlKeys.Task(service.Id, task.Slot)), Value = ByteString.CopyFrom(task.Serialize()) } });
+                foreach (TaskAttachment attachment in task.Networks)
+                {
+                    // Each address still free: an allocation outside the scheduler (a VIP, a
+                    // standalone container) that took it since the read fails the Txn, and the
+                    // next round picks another.
+                    byte[] address = ControlKeys.Address(attachment.NetworkId, attachment.Address);
+                    txn.Compare.Add(new Compare { Key = ByteString.CopyFrom(address), Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 });
+                    txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = ByteString.CopyFrom(address), Value = ByteString.CopyFromUtf8(task.AddressOwner) } });
+                }
             }
 
             foreach (int slot in changes.DeleteSlots)
@@ -104,15 +125,49 @@ public sealed class Scheduler(IKeyValue kv, Func<bool> isLeader, TimeProvider ti
                 txn.Success.Add(new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = ByteString.CopyFrom(ControlKeys.Task(service.Id, slot)) } });
             }
 
+            // The addresses of the tasks this Txn replaces or removes go with them.
+            foreach (int slot in put.Select(t => t.Slot).Concat(changes.DeleteSlots))
+            {
+                if (slots.TryGetValue(slot, out (TaskRecord Task, long Revision) old))
+                {
+                    foreach (TaskAttachment attachment in old.Task.Networks)
+                    {
+                        txn.Success.Add(new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = ByteString.CopyFrom(ControlKeys.Address(attachment.NetworkId, attachment.Address)) } });
+                    }
+                }
+            }
+
             if ((await kv.TxnAsync(txn, cancellationToken).ConfigureAwait(false)).Succeeded)
             {
                 load = planned;
+                used = taken;
                 written++;
-                string placed = string.Join(", ", changes.Put.Select(t => $"{t.Name} on {(t.NodeName.Length > 0 ? t.NodeName : "no node yet")}"));
+                string placed = string.Join(", ", put.Select(t => $"{t.Name} on {(t.NodeName.Length > 0 ? t.NodeName : t.Message.Length > 0 ? $"no node ({t.Message})" : "no node yet")}"));
                 note($"scheduled {service.Name}: {(placed.Length > 0 ? placed : "")}{(changes.DeleteSlots.Count > 0 ? $"{(placed.Length > 0 ? "; " : "")}removed slots {string.Join(',', changes.DeleteSlots.Select(s => s.ToString(CultureInfo.InvariantCulture)))}" : "")}");
             }
         }
 
         return written;
+    }
+
+    /// <summary>The allocated addresses of every network, from the keys under <c>/bb/ipam/</c>.</summary>
+    private static Dictionary<string, HashSet<uint>> UsedAddresses(IEnumerable<Mvccpb.KeyValue> keys)
+    {
+        var used = new Dictionary<string, HashSet<uint>>(StringComparer.Ordinal);
+        foreach (Mvccpb.KeyValue key in keys)
+        {
+            string[] parts = key.Key.ToStringUtf8()[ControlKeys.IpamPrefix.Length..].Split('/');
+            if (parts.Length == 2 && Ipv4Cidr.TryParseAddress(parts[1], out uint address))
+            {
+                if (!used.TryGetValue(parts[0], out HashSet<uint>? set))
+                {
+                    used[parts[0]] = set = [];
+                }
+
+                set.Add(address);
+            }
+        }
+
+        return used;
     }
 }

@@ -53,7 +53,7 @@ public sealed class ServiceStore(IKeyValue kv, NetworkStore networks, TimeProvid
                     uint address = AddressPlanner.FirstFree(network, used)
                         ?? throw new ControlException(ControlError.FailedPrecondition, $"network \"{network.Name}\" has no free address for the service's virtual IP");
                     vip = Ipv4Cidr.FormatAddress(address);
-                    ByteString vipKey = ByteString.CopyFromUtf8(ControlKeys.Ipam(network.Id) + vip);
+                    ByteString vipKey = ByteString.CopyFrom(ControlKeys.Address(network.Id, vip));
                     txn.Compare.Add(new Compare { Key = vipKey, Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 });
                     txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = vipKey, Value = ByteString.CopyFromUtf8("vip:" + id) } });
                 }
@@ -111,13 +111,21 @@ public sealed class ServiceStore(IKeyValue kv, NetworkStore networks, TimeProvid
         await FindOrNullAsync(nameOrId, cancellationToken).ConfigureAwait(false)
             ?? throw new ControlException(ControlError.NotFound, $"no service \"{nameOrId}\": `backbone service ls` lists them");
 
-    /// <summary>The service's tasks, by slot.</summary>
-    public async Task<IReadOnlyList<Scheduling.TaskRecord>> TasksAsync(string nameOrId, CancellationToken cancellationToken)
+    /// <summary>The service's tasks by slot, each with how it runs as its node's agent last reported (null before any report, or after its node went).</summary>
+    public async Task<IReadOnlyList<Scheduling.TaskView>> TasksAsync(string nameOrId, CancellationToken cancellationToken)
     {
         ServiceRecord service = await FindAsync(nameOrId, cancellationToken).ConfigureAwait(false);
-        string prefix = ControlKeys.Tasks(service.Id);
-        RangeResponse answer = await kv.RangeAsync(new RangeRequest { Key = ByteString.CopyFromUtf8(prefix), RangeEnd = ByteString.CopyFrom(ControlKeys.PrefixEnd(prefix)) }, cancellationToken).ConfigureAwait(false);
-        return [.. answer.Kvs.Select(k => Scheduling.TaskRecord.Deserialize(k.Value.Memory)).OrderBy(t => t.Slot)];
+        var read = new TxnRequest();
+        foreach (string prefix in new[] { ControlKeys.Tasks(service.Id), ControlKeys.TaskStatuses(service.Id) })
+        {
+            read.Success.Add(new RequestOp { RequestRange = new RangeRequest { Key = ByteString.CopyFromUtf8(prefix), RangeEnd = ByteString.CopyFrom(ControlKeys.PrefixEnd(prefix)) } });
+        }
+
+        TxnResponse answer = await kv.TxnAsync(read, cancellationToken).ConfigureAwait(false);
+        Dictionary<string, Scheduling.TaskStatusRecord> statuses = answer.Responses[1].ResponseRange.Kvs
+            .Select(k => Scheduling.TaskStatusRecord.Deserialize(k.Value.Memory)).ToDictionary(s => s.TaskId, StringComparer.Ordinal);
+        return [.. answer.Responses[0].ResponseRange.Kvs.Select(k => Scheduling.TaskRecord.Deserialize(k.Value.Memory)).OrderBy(t => t.Slot)
+            .Select(t => new Scheduling.TaskView(t, statuses.GetValueOrDefault(t.Id)))];
     }
 
     /// <summary>Sets the replica count (`service scale NAME=N`): a Txn on the service's revision.</summary>
@@ -140,31 +148,60 @@ public sealed class ServiceStore(IKeyValue kv, NetworkStore networks, TimeProvid
         throw new ControlException(ControlError.Aborted, $"service \"{nameOrId}\" was not scaled: concurrent updates kept winning; try again");
     }
 
-    /// <summary>Removes a service, its name claim, its virtual IPs and its tasks, in one Txn.</summary>
+    /// <summary>
+    /// Removes a service, its name claim, its virtual IPs, its tasks and their addresses, in one
+    /// Txn. It requires the tasks as read: a scheduler round that wrote a task meanwhile (with a
+    /// new address) fails it, and it is tried again, so no address is left behind.
+    /// </summary>
     public async Task<ServiceRecord> RemoveAsync(string nameOrId, CancellationToken cancellationToken)
     {
-        (ServiceRecord service, long revision) = await ReadAsync(nameOrId, cancellationToken).ConfigureAwait(false);
-        var txn = new TxnRequest();
-        txn.Compare.Add(new Compare { Key = ByteString.CopyFrom(ControlKeys.Service(service.Id)), Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal, ModRevision = revision });
-        txn.Success.Add(Delete(ControlKeys.Service(service.Id)));
-        txn.Success.Add(Delete(ControlKeys.ServiceName(service.Name)));
-        foreach (ServiceNetwork network in service.Networks)
+        for (int attempt = 0; attempt < 8; attempt++)
         {
-            txn.Success.Add(Delete(ControlKeys.NetworkUse(network.NetworkId, service.Id)));
-            if (network.Vip.Length > 0)
+            (ServiceRecord service, long revision) = await ReadAsync(nameOrId, cancellationToken).ConfigureAwait(false);
+            string tasks = ControlKeys.Tasks(service.Id);
+            RangeResponse current = await kv.RangeAsync(new RangeRequest { Key = ByteString.CopyFromUtf8(tasks), RangeEnd = ByteString.CopyFrom(ControlKeys.PrefixEnd(tasks)) }, cancellationToken).ConfigureAwait(false);
+            var txn = new TxnRequest();
+            txn.Compare.Add(new Compare { Key = ByteString.CopyFrom(ControlKeys.Service(service.Id)), Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal, ModRevision = revision });
+            txn.Success.Add(Delete(ControlKeys.Service(service.Id)));
+            txn.Success.Add(Delete(ControlKeys.ServiceName(service.Name)));
+            foreach (ServiceNetwork network in service.Networks)
             {
-                txn.Success.Add(Delete(ControlKeys.Bytes(ControlKeys.Ipam(network.NetworkId) + network.Vip)));
+                txn.Success.Add(Delete(ControlKeys.NetworkUse(network.NetworkId, service.Id)));
+                if (network.Vip.Length > 0)
+                {
+                    txn.Success.Add(Delete(ControlKeys.Address(network.NetworkId, network.Vip)));
+                }
+            }
+
+            var seenSlots = new HashSet<int>();
+            foreach (Mvccpb.KeyValue kvp in current.Kvs)
+            {
+                Scheduling.TaskRecord task = Scheduling.TaskRecord.Deserialize(kvp.Value.Memory);
+                seenSlots.Add(task.Slot);
+                txn.Compare.Add(new Compare { Key = kvp.Key, Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal, ModRevision = kvp.ModRevision });
+                foreach (Scheduling.TaskAttachment attachment in task.Networks)
+                {
+                    txn.Success.Add(Delete(ControlKeys.Address(attachment.NetworkId, attachment.Address)));
+                }
+            }
+
+            // The scheduler creates slots up to the replica count only: each not seen must still be absent.
+            for (int slot = 1; slot <= service.Replicas; slot++)
+            {
+                if (!seenSlots.Contains(slot))
+                {
+                    txn.Compare.Add(new Compare { Key = ByteString.CopyFrom(ControlKeys.Task(service.Id, slot)), Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 });
+                }
+            }
+
+            txn.Success.Add(new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = ByteString.CopyFromUtf8(tasks), RangeEnd = ByteString.CopyFrom(ControlKeys.PrefixEnd(tasks)) } });
+            if ((await kv.TxnAsync(txn, cancellationToken).ConfigureAwait(false)).Succeeded)
+            {
+                return service;
             }
         }
 
-        string tasks = ControlKeys.Tasks(service.Id);
-        txn.Success.Add(new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = ByteString.CopyFromUtf8(tasks), RangeEnd = ByteString.CopyFrom(ControlKeys.PrefixEnd(tasks)) } });
-        if (!(await kv.TxnAsync(txn, cancellationToken).ConfigureAwait(false)).Succeeded)
-        {
-            throw new ControlException(ControlError.Aborted, $"service \"{service.Name}\" changed while it was being removed: try again");
-        }
-
-        return service;
+        throw new ControlException(ControlError.Aborted, $"service \"{nameOrId}\" kept changing while it was being removed: try again");
     }
 
     private async Task<(ServiceRecord Service, long Revision)> ReadAsync(string nameOrId, CancellationToken cancellationToken)

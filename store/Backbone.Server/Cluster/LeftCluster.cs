@@ -14,6 +14,10 @@ public static class LeftCluster
     public static void Mark(string dataDir) =>
         ClusterSettings.WithFileLocked(() => File.Move(ClusterSettings.PathIn(dataDir), Path.Combine(dataDir, MarkerName), overwrite: true));
 
+    /// <summary>Whether this node has just left (or left before): what it made on the host goes too.</summary>
+    public static bool HasLeft(string dataDir) =>
+        File.Exists(Path.Combine(dataDir, MarkerName)) && !File.Exists(ClusterSettings.PathIn(dataDir));
+
     /// <summary>
     /// At start: refuses a plain restart of a node that left (with what to do instead); before a
     /// new --init or --join, moves the old state aside. Returns a note of what it moved, if anything.

@@ -47,9 +47,19 @@ public sealed class ControlService(NetworkStore networks, ServiceStore services)
     public override async Task<ListServiceTasksResponse> ListServiceTasks(ServiceRef request, ServerCallContext context)
     {
         var response = new ListServiceTasksResponse();
-        foreach (Backbone.Control.Scheduling.TaskRecord t in await services.TasksAsync(request.NameOrId, context.CancellationToken).ConfigureAwait(false))
+        foreach (Backbone.Control.Scheduling.TaskView view in await services.TasksAsync(request.NameOrId, context.CancellationToken).ConfigureAwait(false))
         {
-            response.Tasks.Add(new ServiceTask { Id = t.Id, Name = t.Name, Slot = t.Slot, NodeId = t.NodeId, NodeName = t.NodeName, State = t.State, CreatedUnixMs = t.CreatedUnixMs });
+            Backbone.Control.Scheduling.TaskRecord t = view.Task;
+            var task = new ServiceTask
+            {
+                Id = t.Id, Name = t.Name, Slot = t.Slot, NodeId = t.NodeId, NodeName = t.NodeName, State = t.State, CreatedUnixMs = t.CreatedUnixMs,
+                CurrentState = view.CurrentState,
+                Message = view.Status?.Message is { Length: > 0 } said ? said : t.Message,
+                Restarts = view.Status?.Restarts ?? 0,
+                SinceUnixMs = view.Status?.SinceUnixMs ?? t.CreatedUnixMs,
+            };
+            task.Addresses.AddRange(t.Networks.Select(a => $"{a.NetworkName}={a.Address}"));
+            response.Tasks.Add(task);
         }
 
         return response;

@@ -22,15 +22,15 @@ internal sealed class FakeHost
                 Assert.True(sandboxes.TryAdd(create.Sandbox.Namespace, create.Sandbox), $"namespace {create.Sandbox.Namespace} exists already");
                 break;
             case HostAction.DeleteSandbox delete:
-                Assert.DoesNotContain(containers.Values, c => c.SandboxNamespace == delete.Namespace); // its veths would dangle
+                Assert.DoesNotContain(containers.Values, c => c.Uses(delete.Namespace)); // its veths would dangle
                 Assert.True(sandboxes.Remove(delete.Namespace), $"no namespace {delete.Namespace}");
                 break;
             case HostAction.CreateContainer create:
-                Assert.True(sandboxes.ContainsKey(create.Container.SandboxNamespace), $"no sandbox {create.Container.SandboxNamespace} for {create.Container.Namespace}");
+                Assert.All(create.Container.Interfaces, i => Assert.True(sandboxes.ContainsKey(i.SandboxNamespace), $"no sandbox {i.SandboxNamespace} for {create.Container.Namespace}"));
                 Assert.True(containers.TryAdd(create.Container.Namespace, create.Container), $"namespace {create.Container.Namespace} exists already");
                 break;
             case HostAction.DeleteContainer delete:
-                Assert.True(containers.Remove(delete.Namespace), $"no namespace {delete.Namespace}");
+                Assert.True(containers.Remove(delete.Container.Namespace), $"no namespace {delete.Container.Namespace}");
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(action), action, "unknown action");

@@ -70,6 +70,23 @@ public sealed class ReconcilerTests
     }
 
     [Fact]
+    public void AContainerOnTwoNetworksNeedsBothSandboxesAndGoesWithEither()
+    {
+        var host = new FakeHost();
+        ContainerSpec both = Container("task1aaaaaaaaaaa", (App, "10.0.0.2"), (Db, "10.0.1.2"));
+        AssertConverges(host, new([App, Db], [both]));
+        Assert.Equal(["eth0", "eth1"], host.Observe().Containers.Single().Interfaces.Select(i => i.Name));
+        Assert.Equal(both, host.Observe().Containers.Single() with { }); // equal by value, interface list included
+
+        // Db's sandbox is remade (its MTU changed): the container on it goes and comes back too.
+        SandboxSpec smallerDb = Db with { Mtu = 1400 };
+        ContainerSpec remade = Container("task1aaaaaaaaaaa", (App, "10.0.0.2"), (smallerDb, "10.0.1.2"));
+        IReadOnlyList<HostAction> actions = Reconciler.Diff(new([App, smallerDb], [remade]), host.Observe());
+        Assert.Equal([typeof(HostAction.DeleteContainer), typeof(HostAction.DeleteSandbox), typeof(HostAction.CreateSandbox), typeof(HostAction.CreateContainer)], actions.Select(a => a.GetType()));
+        Assert.Throws<InvalidOperationException>(() => Reconciler.Diff(new([App], [remade]), host.Observe())); // a desired state missing a sandbox is a bug, not a plan
+    }
+
+    [Fact]
     public void NamesFitTheKernelAndMacsFollowAddresses()
     {
         Assert.Equal("bb-sb-4096", HostNames.Sandbox(HostNames.DefaultPrefix, 4096));
@@ -93,8 +110,12 @@ public sealed class ReconcilerTests
         Assert.Equal(desired.Containers.OrderBy(c => c.Namespace), host.Observe().Containers.OrderBy(c => c.Namespace));
     }
 
-    private static SandboxSpec Sandbox(int vni, string gateway) => new(HostNames.Sandbox("bbt-", vni), $"net{vni}", vni, gateway, 1450);
+    private static SandboxSpec Sandbox(int vni, string gateway) => new(HostNames.Sandbox("bbt-", vni), vni, gateway, 1450);
 
-    private static ContainerSpec Container(string taskId, SandboxSpec sandbox, string ip) => new(
-        HostNames.Container("bbt-", taskId), taskId, sandbox.Namespace, HostNames.SandboxVeth(taskId), ip + "/24", HostNames.MacFor(ip), sandbox.GatewayCidr.Split('/')[0], sandbox.Mtu);
+    private static ContainerSpec Container(string taskId, SandboxSpec sandbox, string ip) => Container(taskId, (sandbox, ip));
+
+    private static ContainerSpec Container(string taskId, params (SandboxSpec Sandbox, string Ip)[] networks) => new(
+        HostNames.Container("bbt-", taskId),
+        [.. networks.Select((n, i) => new InterfaceSpec($"eth{i}", n.Sandbox.Namespace, HostNames.SandboxVeth(taskId), n.Ip + "/24", HostNames.MacFor(n.Ip), n.Sandbox.Mtu))],
+        networks.Length == 0 ? null : networks[0].Sandbox.GatewayCidr.Split('/')[0]);
 }

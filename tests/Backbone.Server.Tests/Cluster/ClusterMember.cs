@@ -113,6 +113,7 @@ public sealed partial class ClusterMember : IAsyncDisposable
     /// </summary>
     public async Task StartAsync(IEnumerable<string> args)
     {
+        args = [.. args, .. AgentFlags]; // at every start: a restart with only --data-dir would run the agent with the default prefix
         if (State is RunState.Running or RunState.Paused)
         {
             throw new InvalidOperationException($"{Name} is already running");
@@ -126,7 +127,7 @@ public sealed partial class ClusterMember : IAsyncDisposable
             runStart = output.Length;
         }
 
-        Process started = new() { StartInfo = Tool.StartInfo(NodeProcess.Script(), ["node", .. args], NoDiagnostics) };
+        Process started = new() { StartInfo = Tool.StartInfo(NodeProcess.Script(), ["node", .. args], new Dictionary<string, string>([.. NoDiagnostics, .. ExtraEnvironment])) };
         started.OutputDataReceived += (_, e) => Append(e.Data);
         started.ErrorDataReceived += (_, e) => Append(e.Data);
         started.Start();
@@ -152,6 +153,16 @@ public sealed partial class ClusterMember : IAsyncDisposable
         servingLine = WorkerServingLine();
         return StartAsync(args);
     }
+
+    /// <summary>Environment variables for the next starts (fault injection hooks).</summary>
+    public Dictionary<string, string> ExtraEnvironment { get; } = [];
+
+    /// <summary>
+    /// Flags about the host agent given at every start. Off by default: tests of the store and
+    /// the scheduler run many nodes on one host, and their agents would share namespace names;
+    /// agent tests give each node its own --netns-prefix.
+    /// </summary>
+    public IReadOnlyList<string> AgentFlags { get; set; } = ["--no-agent"];
 
     /// <summary>Restart after a kill: only <c>--data-dir</c>, everything else is kept there.</summary>
     public Task RestartAsync() => StartAsync(["--data-dir", DataDir]);
@@ -191,6 +202,11 @@ public sealed partial class ClusterMember : IAsyncDisposable
     public int WaitForExit(TimeSpan timeout)
     {
         Process running = process ?? throw new InvalidOperationException($"{Name} was never started");
+        if (State == RunState.Stopped && running.HasExited)
+        {
+            return running.ExitCode; // it exited while starting
+        }
+
         if (!running.WaitForExit(timeout))
         {
             throw new TimeoutException($"{Name} (pid {running.Id}) did not exit within {timeout.TotalSeconds:0} s:\n{Tail()}");

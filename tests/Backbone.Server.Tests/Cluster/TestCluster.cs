@@ -42,6 +42,9 @@ public sealed partial class TestCluster : IAsyncDisposable
     /// <summary>Indexes of the members that can answer now (running, not paused).</summary>
     public IEnumerable<int> Serving => Enumerable.Range(0, members.Count).Where(i => members[i].IsServing);
 
+    /// <summary>When set, every node runs its host agent with namespaces named <c>{agentPrefix}{node name}-</c>; otherwise agents are off.</summary>
+    private string? agentPrefix;
+
     /// <summary>Flags every member starts with beyond the addresses (for example a small --snapshot-count).</summary>
     private IReadOnlyList<string> memberFlags = [];
 
@@ -53,9 +56,10 @@ public sealed partial class TestCluster : IAsyncDisposable
     /// is given); on any failure, stops what it started.
     /// </summary>
     public static async Task<TestCluster> StartAsync(int managers, string prefix = "bbcluster", IReadOnlyList<string>? memberFlags = null,
-        TestCertificates? clientTls = null)
+        TestCertificates? clientTls = null, string? agentPrefix = null)
     {
         TestCluster cluster = new(Path.Combine(Path.GetTempPath(), $"{prefix}-{Guid.NewGuid().ToString("N")[..12]}"));
+        cluster.agentPrefix = agentPrefix;
         cluster.ClientTls = clientTls;
         cluster.memberFlags = [.. memberFlags ?? [], .. clientTls?.NodeFlags() ?? []];
         try
@@ -111,7 +115,7 @@ public sealed partial class TestCluster : IAsyncDisposable
     {
         via ??= members.First(m => m.IsServing);
         string name = $"w{workers.Count + 1}";
-        ClusterMember worker = new(name, Path.Combine(Root, name)) { ClientTls = ClientTls is not null };
+        ClusterMember worker = new(name, Path.Combine(Root, name)) { ClientTls = ClientTls is not null, AgentFlags = AgentFlagsFor(name) };
         workers.Add(worker);
         await worker.StartWorkerAsync(
         [
@@ -213,10 +217,15 @@ public sealed partial class TestCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>The namespace prefix of a node's agent (null when agents are off).</summary>
+    public string? AgentPrefixOf(ClusterMember member) => agentPrefix is null ? null : $"{agentPrefix}{member.Name}-";
+
+    private IReadOnlyList<string> AgentFlagsFor(string name) => agentPrefix is null ? ["--no-agent"] : ["--netns-prefix", $"{agentPrefix}{name}-"];
+
     private ClusterMember NewMember()
     {
         string name = $"n{members.Count + 1}";
-        ClusterMember member = new(name, Path.Combine(Root, name)) { ClientTls = ClientTls is not null };
+        ClusterMember member = new(name, Path.Combine(Root, name)) { ClientTls = ClientTls is not null, AgentFlags = AgentFlagsFor(name) };
         members.Add(member);
         return member;
     }

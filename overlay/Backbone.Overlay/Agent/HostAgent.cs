@@ -1,0 +1,250 @@
+using Backbone.Control;
+using Backbone.Control.Endpoints;
+using Backbone.Control.Networks;
+using Backbone.Control.Scheduling;
+using Backbone.Control.Services;
+using Backbone.Overlay.Reconcile;
+using Backbone.Overlay.Runtime;
+using Etcdserverpb;
+using Google.Protobuf;
+
+namespace Backbone.Overlay.Agent;
+
+/// <summary>
+/// The agent of one host: reads the tasks assigned to this node and the networks and services
+/// they use (at one revision), builds the host they describe, and makes the kernel match it
+/// (<see cref="Reconciler"/>), then runs their processes and reports endpoints and task
+/// statuses under the node's lease. It reads again whenever the store reports a change under
+/// <c>/bb/</c>, and every <see cref="AgentSettings.ResyncInterval"/> in any case. It keeps no
+/// state that the kernel and the store do not also hold, so a restarted agent converges: it
+/// stops whatever processes its predecessor left in its containers and starts them afresh.
+/// </summary>
+public sealed class HostAgent
+{
+    private readonly IKeyValue kv;
+    private readonly IChangeFeed? feed;
+    private readonly IHost host;
+    private readonly AgentSettings settings;
+    private readonly Func<long> lease;
+    private readonly Action<string> note;
+    private readonly TaskSupervisor supervisor;
+    private readonly RecordPublisher publisher;
+
+    /// <summary>Completed by a change (or a task's status change): renewed before each round, so a wake during a round is not lost.</summary>
+    private volatile TaskCompletionSource due = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TimeProvider time;
+
+    public HostAgent(IKeyValue kv, IChangeFeed? feed, IHost host, AgentSettings settings, Func<long> lease, TimeProvider time, Action<string> note)
+    {
+        this.kv = kv;
+        this.feed = feed;
+        this.host = host;
+        this.settings = settings;
+        this.lease = lease;
+        this.time = time;
+        this.note = note;
+        supervisor = new TaskSupervisor(settings.LogDirectory, Wake, time);
+        publisher = new RecordPublisher(kv);
+    }
+
+    /// <summary>Rounds completed, for tests that wait for the agent to settle.</summary>
+    public long Rounds { get; private set; }
+
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        KillLeftoverProcesses();
+        if (feed is not null)
+        {
+            _ = FollowChangesAsync(stopping);
+        }
+
+        bool adopted = false;
+        TimeSpan retry = TimeSpan.FromSeconds(1);
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                if (!adopted)
+                {
+                    await AdoptPublishedAsync(stopping).ConfigureAwait(false);
+                    adopted = true;
+                }
+
+                due = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                await ReconcileOnceAsync(stopping).ConfigureAwait(false);
+                retry = TimeSpan.FromSeconds(1);
+                await WaitAsync(settings.ResyncInterval, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
+            {
+                note($"agent: {e.Message} (trying again in {retry.TotalSeconds:0} s)");
+                await WaitAsync(retry, stopping).ConfigureAwait(false);
+                retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+            }
+        }
+
+        // The node stops: its tasks stop with it (they run again when it comes back); the
+        // containers stay, to be reused.
+        await supervisor.StopAllAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Removes everything the agent made on this host: processes, containers, sandboxes (`swarm
+    /// leave`). Call after <see cref="RunAsync"/> has returned.
+    /// </summary>
+    public async Task RemoveAllAsync()
+    {
+        await supervisor.StopAllAsync().ConfigureAwait(false);
+        Converge(HostState.Empty);
+    }
+
+    /// <summary>One round: read, reconcile the kernel, run processes, publish.</summary>
+    public async Task ReconcileOnceAsync(CancellationToken cancellationToken)
+    {
+        var read = new TxnRequest();
+        foreach (string prefix in new[] { ControlKeys.TasksPrefix, ControlKeys.NetworksPrefix, ControlKeys.ServicesPrefix })
+        {
+            read.Success.Add(new RequestOp { RequestRange = new RangeRequest { Key = ByteString.CopyFromUtf8(prefix), RangeEnd = ByteString.CopyFrom(ControlKeys.PrefixEnd(prefix)) } });
+        }
+
+        TxnResponse state = await kv.TxnAsync(read, cancellationToken).ConfigureAwait(false);
+        List<TaskRecord> tasks = [.. state.Responses[0].ResponseRange.Kvs.Select(k => TaskRecord.Deserialize(k.Value.Memory))];
+        Dictionary<string, NetworkRecord> networks = state.Responses[1].ResponseRange.Kvs.Select(k => NetworkRecord.Deserialize(k.Value.Memory)).ToDictionary(n => n.Id, StringComparer.Ordinal);
+        Dictionary<string, ServiceRecord> services = state.Responses[2].ResponseRange.Kvs.Select(k => ServiceRecord.Deserialize(k.Value.Memory)).ToDictionary(s => s.Id, StringComparer.Ordinal);
+        DesiredHost desired = DesiredHost.Build(settings.NodeId, settings.Prefix, tasks, networks, services);
+
+        // Processes first (a container is removed only once nothing runs in it), then the
+        // kernel, then the processes of containers that now exist.
+        await supervisor.StopUnwantedAsync(desired.Workloads).ConfigureAwait(false);
+        Converge(desired.State);
+        supervisor.StartMissing(desired.Workloads);
+        await PublishAsync(desired, cancellationToken).ConfigureAwait(false);
+        Rounds++;
+    }
+
+    private void Converge(HostState desired)
+    {
+        foreach (HostAction action in Reconciler.Diff(desired, host.Observe(settings.Prefix)))
+        {
+            host.Apply(action);
+        }
+    }
+
+    private async Task PublishAsync(DesiredHost desired, CancellationToken cancellationToken)
+    {
+        long leaseId = lease();
+        if (leaseId == 0)
+        {
+            return; // not registered yet: records without the node's lease would outlive the node
+        }
+
+        IReadOnlyDictionary<string, Runtime.TaskStatus> statuses = supervisor.Statuses();
+        var wanted = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (Workload workload in desired.Workloads)
+        {
+            TaskRecord task = workload.Task;
+            if (!statuses.TryGetValue(task.Id, out Runtime.TaskStatus? status))
+            {
+                continue;
+            }
+
+            wanted[ControlKeys.TaskStatuses(task.ServiceId) + task.Slot.ToString(System.Globalization.CultureInfo.InvariantCulture)] = new TaskStatusRecord
+            {
+                TaskId = task.Id,
+                NodeId = settings.NodeId,
+                State = status.State,
+                ExitCode = status.ExitCode,
+                Restarts = status.Restarts,
+                Pid = status.Pid,
+                Message = status.Message,
+                SinceUnixMs = status.Since.ToUnixTimeMilliseconds(),
+            }.Serialize();
+            foreach (TaskAttachment attachment in task.Networks)
+            {
+                wanted[ControlKeys.Endpoints(attachment.NetworkId) + task.Id] = new EndpointRecord
+                {
+                    Id = task.Id,
+                    Name = task.Name,
+                    NetworkId = attachment.NetworkId,
+                    ServiceId = task.ServiceId,
+                    ServiceName = task.ServiceName,
+                    Slot = task.Slot,
+                    Aliases = attachment.Aliases,
+                    Address = attachment.Address,
+                    Mac = HostNames.MacFor(attachment.Address),
+                    NodeId = settings.NodeId,
+                    NodeAddress = settings.NodeAddress,
+                    Running = status.IsRunning,
+                }.Serialize();
+            }
+        }
+
+        await publisher.PublishAsync(wanted, leaseId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Records this node published before a restart: deleted unless still wanted (their lease may outlive the restart).</summary>
+    private async Task AdoptPublishedAsync(CancellationToken cancellationToken)
+    {
+        foreach (string prefix in new[] { ControlKeys.EndpointsPrefix, ControlKeys.TaskStatusPrefix })
+        {
+            RangeResponse found = await kv.RangeAsync(new RangeRequest { Key = ByteString.CopyFromUtf8(prefix), RangeEnd = ByteString.CopyFrom(ControlKeys.PrefixEnd(prefix)) }, cancellationToken).ConfigureAwait(false);
+            foreach (Mvccpb.KeyValue record in found.Kvs)
+            {
+                string nodeId = prefix == ControlKeys.EndpointsPrefix ? EndpointRecord.Deserialize(record.Value.Memory).NodeId : TaskStatusRecord.Deserialize(record.Value.Memory).NodeId;
+                if (nodeId == settings.NodeId)
+                {
+                    publisher.Adopt(record.Key.ToStringUtf8());
+                }
+            }
+        }
+    }
+
+    /// <summary>A killed agent's children outlive it, unsupervised: stop them so each task runs once, under this agent.</summary>
+    private void KillLeftoverProcesses()
+    {
+        foreach (ContainerSpec container in host.Observe(settings.Prefix).Containers)
+        {
+            int killed = NamespaceProcesses.KillAll(container.Namespace);
+            if (killed > 0)
+            {
+                note($"agent: stopped {killed} process(es) a previous agent left in {container.Namespace}; its task starts again");
+            }
+        }
+    }
+
+    private async Task FollowChangesAsync(CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await foreach (long _ in feed!.ChangesAsync("/bb/", stopping).ConfigureAwait(false))
+                {
+                    Wake();
+                }
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                note($"agent: change feed: {e.Message} (reading every {settings.ResyncInterval.TotalSeconds:0} s meanwhile; following again in 1 s)");
+                await Task.Delay(TimeSpan.FromSeconds(1), time, stopping).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private void Wake() => due.TrySetResult();
+
+    private async Task WaitAsync(TimeSpan timeout, CancellationToken stopping)
+    {
+        using var done = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        await Task.WhenAny(due.Task, Task.Delay(timeout, time, done.Token)).ConfigureAwait(false);
+        await done.CancelAsync().ConfigureAwait(false); // the loop checks `stopping` itself
+    }
+}

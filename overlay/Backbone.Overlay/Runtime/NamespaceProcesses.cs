@@ -1,0 +1,80 @@
+using System.Globalization;
+using Backbone.Overlay.Netlink;
+
+namespace Backbone.Overlay.Runtime;
+
+/// <summary>
+/// The processes living in a network namespace, found through /proc: what a container's
+/// removal must stop, including any left by an agent that was killed (its children outlive it).
+/// A namespace with a process in it would survive its name's removal, with its links.
+/// </summary>
+public static class NamespaceProcesses
+{
+    /// <summary>The pids whose network namespace is the one named (empty when it does not exist).</summary>
+    public static IReadOnlyList<int> In(string namespaceName)
+    {
+        string path = Path.Combine("/var/run/netns", namespaceName);
+        if (!File.Exists(path))
+        {
+            return [];
+        }
+
+        // The namespace's identity as /proc shows it ("net:[inode]"), read from a thread inside it.
+        string? identity = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                using Microsoft.Win32.SafeHandles.SafeFileHandle handle = NetworkNamespace.Open(namespaceName);
+                if (Interop.setns((int)handle.DangerousGetHandle(), Interop.CloneNewNet) == 0)
+                {
+                    identity = new FileInfo("/proc/thread-self/ns/net").LinkTarget;
+                }
+            }
+            catch (Exception e) when (e is IOException or NetlinkException or UnauthorizedAccessException)
+            {
+                // Removed meanwhile, or not ours: nothing runs there that we can find.
+            }
+        })
+        { IsBackground = true };
+        thread.Start();
+        thread.Join();
+        if (identity is null)
+        {
+            return [];
+        }
+
+        var pids = new List<int>();
+        foreach (string dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out int pid) && pid != Environment.ProcessId)
+            {
+                try
+                {
+                    if (new FileInfo(Path.Combine(dir, "ns", "net")).LinkTarget == identity)
+                    {
+                        pids.Add(pid);
+                    }
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // Gone meanwhile, or not ours to see.
+                }
+            }
+        }
+
+        return pids;
+    }
+
+    /// <summary>Kills every process in the namespace (SIGKILL: a removed container gets no grace beyond what its supervisor gave).</summary>
+    public static int KillAll(string namespaceName)
+    {
+        IReadOnlyList<int> pids = In(namespaceName);
+        foreach (int pid in pids)
+        {
+            Interop.kill(pid, 9);
+        }
+
+        return pids.Count;
+    }
+}

@@ -1,0 +1,56 @@
+using Backbone.Control;
+using Backbone.Control.Nodes;
+using Backbone.Overlay.Agent;
+using Backbone.Overlay.Kernel;
+using Backbone.Server.Cluster;
+using Microsoft.Extensions.Hosting;
+
+namespace Backbone.Server.Control;
+
+/// <summary>
+/// Starts the host agent beside a cluster member's other loops, when it can run: it needs root
+/// (namespaces, links) and is off with --no-agent. When the node stops, the agent stops its
+/// tasks; when it stops because it left the cluster, the agent also removes every namespace it
+/// made.
+/// </summary>
+public static class AgentStart
+{
+    public static void Start(NodeOptions options, IKeyValue kv, IChangeFeed? feed, NodeRegistration registration, NodeRecord self, TimeProvider time,
+        Action<string> note, IHostApplicationLifetime lifetime)
+    {
+        if (!options.Agent)
+        {
+            note("agent: off (--no-agent): tasks scheduled on this node are not started");
+            return;
+        }
+
+        if (!Environment.IsPrivilegedProcess)
+        {
+            note("agent: off: containers need network namespaces, which need root. Run the node as root to run tasks here, or pass --no-agent to say so");
+            return;
+        }
+
+        int crashAt = int.TryParse(Environment.GetEnvironmentVariable(KernelHost.CrashAtStepVariable), out int step) ? step : 0;
+        var agent = new HostAgent(kv, feed, new KernelHost(crashAt), new AgentSettings
+        {
+            NodeId = self.Id,
+            NodeAddress = self.Address,
+            Prefix = options.NetnsPrefix,
+            LogDirectory = Path.Combine(options.DataDir, "tasks"),
+            ResyncInterval = feed is null ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(5), // without a feed, reading often is all it has
+        }, () => registration.LeaseId, time, note);
+        Task running = agent.RunAsync(lifetime.ApplicationStopping);
+        note($"agent: running tasks of node {self.Name} (namespaces {options.NetnsPrefix}*)");
+
+        // Shutdown waits for the tasks to stop (their grace period), so none outlives the node unsupervised.
+        lifetime.ApplicationStopping.Register(() =>
+        {
+            running.Wait(TimeSpan.FromSeconds(10));
+            if (LeftCluster.HasLeft(options.DataDir))
+            {
+                agent.RemoveAllAsync().Wait(TimeSpan.FromSeconds(20));
+                note("agent: removed every container and sandbox of this node (it left the cluster)");
+            }
+        });
+    }
+}

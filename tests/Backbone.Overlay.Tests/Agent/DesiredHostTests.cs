@@ -1,0 +1,69 @@
+using Backbone.Control.Networks;
+using Backbone.Control.Scheduling;
+using Backbone.Control.Services;
+using Backbone.Overlay.Agent;
+using Backbone.Overlay.Reconcile;
+
+namespace Backbone.Overlay.Tests.Agent;
+
+public sealed class DesiredHostTests
+{
+    private static readonly NetworkRecord App = Network("n1", 4096, "10.0.9.0/24", "10.0.9.1", 1450);
+    private static readonly NetworkRecord Db = Network("n2", 4097, "10.0.10.0/24", "10.0.10.1", 1400);
+    private static readonly ServiceRecord Web = Service("s1", App, Db);
+
+    [Fact]
+    public void TasksOfThisNodeBecomeContainersOnTheirNetworksSandboxes()
+    {
+        TaskRecord[] tasks =
+        [
+            Task("aaaaaaaaaaaaaaaaaaaaaaaaa", "me", ("n1", "10.0.9.2"), ("n2", "10.0.10.2")),
+            Task("bbbbbbbbbbbbbbbbbbbbbbbbb", "other", ("n1", "10.0.9.3")), // another node's
+            Task("ccccccccccccccccccccccccc", "me", ("n1", "10.0.9.4")) with { State = "pending" },
+        ];
+        DesiredHost host = DesiredHost.Build("me", "bb-", tasks, Networks(App, Db), new Dictionary<string, ServiceRecord> { ["s1"] = Web });
+
+        Assert.Equal([new SandboxSpec("bb-sb-4096", 4096, "10.0.9.1/24", 1450), new SandboxSpec("bb-sb-4097", 4097, "10.0.10.1/24", 1400)], host.State.Sandboxes);
+        ContainerSpec container = Assert.Single(host.State.Containers);
+        Assert.Equal("bb-c-aaaaaaaaaaaa", container.Namespace);
+        Assert.Equal("10.0.9.1", container.Gateway); // via the first network
+        Assert.Equal(
+            [
+                new InterfaceSpec("eth0", "bb-sb-4096", "veaaaaaaaaaaaa", "10.0.9.2/24", "02:42:0a:00:09:02", 1450),
+                new InterfaceSpec("eth1", "bb-sb-4097", "veaaaaaaaaaaaa", "10.0.10.2/24", "02:42:0a:00:0a:02", 1400),
+            ],
+            container.Interfaces);
+        Workload workload = Assert.Single(host.Workloads);
+        Assert.Equal(["sleep", "1"], workload.Command);
+        Assert.Equal(("on-failure", "bb-c-aaaaaaaaaaaa"), (workload.RestartCondition, workload.Container.Namespace));
+        Assert.Equal("/etc/netns/bb-c-aaaaaaaaaaaa/resolv.conf", workload.Container.ResolvConf);
+    }
+
+    [Fact]
+    public void ATaskWhoseNetworkOrServiceIsGoneWaits()
+    {
+        TaskRecord[] tasks = [Task("aaaaaaaaaaaaaaaaaaaaaaaaa", "me", ("n1", "10.0.9.2"), ("n2", "10.0.10.2"))];
+        Assert.Empty(DesiredHost.Build("me", "bb-", tasks, Networks(App), new Dictionary<string, ServiceRecord> { ["s1"] = Web }).State.Containers);
+        Assert.Empty(DesiredHost.Build("me", "bb-", tasks, Networks(App, Db), new Dictionary<string, ServiceRecord>()).State.Containers);
+        Assert.Equal(HostState.Empty.Sandboxes, DesiredHost.Build("me", "bb-", [], Networks(App, Db), new Dictionary<string, ServiceRecord>()).State.Sandboxes); // no task: no sandbox
+    }
+
+    private static Dictionary<string, NetworkRecord> Networks(params NetworkRecord[] networks) => networks.ToDictionary(n => n.Id);
+
+    private static NetworkRecord Network(string id, int vni, string subnet, string gateway, int mtu) => new()
+    {
+        Id = id, Name = id, Driver = "overlay", Subnet = subnet, Gateway = gateway, IpRange = subnet, Vni = vni, Mtu = mtu,
+    };
+
+    private static TaskRecord Task(string id, string node, params (string Network, string Ip)[] attachments) => new()
+    {
+        Id = id, ServiceId = "s1", ServiceName = "web", Slot = 1, NodeId = node, NodeName = node, State = "assigned",
+        Networks = [.. attachments.Select(a => new TaskAttachment { NetworkId = a.Network, NetworkName = a.Network, Address = a.Ip })],
+    };
+
+    private static ServiceRecord Service(string id, params NetworkRecord[] networks) => new()
+    {
+        Id = id, Name = "web", Replicas = 1, EndpointMode = "vip", Ports = [], RestartCondition = "on-failure", Command = ["sleep", "1"], Constraints = [],
+        Networks = [.. networks.Select(n => new ServiceNetwork { NetworkId = n.Id, NetworkName = n.Name, Aliases = [] })],
+    };
+}
