@@ -9,6 +9,7 @@ root.Subcommands.Add(KvCommand.Create());
 root.Subcommands.Add(SwarmCommand.Create());
 root.Subcommands.Add(NetworkCommand.Create());
 root.Subcommands.Add(ServiceCommand.Create());
+root.Subcommands.Add(ContainerCommand.Create());
 root.Subcommands.Add(ExecCommand.Create());
 root.Subcommands.Add(EchoCommands.Server());
 root.Subcommands.Add(EchoCommands.Client());

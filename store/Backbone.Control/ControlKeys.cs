@@ -20,7 +20,12 @@ public static class ControlKeys
     public const string TasksPrefix = "/bb/tasks/";
     public const string NodesPrefix = "/bb/nodes/";
 
-    /// <summary>How tasks run, as their agents report (<c>/bb/taskstatus/&lt;svcId&gt;/&lt;slot&gt;</c>).</summary>
+    /// <summary>Standalone containers (`container run`), their names, and how they run as their agents report.</summary>
+    public const string ContainersPrefix = "/bb/containers/";
+    public const string ContainerNamesPrefix = "/bb/names/containers/";
+    public const string ContainerStatusPrefix = "/bb/containerstatus/";
+
+    /// <summary>How tasks run, as their agents report (<c>/bb/taskstatus/&lt;svcId&gt;/&lt;taskId&gt;</c>).</summary>
     public const string TaskStatusPrefix = "/bb/taskstatus/";
 
     /// <summary>Services attached to a network, one key each (<c>/bb/netuse/&lt;netId&gt;/&lt;svcId&gt;</c>): a network with any is in use.</summary>
@@ -64,9 +69,16 @@ public static class ControlKeys
 
     public static byte[] Endpoint(string networkId, string endpointId) => Bytes(Endpoints(networkId) + endpointId);
 
+    public static byte[] Container(string containerId) => Bytes(ContainersPrefix + containerId);
+
+    public static byte[] ContainerName(string name) => Bytes(ContainerNamesPrefix + name);
+
+    public static string ContainerStatus(string containerId) => ContainerStatusPrefix + containerId;
+
     public static string TaskStatuses(string serviceId) => TaskStatusPrefix + serviceId + "/";
 
-    public static byte[] TaskStatus(string serviceId, int slot) => Bytes(TaskStatuses(serviceId) + slot.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    /// <summary>A task's status, <c>/bb/taskstatus/&lt;svcId&gt;/&lt;taskId&gt;</c>.</summary>
+    public static string TaskStatus(string serviceId, string taskId) => TaskStatuses(serviceId) + taskId;
 
     public static byte[] Bytes(string key) => Encoding.UTF8.GetBytes(key);
 

@@ -415,26 +415,31 @@ public static class NodeServer
         ConfigureLogging(builder.Logging, options.LogLevel);
         ClientPort.Listen(builder, endpoint, tls, keys.HasCertificate ? keys.CaCertificate() : null);
         builder.Services.AddHttpForwarder();
-        builder.Services.AddSingleton(sp => new ManagerProxy(sp.GetRequiredService<Yarp.ReverseProxy.Forwarder.IHttpForwarder>(), settings.KnownMembers, memberTls));
+        builder.Services.AddSingleton(sp => new ManagerProxy(sp.GetRequiredService<Yarp.ReverseProxy.Forwarder.IHttpForwarder>(), settings.KnownMembers, memberTls,
+            $"{identity.MemberId.ToString("x", System.Globalization.CultureInfo.InvariantCulture)} {identity.Name}"));
         // Unknown services must reach the proxy below, not gRPC's own "unimplemented" answer.
         builder.Services.AddGrpc(grpc => grpc.IgnoreUnknownServices = true);
         builder.Services.AddSingleton<INodeLeave>(new WorkerLeave(link, options.DataDir, identity.MemberId));
         builder.Services.AddSingleton<NodeRestart>();
+        var managers = new ManagerStore(link, settings.KnownMembers);
+        builder.Services.AddSingleton(new NodeTaskLogs(identity.MemberId.ToString("x", System.Globalization.CultureInfo.InvariantCulture), identity.Name,
+            AgentStart.LogDirectoryIn(options.DataDir), managers, invokerFor: null));
         WebApplication app = builder.Build();
         ManagerProxy proxy = app.Services.GetRequiredService<ManagerProxy>();
         ClientPort.Guard(app, tls);
         app.MapGrpcService<NodeService>(); // answered here; a literal route wins over the catch-all below
+        app.MapGrpcService<TaskLogsService>(); // this worker's own task logs, for the manager gathering `service logs`
         app.Map("/{**path}", proxy.ForwardAsync);
         app.Lifetime.ApplicationStopped.Register(link.Dispose);
         await app.StartAsync().ConfigureAwait(false);
         _ = PromotionWatcher.RunAsync(link, options.DataDir, identity.MemberId, app.Services.GetRequiredService<NodeRestart>(), note, app.Lifetime.ApplicationStopping);
-        var managers = new ManagerStore(link, settings.KnownMembers);
         var self = new Backbone.Control.Nodes.NodeRecord
         {
             Id = identity.MemberId.ToString("x", System.Globalization.CultureInfo.InvariantCulture),
             Name = identity.Name,
             Role = "worker",
             Address = endpoint.Address.ToString(),
+            ClientUrl = settings.ClientUrl,
             StartedUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
         };
         var registration = new Backbone.Control.Nodes.NodeRegistration(managers, managers, self, note);
@@ -485,6 +490,9 @@ public static class NodeServer
         var networks = new Backbone.Control.Networks.NetworkStore(new Control.EngineKeyValue(context), options.AddressPool, time);
         builder.Services.AddSingleton(networks);
         builder.Services.AddSingleton(new Backbone.Control.Services.ServiceStore(new Control.EngineKeyValue(context), networks, time));
+        builder.Services.AddSingleton(new Backbone.Control.Containers.ContainerStore(new Control.EngineKeyValue(context), networks, time));
+        builder.Services.AddSingleton(new NodeTaskLogs(context.Identity.MemberId.ToString("x", System.Globalization.CultureInfo.InvariantCulture), context.Identity.Name,
+            AgentStart.LogDirectoryIn(options.DataDir), new Control.EngineKeyValue(context), link is null ? null : url => link.ChannelFor(url).CreateCallInvoker()));
         if (log is not null && link is not null)
         {
             builder.Services.AddSingleton(log);
@@ -501,6 +509,7 @@ public static class NodeServer
         app.MapGrpcService<MaintenanceService>();
         app.MapGrpcService<ClusterService>();
         app.MapGrpcService<ControlService>();
+        app.MapGrpcService<TaskLogsService>();
         if (log is not null)
         {
             app.MapGrpcService<PeerService>();
@@ -536,6 +545,7 @@ public static class NodeServer
             Name = context.Identity.Name,
             Role = "manager",
             Address = new Uri(context.ClientUrl).Host,
+            ClientUrl = context.ClientUrl,
             StartedUnixMs = time.GetUtcNow().ToUnixTimeMilliseconds(),
         };
         if (log is not null)

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.ComponentModel;
 using System.Diagnostics;
-using Backbone.Api.Control;
 using Backbone.Overlay.Agent;
 using Backbone.Overlay.Runtime;
 
@@ -16,9 +15,9 @@ internal static class ExecCommand
 {
     public static Command Create()
     {
-        Argument<string> task = new("task") { Description = "The task: SERVICE.SLOT (web.1), its full name (web.1.<id>), or (the start of) its id" };
+        Argument<string> task = new("task-or-container") { Description = "A task: SERVICE.SLOT (web.1), its full name (web.1.<id>), or (the start of) its id; or a container's name or id" };
         Argument<string[]> command = new("command") { Description = "The command and its arguments, after --", Arity = ArgumentArity.OneOrMore };
-        Command exec = new("exec", "Run a command inside a task's container on this host, as docker exec: in its network namespace, with its\n"
+        Command exec = new("exec", "Run a command inside a task's (or standalone) container on this host, as docker exec: in its network namespace, with its\n"
             + "resolv.conf (the embedded DNS server) in view. Needs root. The exit code is the command's.\n"
             + "Example: backbone exec web.1 -- ping -c1 10.0.9.3\n"
             + "         backbone exec web.2 -- backbone echo-client 10.0.9.2:8080 hi")
@@ -34,7 +33,7 @@ internal static class ExecCommand
                 return 1;
             }
 
-            ServiceTask found;
+            Runnable found;
             try
             {
                 found = await TaskLookup.FindAsync(client, parse.GetValue(task)!, cancellationToken).ConfigureAwait(false);
@@ -48,7 +47,7 @@ internal static class ExecCommand
             if (LocalContainer(found.Id) is not { } container)
             {
                 string where = found.NodeName.Length > 0 ? $"runs on node {found.NodeName}" : "is not placed on any node yet";
-                await Console.Error.WriteLineAsync($"Error: task {found.Name} {where}; its container is not on this host (run exec on its node)").ConfigureAwait(false);
+                await Console.Error.WriteLineAsync($"Error: {found.Name} {where}; its container is not on this host (run exec on its node, or wait until `backbone service ps` shows it running)").ConfigureAwait(false);
                 return 1;
             }
 

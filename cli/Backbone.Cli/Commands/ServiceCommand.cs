@@ -19,8 +19,10 @@ internal static class ServiceCommand
         service.Subcommands.Add(List());
         service.Subcommands.Add(Inspect());
         service.Subcommands.Add(Scale());
+        service.Subcommands.Add(ServiceUpdateCommand.Create());
         service.Subcommands.Add(Remove());
         service.Subcommands.Add(Tasks());
+        service.Subcommands.Add(ServiceLogsCommand.Create());
         return service;
     }
 
@@ -157,7 +159,7 @@ internal static class ServiceCommand
             if (parse.GetValue(format) == "json")
             {
                 Console.WriteLine(JsonSerializer.Serialize(tasks.Tasks.Select(t => new TaskJson(t.Id, t.Name, t.Slot, t.NodeId, t.NodeName, t.State,
-                    ControlCalls.Time(t.CreatedUnixMs), t.CurrentState, t.Message, t.Restarts, ControlCalls.Time(t.SinceUnixMs), [.. t.Addresses])), Indented));
+                    ControlCalls.Time(t.CreatedUnixMs), t.CurrentState, t.Message, t.Restarts, ControlCalls.Time(t.SinceUnixMs), [.. t.Addresses], t.ServiceVersion)), Indented));
                 return 0;
             }
 
@@ -174,15 +176,15 @@ internal static class ServiceCommand
     }
 
     private sealed record TaskJson(string Id, string Name, int Slot, string NodeId, string NodeName, string State, string Created,
-        string CurrentState, string Message, int Restarts, string Since, IReadOnlyList<string> Addresses);
+        string CurrentState, string Message, int Restarts, string Since, IReadOnlyList<string> Addresses, int ServiceVersion);
 
-    private static ServiceJson Describe(Service s) => new(s.Id, s.Name, s.Replicas, s.EndpointMode,
+    private static ServiceJson Describe(Service s) => new(s.Id, s.Name, s.Replicas, s.Version, s.EndpointMode,
         [.. s.Networks.Select(n => new ServiceNetworkJson(n.NetworkId, n.NetworkName, [.. n.Aliases], n.Vip))],
         [.. s.Ports.Select(p => new PortJson(p.Name, p.Target, p.Protocol))], s.RestartCondition, [.. s.Command], [.. s.Constraints],
         ControlCalls.Time(s.CreatedUnixMs),
         ControlCalls.Time(s.UpdatedUnixMs));
 
-    private sealed record ServiceJson(string Id, string Name, int Replicas, string EndpointMode, IReadOnlyList<ServiceNetworkJson> Networks, IReadOnlyList<PortJson> Ports,
+    private sealed record ServiceJson(string Id, string Name, int Replicas, int Version, string EndpointMode, IReadOnlyList<ServiceNetworkJson> Networks, IReadOnlyList<PortJson> Ports,
         string RestartCondition, IReadOnlyList<string> Command, IReadOnlyList<string> Constraints, string Created, string Updated);
 
     private sealed record ServiceNetworkJson(string NetworkId, string NetworkName, IReadOnlyList<string> Aliases, string Vip);

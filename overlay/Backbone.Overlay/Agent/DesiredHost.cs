@@ -1,3 +1,4 @@
+using Backbone.Control.Containers;
 using Backbone.Control.Networks;
 using Backbone.Control.Scheduling;
 using Backbone.Control.Services;
@@ -6,41 +7,55 @@ using Backbone.Overlay.Reconcile;
 namespace Backbone.Overlay.Agent;
 
 /// <summary>
-/// What the store says this host should have: a sandbox per network its tasks use, a container
-/// per task with an interface per network (the addresses the scheduler gave the task), and the
-/// processes to run. Pure, so the mapping from records to kernel objects is tested without a
+/// What the store says this host should have: a sandbox per network its tasks and standalone
+/// containers use, a container for each with an interface per network (the addresses allocated
+/// with its record), and the processes to run. Pure, so the mapping from records to kernel objects is tested without a
 /// kernel.
 /// </summary>
 public sealed record DesiredHost(HostState State, IReadOnlyList<Workload> Workloads)
 {
-    public static DesiredHost Build(string nodeId, string prefix, IEnumerable<TaskRecord> tasks,
+    public static DesiredHost Build(string nodeId, string prefix, IEnumerable<TaskRecord> tasks, IEnumerable<ContainerRecord> standalone,
         IReadOnlyDictionary<string, NetworkRecord> networks, IReadOnlyDictionary<string, ServiceRecord> services)
     {
+        var wanted = new List<(string Id, string Name, string ServiceId, string ServiceName, int Slot, IReadOnlyList<TaskAttachment> Networks, IReadOnlyList<string> Command, string Restart)>();
+        foreach (TaskRecord task in tasks.Where(t => t.NodeId == nodeId && t.State == "assigned"))
+        {
+            // A task whose service is gone (removed meanwhile) waits for the next read.
+            if (services.TryGetValue(task.ServiceId, out ServiceRecord? service))
+            {
+                wanted.Add((task.Id, task.Name, task.ServiceId, task.ServiceName, task.Slot, task.Networks, service.Command, service.RestartCondition));
+            }
+        }
+
+        foreach (ContainerRecord container in standalone.Where(c => c.NodeId == nodeId))
+        {
+            wanted.Add((container.Id, container.Name, "", "", 0, container.Networks, container.Command, container.RestartCondition));
+        }
+
         var sandboxes = new SortedDictionary<string, SandboxSpec>(StringComparer.Ordinal);
         var containers = new List<ContainerSpec>();
         var workloads = new List<Workload>();
-        foreach (TaskRecord task in tasks.Where(t => t.NodeId == nodeId && t.State == "assigned").OrderBy(t => t.Id, StringComparer.Ordinal))
+        foreach (var one in wanted.OrderBy(w => w.Id, StringComparer.Ordinal))
         {
-            // A task whose service or network is gone (removed meanwhile) waits for the next read.
-            if (!services.TryGetValue(task.ServiceId, out ServiceRecord? service) || task.Networks.Any(a => !networks.ContainsKey(a.NetworkId)))
+            if (one.Networks.Any(a => !networks.ContainsKey(a.NetworkId)))
             {
-                continue;
+                continue; // its network was removed meanwhile: its record goes next
             }
 
             var interfaces = new List<InterfaceSpec>();
-            foreach (TaskAttachment attachment in task.Networks)
+            foreach (TaskAttachment attachment in one.Networks)
             {
                 NetworkRecord network = networks[attachment.NetworkId];
                 SandboxSpec sandbox = Sandbox(prefix, network);
                 sandboxes[sandbox.Namespace] = sandbox;
-                interfaces.Add(new InterfaceSpec($"eth{interfaces.Count}", sandbox.Namespace, HostNames.SandboxVeth(task.Id),
+                interfaces.Add(new InterfaceSpec($"eth{interfaces.Count}", sandbox.Namespace, HostNames.SandboxVeth(one.Id),
                     $"{attachment.Address}/{PrefixLength(network)}", HostNames.MacFor(attachment.Address), network.Mtu));
             }
 
-            string? gateway = task.Networks.Count == 0 ? null : networks[task.Networks[0].NetworkId].Gateway;
-            var container = new ContainerSpec(HostNames.Container(prefix, task.Id), interfaces, gateway);
+            string? gateway = one.Networks.Count == 0 ? null : networks[one.Networks[0].NetworkId].Gateway;
+            var container = new ContainerSpec(HostNames.Container(prefix, one.Id), interfaces, gateway);
             containers.Add(container);
-            workloads.Add(new Workload(task, new ContainerNaming(container.Namespace), service.Command, service.RestartCondition));
+            workloads.Add(new Workload(one.Id, one.Name, one.ServiceId, one.ServiceName, one.Slot, one.Networks, new ContainerNaming(container.Namespace), one.Command, one.Restart));
         }
 
         return new DesiredHost(new HostState([.. sandboxes.Values], containers), workloads);

@@ -1,4 +1,5 @@
 using Backbone.Control;
+using Backbone.Control.Containers;
 using Backbone.Control.Endpoints;
 using Backbone.Control.Networks;
 using Backbone.Control.Scheduling;
@@ -52,7 +53,15 @@ public sealed class HostAgent
 
     public async Task RunAsync(CancellationToken stopping)
     {
-        KillLeftoverProcesses();
+        try
+        {
+            KillLeftoverProcesses();
+        }
+        catch (Exception e)
+        {
+            note($"agent: could not stop what a previous agent left running: {e.Message}");
+        }
+
         if (feed is not null)
         {
             _ = FollowChangesAsync(stopping);
@@ -82,14 +91,36 @@ public sealed class HostAgent
             catch (Exception e)
             {
                 note($"agent: {e.Message} (trying again in {retry.TotalSeconds:0} s)");
-                await WaitAsync(retry, stopping).ConfigureAwait(false);
+                try
+                {
+                    await Task.Delay(retry, time, stopping).ConfigureAwait(false); // the delay alone: a wake-up must not turn failures into a tight loop
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+
                 retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
             }
         }
 
-        // The node stops: its tasks stop with it (they run again when it comes back); the
-        // containers stay, to be reused.
-        await supervisor.StopAllAsync().ConfigureAwait(false);
+        // The node stops: its tasks stop with it (they run again when it comes back; the
+        // containers stay, to be reused), and what it reported goes now, not when its lease
+        // runs out, so no one is sent to a stopped task meanwhile.
+        try
+        {
+            await supervisor.StopAllAsync().ConfigureAwait(false);
+            using var withdraw = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+            long leaseId = lease();
+            if (leaseId != 0)
+            {
+                await publisher.PublishAsync(new Dictionary<string, byte[]>(), leaseId, withdraw.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e)
+        {
+            note($"agent: stopping: {e.Message}");
+        }
     }
 
     /// <summary>
@@ -106,7 +137,7 @@ public sealed class HostAgent
     public async Task ReconcileOnceAsync(CancellationToken cancellationToken)
     {
         var read = new TxnRequest();
-        foreach (string prefix in new[] { ControlKeys.TasksPrefix, ControlKeys.NetworksPrefix, ControlKeys.ServicesPrefix })
+        foreach (string prefix in new[] { ControlKeys.TasksPrefix, ControlKeys.NetworksPrefix, ControlKeys.ServicesPrefix, ControlKeys.ContainersPrefix })
         {
             read.Success.Add(new RequestOp { RequestRange = new RangeRequest { Key = ByteString.CopyFromUtf8(prefix), RangeEnd = ByteString.CopyFrom(ControlKeys.PrefixEnd(prefix)) } });
         }
@@ -115,23 +146,59 @@ public sealed class HostAgent
         List<TaskRecord> tasks = [.. state.Responses[0].ResponseRange.Kvs.Select(k => TaskRecord.Deserialize(k.Value.Memory))];
         Dictionary<string, NetworkRecord> networks = state.Responses[1].ResponseRange.Kvs.Select(k => NetworkRecord.Deserialize(k.Value.Memory)).ToDictionary(n => n.Id, StringComparer.Ordinal);
         Dictionary<string, ServiceRecord> services = state.Responses[2].ResponseRange.Kvs.Select(k => ServiceRecord.Deserialize(k.Value.Memory)).ToDictionary(s => s.Id, StringComparer.Ordinal);
-        DesiredHost desired = DesiredHost.Build(settings.NodeId, settings.Prefix, tasks, networks, services);
+        List<ContainerRecord> standalone = [.. state.Responses[3].ResponseRange.Kvs.Select(k => ContainerRecord.Deserialize(k.Value.Memory))];
+        DesiredHost desired = DesiredHost.Build(settings.NodeId, settings.Prefix, tasks, standalone, networks, services);
 
-        // Processes first (a container is removed only once nothing runs in it), then the
-        // kernel, then the processes of containers that now exist.
+        // Processes first (a container is removed only once nothing runs in it, and a wanted
+        // one that must be remade is stopped with its grace period, not killed), then the
+        // kernel, then the processes of the containers that are now as wanted.
         await supervisor.StopUnwantedAsync(desired.Workloads).ConfigureAwait(false);
-        Converge(desired.State);
-        supervisor.StartMissing(desired.Workloads);
+        IReadOnlyList<HostAction> actions = Reconciler.Diff(desired.State, host.Observe(settings.Prefix));
+        HashSet<string> remade = [.. actions.OfType<HostAction.DeleteContainer>().Select(a => a.Container.Namespace)];
+        await supervisor.StopAsync([.. desired.Workloads.Where(w => remade.Contains(w.Container.Namespace)).Select(w => w.Id)]).ConfigureAwait(false);
+        Apply(actions);
+        host.SweepOrphans(settings.Prefix);
+
+        HashSet<ContainerSpec> built = [.. host.Observe(settings.Prefix).Containers];
+        supervisor.StartMissing(desired.Workloads.Where(w => built.Contains(desired.State.Containers.First(c => c.Namespace == w.Container.Namespace))));
+        if (Rounds == 0)
+        {
+            TaskLog.DeleteAllBut(settings.LogDirectory, desired.Workloads.Select(w => w.Id).ToHashSet(StringComparer.Ordinal)); // of tasks removed while no agent ran
+        }
+
         await PublishAsync(desired, cancellationToken).ConfigureAwait(false);
         Rounds++;
     }
 
+    /// <summary>Each action on its own: one that fails (noted, tried again next round) does not keep the others from being done.</summary>
+    private void Apply(IReadOnlyList<HostAction> actions)
+    {
+        foreach (HostAction action in actions)
+        {
+            try
+            {
+                host.Apply(action);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                note($"agent: {Describe(action)}: {e.Message} (tried again next round)");
+            }
+        }
+    }
+
+    private static string Describe(HostAction action) => action switch
+    {
+        HostAction.CreateSandbox a => $"creating sandbox {a.Sandbox.Namespace}",
+        HostAction.DeleteSandbox a => $"removing sandbox {a.Namespace}",
+        HostAction.CreateContainer a => $"creating container {a.Container.Namespace}",
+        HostAction.DeleteContainer a => $"removing container {a.Container.Namespace}",
+        _ => action.ToString(),
+    };
+
     private void Converge(HostState desired)
     {
-        foreach (HostAction action in Reconciler.Diff(desired, host.Observe(settings.Prefix)))
-        {
-            host.Apply(action);
-        }
+        Apply(Reconciler.Diff(desired, host.Observe(settings.Prefix)));
+        host.SweepOrphans(settings.Prefix);
     }
 
     private async Task PublishAsync(DesiredHost desired, CancellationToken cancellationToken)
@@ -146,15 +213,16 @@ public sealed class HostAgent
         var wanted = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         foreach (Workload workload in desired.Workloads)
         {
-            TaskRecord task = workload.Task;
-            if (!statuses.TryGetValue(task.Id, out Runtime.TaskStatus? status))
+            if (!statuses.TryGetValue(workload.Id, out Runtime.TaskStatus? status))
             {
                 continue;
             }
 
-            wanted[ControlKeys.TaskStatuses(task.ServiceId) + task.Slot.ToString(System.Globalization.CultureInfo.InvariantCulture)] = new TaskStatusRecord
+            // Keyed by task, not slot: a node that comes back after its slot moved deletes its own record, never the new node's.
+            string statusKey = workload.IsTask ? ControlKeys.TaskStatus(workload.ServiceId, workload.Id) : ControlKeys.ContainerStatus(workload.Id);
+            wanted[statusKey] = new TaskStatusRecord
             {
-                TaskId = task.Id,
+                TaskId = workload.Id,
                 NodeId = settings.NodeId,
                 State = status.State,
                 ExitCode = status.ExitCode,
@@ -163,16 +231,16 @@ public sealed class HostAgent
                 Message = status.Message,
                 SinceUnixMs = status.Since.ToUnixTimeMilliseconds(),
             }.Serialize();
-            foreach (TaskAttachment attachment in task.Networks)
+            foreach (TaskAttachment attachment in workload.Networks)
             {
-                wanted[ControlKeys.Endpoints(attachment.NetworkId) + task.Id] = new EndpointRecord
+                wanted[ControlKeys.Endpoints(attachment.NetworkId) + workload.Id] = new EndpointRecord
                 {
-                    Id = task.Id,
-                    Name = task.Name,
+                    Id = workload.Id,
+                    Name = workload.Name,
                     NetworkId = attachment.NetworkId,
-                    ServiceId = task.ServiceId,
-                    ServiceName = task.ServiceName,
-                    Slot = task.Slot,
+                    ServiceId = workload.ServiceId,
+                    ServiceName = workload.ServiceName,
+                    Slot = workload.Slot,
                     Aliases = attachment.Aliases,
                     Address = attachment.Address,
                     Mac = HostNames.MacFor(attachment.Address),
@@ -189,7 +257,7 @@ public sealed class HostAgent
     /// <summary>Records this node published before a restart: deleted unless still wanted (their lease may outlive the restart).</summary>
     private async Task AdoptPublishedAsync(CancellationToken cancellationToken)
     {
-        foreach (string prefix in new[] { ControlKeys.EndpointsPrefix, ControlKeys.TaskStatusPrefix })
+        foreach (string prefix in new[] { ControlKeys.EndpointsPrefix, ControlKeys.TaskStatusPrefix, ControlKeys.ContainerStatusPrefix })
         {
             RangeResponse found = await kv.RangeAsync(new RangeRequest { Key = ByteString.CopyFromUtf8(prefix), RangeEnd = ByteString.CopyFrom(ControlKeys.PrefixEnd(prefix)) }, cancellationToken).ConfigureAwait(false);
             foreach (Mvccpb.KeyValue record in found.Kvs)

@@ -8,4 +8,7 @@ public interface IHost
     HostState Observe(string prefix);
 
     void Apply(HostAction action);
+
+    /// <summary>Removes what a crash can leave outside <see cref="Observe"/>'s view (files beside namespaces).</summary>
+    void SweepOrphans(string prefix);
 }

@@ -2,8 +2,15 @@ using Backbone.Control.Scheduling;
 
 namespace Backbone.Overlay.Agent;
 
-/// <summary>A task this host should run: its record, the namespace to run it in, and how to run it.</summary>
-public sealed record Workload(TaskRecord Task, ContainerNaming Container, IReadOnlyList<string> Command, string RestartCondition);
+/// <summary>
+/// Something this host should run in a container of its own: a service's task, or a standalone
+/// container (no service, slot 0). Its addresses were allocated before it got here.
+/// </summary>
+public sealed record Workload(string Id, string Name, string ServiceId, string ServiceName, int Slot, IReadOnlyList<TaskAttachment> Networks,
+    ContainerNaming Container, IReadOnlyList<string> Command, string RestartCondition)
+{
+    public bool IsTask => ServiceId.Length > 0;
+}
 
 /// <summary>The names a container is known by on this host: its namespace and its resolv.conf directory.</summary>
 public sealed record ContainerNaming(string Namespace)

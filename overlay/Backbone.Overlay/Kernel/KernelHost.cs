@@ -12,8 +12,9 @@ namespace Backbone.Overlay.Kernel;
 /// <summary>
 /// The real host: observes and changes namespaces, bridges, veths, addresses and routes through
 /// our rtnetlink client. Observation reports what is there as it is, half-made objects included
-/// (a bridge without its address, an interface not on its bridge), so that the reconciler
-/// remakes them; an object it cannot read counts as absent.
+/// (a bridge without its address, an interface not on its bridge, a name without a namespace),
+/// so that the reconciler remakes them; any other failure to read throws, so that a passing
+/// error never makes the agent tear down healthy containers.
 /// </summary>
 public sealed class KernelHost(int crashAtStep = 0) : IHost
 {
@@ -149,13 +150,33 @@ public sealed class KernelHost(int crashAtStep = 0) : IHost
 
     private void DeleteContainer(string name)
     {
-        NamespaceProcesses.KillAll(name); // a process left in it would keep the namespace, and its links, alive
-        Step();
-        NetworkNamespace.Delete(name);
+        // Its /etc files first: a crash after the namespace went would leave them unseen (nothing lists them but the sweep).
         string etc = new ContainerNaming(name).EtcDirectory;
         if (Directory.Exists(etc))
         {
             Directory.Delete(etc, recursive: true);
+        }
+
+        NamespaceProcesses.KillAll(name); // a process left in it would keep the namespace, and its links, alive
+        Step();
+        NetworkNamespace.Delete(name);
+    }
+
+    /// <summary>Removes /etc/netns entries of this prefix whose namespace is gone (left by a crash, or by an older agent).</summary>
+    public void SweepOrphans(string prefix)
+    {
+        const string EtcNetns = "/etc/netns";
+        if (!Directory.Exists(EtcNetns))
+        {
+            return;
+        }
+
+        foreach (string directory in Directory.GetDirectories(EtcNetns, prefix + "*"))
+        {
+            if (!NetworkNamespace.Exists(Path.GetFileName(directory)))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
         }
     }
 
@@ -181,9 +202,9 @@ public sealed class KernelHost(int crashAtStep = 0) : IHost
             string gateway = address is null || !bridge.Up ? "" : $"{address.Address}/{address.PrefixLength}";
             return (new SandboxSpec(name, vni, gateway, bridge.Mtu), ports);
         }
-        catch (Exception e) when (e is NetlinkException or IOException or InvalidOperationException)
+        catch (NetlinkException e) when (e.Errno == Errno.EINVAL)
         {
-            return (new SandboxSpec(name, vni, "", 0), ports);
+            return (new SandboxSpec(name, vni, "", 0), ports); // a name whose namespace was never mounted (a crash inside Create): remade
         }
     }
 
@@ -215,9 +236,9 @@ public sealed class KernelHost(int crashAtStep = 0) : IHost
             Route? fallback = netlink.GetRoutes().FirstOrDefault(r => r.Destination is null && r.Gateway is not null);
             return new ContainerSpec(name, interfaces, fallback?.Gateway?.ToString());
         }
-        catch (Exception e) when (e is NetlinkException or IOException or InvalidOperationException)
+        catch (NetlinkException e) when (e.Errno == Errno.EINVAL)
         {
-            return new ContainerSpec(name, [], "(unreadable)");
+            return new ContainerSpec(name, [], "(not a namespace)"); // a name whose namespace was never mounted (a crash inside Create): remade
         }
     }
 

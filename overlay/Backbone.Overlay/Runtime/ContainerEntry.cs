@@ -4,31 +4,32 @@ using Backbone.Overlay.Netlink;
 namespace Backbone.Overlay.Runtime;
 
 /// <summary>
-/// Runs code inside a container as `ip netns exec` does: in a private mount namespace where the
-/// files of <c>/etc/netns/&lt;ns&gt;/</c> (its resolv.conf) are bind-mounted over /etc's, and in
-/// the container's network namespace. A process started there (Process.Start forks from the
-/// calling thread) lives in both. Namespaces belong to a thread, so each call gets a thread of
-/// its own that ends with it: a pool thread never carries a container's namespaces.
+/// Runs code inside a container as `ip netns exec` does: in the container's network namespace,
+/// and in a mount namespace of its own where the files of <c>/etc/netns/&lt;ns&gt;/</c> (its
+/// resolv.conf) are bind-mounted over /etc's. A process started there (Process.Start forks from
+/// the calling thread) lives in both. Namespaces belong to a thread, so each call runs on a
+/// thread of its own that ends with it (<see cref="NetworkNamespace.Run"/>): a pool thread never
+/// carries a container's namespaces.
 /// </summary>
 public static class ContainerEntry
 {
     public static T Run<T>(ContainerNaming container, Func<T> action)
     {
-        string netns = Path.Combine("/var/run/netns", container.Namespace);
-        if (!File.Exists(netns))
+        if (!NetworkNamespace.Exists(container.Namespace))
         {
-            throw new InvalidOperationException($"container namespace {container.Namespace} does not exist (no {netns})");
+            throw new InvalidOperationException($"container namespace {container.Namespace} does not exist");
         }
 
-        T result = default!;
-        Exception? failure = null;
-        var thread = new Thread(() =>
+        try
         {
-            try
+            return NetworkNamespace.Run(container.Namespace, () =>
             {
                 Interop.Check(Interop.unshare(Interop.CloneNewNs), "unshare(CLONE_NEWNS)");
-                // Private, so the bind mounts below stay in this namespace and never reach the host's.
-                Interop.Check(Interop.mount(null, "/", null, Interop.MsRec | Interop.MsPrivate, IntPtr.Zero), "making / a private mount");
+
+                // Slave, not private: the bind mounts below stay in this namespace, yet the host's
+                // later unmounts (a removed namespace's /var/run/netns entry) still reach it, so a
+                // long-running task never keeps another container's namespace alive.
+                Interop.Check(Interop.mount(null, "/", null, Interop.MsRec | Interop.MsSlave, IntPtr.Zero), "making / a slave mount");
                 if (Directory.Exists(container.EtcDirectory))
                 {
                     foreach (string file in Directory.GetFiles(container.EtcDirectory))
@@ -41,26 +42,12 @@ public static class ContainerEntry
                     }
                 }
 
-                using (Microsoft.Win32.SafeHandles.SafeFileHandle handle = NetworkNamespace.Open(container.Namespace))
-                {
-                    Interop.Check(Interop.setns((int)handle.DangerousGetHandle(), Interop.CloneNewNet), $"entering network namespace {container.Namespace}");
-                }
-
-                result = action();
-            }
-            catch (Exception e)
-            {
-                failure = e;
-            }
-        })
-        { IsBackground = true, Name = $"enter {container.Namespace}" };
-        thread.Start();
-        thread.Join();
-        if (failure is not null)
-        {
-            throw failure is IOException or InvalidOperationException ? failure : new InvalidOperationException(failure.Message, failure);
+                return action();
+            });
         }
-
-        return result;
+        catch (NetlinkException e)
+        {
+            throw new InvalidOperationException($"entering container {container.Namespace}: {e.Message}", e);
+        }
     }
 }

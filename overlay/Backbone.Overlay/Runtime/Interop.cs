@@ -9,7 +9,7 @@ internal static partial class Interop
     public const int CloneNewNet = 0x40000000;
     public const ulong MsBind = 4096;
     public const ulong MsRec = 16384;
-    public const ulong MsPrivate = 1 << 18;
+    public const ulong MsSlave = 1 << 19;
     public const int SigTerm = 15;
 
     [LibraryImport("libc", SetLastError = true)]

@@ -13,32 +13,17 @@ public static class NamespaceProcesses
     /// <summary>The pids whose network namespace is the one named (empty when it does not exist).</summary>
     public static IReadOnlyList<int> In(string namespaceName)
     {
-        string path = Path.Combine("/var/run/netns", namespaceName);
-        if (!File.Exists(path))
+        // The namespace's identity as /proc shows it ("net:[inode]"), read from a thread inside it.
+        string? identity;
+        try
         {
-            return [];
+            identity = NetworkNamespace.Run(namespaceName, () => new FileInfo("/proc/thread-self/ns/net").LinkTarget);
+        }
+        catch (NetlinkException)
+        {
+            return []; // gone, or never finished (a name without a namespace): nothing can run in it
         }
 
-        // The namespace's identity as /proc shows it ("net:[inode]"), read from a thread inside it.
-        string? identity = null;
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                using Microsoft.Win32.SafeHandles.SafeFileHandle handle = NetworkNamespace.Open(namespaceName);
-                if (Interop.setns((int)handle.DangerousGetHandle(), Interop.CloneNewNet) == 0)
-                {
-                    identity = new FileInfo("/proc/thread-self/ns/net").LinkTarget;
-                }
-            }
-            catch (Exception e) when (e is IOException or NetlinkException or UnauthorizedAccessException)
-            {
-                // Removed meanwhile, or not ours: nothing runs there that we can find.
-            }
-        })
-        { IsBackground = true };
-        thread.Start();
-        thread.Join();
         if (identity is null)
         {
             return [];

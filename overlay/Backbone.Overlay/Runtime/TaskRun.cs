@@ -37,13 +37,26 @@ internal sealed class TaskRun
 
     public TaskStatus Status => status;
 
-    public void Start() => loop = Task.Run(RunAsync);
+    public void Start() => loop = Task.Run(GuardedRunAsync);
 
     /// <summary>Stops the process (SIGTERM, then SIGKILL after <see cref="StopGrace"/>) and the loop; no restart follows.</summary>
     public async Task StopAsync()
     {
         await stopping.CancelAsync().ConfigureAwait(false);
         await loop.ConfigureAwait(false);
+    }
+
+    /// <summary>The loop, with any failure of its own (not the task's) reported as the task's failure instead of lost in a faulted task.</summary>
+    private async Task GuardedRunAsync()
+    {
+        try
+        {
+            await RunAsync().ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            Set(TaskStatus.Failed, 0, null, status.Restarts, $"the agent lost track of it: {e.Message}");
+        }
     }
 
     private async Task RunAsync()
@@ -81,6 +94,7 @@ internal sealed class TaskRun
                 catch (OperationCanceledException)
                 {
                     await TerminateAsync(process).ConfigureAwait(false);
+                    Set(TaskStatus.Shutdown, 0, null, restarts, "stopped by its agent");
                     return;
                 }
 
@@ -142,10 +156,13 @@ internal sealed class TaskRun
             start.ArgumentList.Add(argument);
         }
 
-        start.Environment["BACKBONE_TASK_ID"] = Workload.Task.Id;
-        start.Environment["BACKBONE_TASK_NAME"] = Workload.Task.Name;
-        start.Environment["BACKBONE_TASK_SLOT"] = Workload.Task.Slot.ToString(CultureInfo.InvariantCulture);
-        start.Environment["BACKBONE_SERVICE_NAME"] = Workload.Task.ServiceName;
+        start.Environment["BACKBONE_TASK_ID"] = Workload.Id;
+        start.Environment["BACKBONE_TASK_NAME"] = Workload.Name;
+        if (Workload.IsTask)
+        {
+            start.Environment["BACKBONE_TASK_SLOT"] = Workload.Slot.ToString(CultureInfo.InvariantCulture);
+            start.Environment["BACKBONE_SERVICE_NAME"] = Workload.ServiceName;
+        }
         var process = new Process { StartInfo = start };
         process.OutputDataReceived += (_, e) => Keep("stdout", e.Data);
         process.ErrorDataReceived += (_, e) => Keep("stderr", e.Data);

@@ -9,5 +9,8 @@ public sealed record TaskStatus(string State, int Pid, int? ExitCode, int Restar
     public const string Complete = "complete";
     public const string Failed = "failed";
 
+    /// <summary>Stopped by its agent (removed, or its node stops).</summary>
+    public const string Shutdown = "shutdown";
+
     public bool IsRunning => State == Running;
 }

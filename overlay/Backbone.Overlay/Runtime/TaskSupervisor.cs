@@ -12,26 +12,42 @@ public sealed class TaskSupervisor(string logDirectory, Action changed, TimeProv
 
     public string LogDirectory => logDirectory;
 
-    /// <summary>Stops (and forgets, logs included) every run whose task is not wanted, or wanted in another container.</summary>
+    /// <summary>Stops every run whose task is no longer wanted, or wanted in another container, and deletes the logs of tasks that are gone.</summary>
     public async Task StopUnwantedAsync(IReadOnlyList<Workload> wanted)
     {
-        var keep = wanted.ToDictionary(w => w.Task.Id, StringComparer.Ordinal);
-        List<TaskRun> going = [.. runs.Values.Where(r => !keep.TryGetValue(r.Workload.Task.Id, out Workload? w) || w.Container != r.Workload.Container)];
-        await Task.WhenAll(going.Select(r => r.StopAsync())).ConfigureAwait(false);
-        foreach (TaskRun run in going)
+        var keep = wanted.ToDictionary(w => w.Id, StringComparer.Ordinal);
+        List<string> going = [.. runs.Values.Where(r => !keep.TryGetValue(r.Workload.Id, out Workload? w) || w.Container != r.Workload.Container).Select(r => r.Workload.Id)];
+        await StopAsync(going).ConfigureAwait(false);
+        foreach (string id in going.Where(id => !keep.ContainsKey(id)))
         {
-            runs.Remove(run.Workload.Task.Id);
-            TaskLog.Delete(logDirectory, run.Workload.Task.Id);
+            TaskLog.Delete(logDirectory, id);
         }
     }
 
-    /// <summary>Starts a run for each wanted task that has none (their containers exist by now).</summary>
-    public void StartMissing(IReadOnlyList<Workload> wanted)
+    /// <summary>Stops these runs (their logs stay); a wanted one starts again with <see cref="StartMissing"/>.</summary>
+    public async Task StopAsync(IReadOnlyCollection<string> ids)
     {
-        foreach (Workload workload in wanted.Where(w => !runs.ContainsKey(w.Task.Id)))
+        List<TaskRun> going = [.. ids.Where(runs.ContainsKey).Select(id => runs[id])];
+        try
         {
-            var run = new TaskRun(workload, new TaskLog(logDirectory, workload.Task.Id, time), changed, time);
-            runs[workload.Task.Id] = run;
+            await Task.WhenAll(going.Select(r => r.StopAsync())).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (TaskRun run in going)
+            {
+                runs.Remove(run.Workload.Id);
+            }
+        }
+    }
+
+    /// <summary>Starts a run for each of these tasks that has none (their containers exist).</summary>
+    public void StartMissing(IEnumerable<Workload> ready)
+    {
+        foreach (Workload workload in ready.Where(w => !runs.ContainsKey(w.Id)))
+        {
+            var run = new TaskRun(workload, new TaskLog(logDirectory, workload.Id, time), changed, time);
+            runs[workload.Id] = run;
             run.Start();
         }
     }
@@ -39,6 +55,6 @@ public sealed class TaskSupervisor(string logDirectory, Action changed, TimeProv
     /// <summary>The status of each supervised task, by task id.</summary>
     public IReadOnlyDictionary<string, TaskStatus> Statuses() => runs.ToDictionary(r => r.Key, r => r.Value.Status, StringComparer.Ordinal);
 
-    /// <summary>Stops every run (the node is stopping or leaving).</summary>
-    public Task StopAllAsync() => StopUnwantedAsync([]);
+    /// <summary>Stops every run (the node stops or leaves); the logs stay.</summary>
+    public Task StopAllAsync() => StopAsync([.. runs.Keys]);
 }

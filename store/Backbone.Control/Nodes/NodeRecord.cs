@@ -21,6 +21,9 @@ public sealed record NodeRecord
     [Key(4)] public required string Address { get; init; }
     [Key(5)] public long StartedUnixMs { get; init; }
 
+    /// <summary>Its client API (http(s)://host:port): where managers gather its tasks' logs.</summary>
+    [Key(6)] public string ClientUrl { get; init; } = "";
+
     public byte[] Serialize() => MessagePackSerializer.Serialize(this);
 
     public static NodeRecord Deserialize(ReadOnlyMemory<byte> bytes) => MessagePackSerializer.Deserialize<NodeRecord>(bytes);

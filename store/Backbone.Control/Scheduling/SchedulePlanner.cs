@@ -12,7 +12,8 @@ public sealed record ScheduleChanges(IReadOnlyList<TaskRecord> Put, IReadOnlyLis
 /// <summary>
 /// The scheduler's decisions, pure and deterministic (ids come from the caller): slots 1..replicas
 /// each get a task; a task on a node that is gone, or on a node its constraints now exclude, is
-/// replaced; a pending task is placed once a node fits; slots above the replica count go.
+/// replaced; a pending task is placed once a node fits; slots above the replica count go; a
+/// task made for an older version of the service is replaced, one per round (a rolling update).
 /// Placement spreads by count: the fitting node running the fewest tasks of this service, then
 /// the fewest tasks of any service, then by name.
 /// </summary>
@@ -32,24 +33,38 @@ public static class SchedulePlanner
             own[task.NodeId] = (own.TryGetValue(task.NodeId, out int count) ? count : 0) + 1;
         }
 
+        // Rolling update: one task of an older version of the service is replaced per round
+        // (the lowest slot), and none while another slot still needs placing.
+        int? outdated = null;
+        if (Enumerable.Range(1, service.Replicas).All(s => tasks.TryGetValue(s, out TaskRecord? t) && t.State != "pending" && live.Contains(t.NodeId)))
+        {
+            outdated = Enumerable.Range(1, service.Replicas).Cast<int?>().FirstOrDefault(s => tasks[s!.Value].ServiceVersion < service.Version);
+        }
+
         for (int slot = 1; slot <= service.Replicas; slot++)
         {
-            bool keep = tasks.TryGetValue(slot, out TaskRecord? current) && current.State != "pending" && live.Contains(current.NodeId);
+            bool keep = tasks.TryGetValue(slot, out TaskRecord? current) && current.State != "pending" && live.Contains(current.NodeId) && slot != outdated;
             if (keep)
             {
                 continue;
             }
 
-            NodeRecord? target = fitting.MinBy(n => ((long)own.GetValueOrDefault(n.Id) << 32) + (load.TryGetValue(n.Id, out int total) ? total : 0)); // by name on a tie: `fitting` is sorted
-            if (current is { State: "pending" } && target is null)
+            if (current is { State: "pending" } && fitting.Count == 0)
             {
                 continue; // still nowhere to go
             }
 
+            // The task it replaces no longer counts (so an updated task can stay where it was).
             if (current is not null && current.NodeId.Length > 0)
             {
                 load[current.NodeId] = Math.Max(0, (load.TryGetValue(current.NodeId, out int was) ? was : 1) - 1);
+                if (current.State != "pending" && live.Contains(current.NodeId))
+                {
+                    own[current.NodeId] = Math.Max(0, own.GetValueOrDefault(current.NodeId) - 1);
+                }
             }
+
+            NodeRecord? target = fitting.MinBy(n => ((long)own.GetValueOrDefault(n.Id) << 32) + (load.TryGetValue(n.Id, out int total) ? total : 0)); // by name on a tie: `fitting` is sorted
 
             if (target is not null)
             {
@@ -67,6 +82,7 @@ public static class SchedulePlanner
                 NodeName = target?.Name ?? "",
                 State = target is null ? "pending" : "assigned",
                 CreatedUnixMs = nowUnixMs,
+                ServiceVersion = service.Version,
             });
         }
 

@@ -37,6 +37,9 @@ public sealed record TaskRecord
     /// <summary>Why a task waits (pending), for `service ps`; empty otherwise.</summary>
     [Key(10)] public string Message { get; init; } = "";
 
+    /// <summary>The <see cref="Services.ServiceRecord.Version"/> it was made for: an older one is replaced by the rolling update.</summary>
+    [Key(11)] public int ServiceVersion { get; init; }
+
     /// <summary>Docker's task name: <c>web.1.&lt;taskId&gt;</c>.</summary>
     [IgnoreMember]
     public string Name => $"{ServiceName}.{Slot.ToString(CultureInfo.InvariantCulture)}.{Id}";

@@ -3,11 +3,11 @@ using MessagePack;
 namespace Backbone.Control.Scheduling;
 
 /// <summary>
-/// How a task runs, as its node's agent reports it, at <c>/bb/taskstatus/&lt;svcId&gt;/&lt;slot&gt;</c>
-/// (beside the scheduler's <see cref="TaskRecord"/>, which the agent never writes, so the
-/// scheduler's compares see only its own changes). Attached to the node's lease: the status of a
-/// dead node's task vanishes with it. It describes the task <see cref="TaskId"/> only; a slot's
-/// newer task replaces it.
+/// How a task (or standalone container) runs, as its node's agent reports it, at
+/// <c>/bb/taskstatus/&lt;svcId&gt;/&lt;taskId&gt;</c> (<c>/bb/containerstatus/&lt;id&gt;</c>): beside the
+/// scheduler's <see cref="TaskRecord"/>, which the agent never writes, so the scheduler's
+/// compares see only its own changes. Attached to the node's lease: the status of a dead node's
+/// task vanishes with it.
 /// </summary>
 [MessagePackObject]
 public sealed record TaskStatusRecord

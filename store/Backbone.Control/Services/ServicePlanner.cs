@@ -46,6 +46,29 @@ public static partial class ServicePlanner
         }
     }
 
+    public static void CheckUpdate(ServiceUpdate update)
+    {
+        if (update.Replicas is { } replicas)
+        {
+            CheckReplicas(replicas);
+        }
+
+        if (update.RestartCondition is { } restart && restart is not ("any" or "on-failure" or "none"))
+        {
+            throw Invalid($"--restart-condition \"{restart}\": use any, on-failure or none");
+        }
+
+        if (update.Command is { } command && (command.Count == 0 || command[0].Length == 0))
+        {
+            throw Invalid("an empty command: give the new one after --, or nothing to keep the current one");
+        }
+
+        if (update.AddConstraints.FirstOrDefault(c => !Constraint().IsMatch(c)) is { } constraint)
+        {
+            throw Invalid($"--constraint-add \"{constraint}\": only node.name==NAME and node.name!=NAME are supported");
+        }
+    }
+
     public static void CheckReplicas(int replicas)
     {
         if (replicas is < 0 or > MaxReplicas)
@@ -53,6 +76,9 @@ public static partial class ServicePlanner
             throw Invalid($"--replicas {replicas} is out of range: use 0-{MaxReplicas}");
         }
     }
+
+    /// <summary>Whether <paramref name="name"/> can be a DNS label (service, container and alias names become names the DNS server answers).</summary>
+    public static bool IsDnsName(string name) => DnsName().IsMatch(name);
 
     private static ControlException Invalid(string message) => new(ControlError.InvalidArgument, message);
 

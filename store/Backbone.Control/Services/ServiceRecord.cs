@@ -27,6 +27,9 @@ public sealed record ServiceRecord
     [Key(10)] public long CreatedUnixMs { get; init; }
     [Key(11)] public long UpdatedUnixMs { get; init; }
 
+    /// <summary>Raised by an update that changes how tasks run (command, restart condition, --force): tasks of an older version are replaced, one at a time.</summary>
+    [Key(12)] public int Version { get; init; }
+
     public byte[] Serialize() => MessagePackSerializer.Serialize(this);
 
     public static ServiceRecord Deserialize(ReadOnlyMemory<byte> bytes)

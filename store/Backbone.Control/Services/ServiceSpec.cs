@@ -19,3 +19,16 @@ public sealed record ServiceSpec
     public IReadOnlyList<string> Command { get; init; } = [];
     public IReadOnlyList<string> Constraints { get; init; } = [];
 }
+
+/// <summary>What `backbone service update` asks to change; null (or empty) leaves it as it is.</summary>
+public sealed record ServiceUpdate
+{
+    public int? Replicas { get; init; }
+    public string? RestartCondition { get; init; }
+    public IReadOnlyList<string>? Command { get; init; }
+    public IReadOnlyList<string> AddConstraints { get; init; } = [];
+    public IReadOnlyList<string> RemoveConstraints { get; init; } = [];
+
+    /// <summary>Replace the tasks even though nothing about how they run changed (as `docker service update --force`).</summary>
+    public bool Force { get; init; }
+}

@@ -20,6 +20,11 @@ public sealed class ServiceStore(IKeyValue kv, NetworkStore networks, TimeProvid
     public async Task<ServiceRecord> CreateAsync(ServiceSpec spec, CancellationToken cancellationToken)
     {
         ServicePlanner.Check(spec);
+        if (CommandLookup.Problem(spec.Command[0]) is { } missing)
+        {
+            throw new ControlException(ControlError.InvalidArgument, missing);
+        }
+
         List<PublishedPort> ports = [.. spec.Publish.Select(PublishedPort.Parse)];
         if (ports.GroupBy(p => (p.Name, p.Protocol)).FirstOrDefault(g => g.Count() > 1) is { } clash)
         {
@@ -75,6 +80,7 @@ public sealed class ServiceStore(IKeyValue kv, NetworkStore networks, TimeProvid
                 RestartCondition = spec.RestartCondition,
                 Command = spec.Command,
                 Constraints = spec.Constraints,
+                Version = 1,
                 CreatedUnixMs = now,
                 UpdatedUnixMs = now,
             };
@@ -129,23 +135,57 @@ public sealed class ServiceStore(IKeyValue kv, NetworkStore networks, TimeProvid
     }
 
     /// <summary>Sets the replica count (`service scale NAME=N`): a Txn on the service's revision.</summary>
-    public async Task<ServiceRecord> ScaleAsync(string nameOrId, int replicas, CancellationToken cancellationToken)
+    public Task<ServiceRecord> ScaleAsync(string nameOrId, int replicas, CancellationToken cancellationToken)
     {
         ServicePlanner.CheckReplicas(replicas);
+        return ChangeAsync(nameOrId, "scaled", service => service with { Replicas = replicas }, cancellationToken);
+    }
+
+    /// <summary>
+    /// `service update`: what is given changes, the rest stays. A new command or restart
+    /// condition (or <see cref="ServiceUpdate.Force"/>) is a new version of the service: the
+    /// scheduler then replaces its tasks one at a time (Docker's default parallelism of 1).
+    /// </summary>
+    public Task<ServiceRecord> UpdateAsync(string nameOrId, ServiceUpdate update, CancellationToken cancellationToken)
+    {
+        ServicePlanner.CheckUpdate(update);
+        if (update.Command is [var program, ..] && CommandLookup.Problem(program) is { } missing)
+        {
+            throw new ControlException(ControlError.InvalidArgument, missing);
+        }
+
+        return ChangeAsync(nameOrId, "updated", service =>
+        {
+            List<string> constraints = [.. service.Constraints.Where(c => !update.RemoveConstraints.Contains(c)), .. update.AddConstraints.Where(c => !service.Constraints.Contains(c))];
+            ServiceRecord changed = service with
+            {
+                Replicas = update.Replicas ?? service.Replicas,
+                RestartCondition = update.RestartCondition ?? service.RestartCondition,
+                Command = update.Command ?? service.Command,
+                Constraints = constraints,
+            };
+            bool newVersion = update.Force || !changed.Command.SequenceEqual(service.Command) || changed.RestartCondition != service.RestartCondition;
+            return newVersion ? changed with { Version = service.Version + 1 } : changed;
+        }, cancellationToken);
+    }
+
+    /// <summary>Rewrites the service as <paramref name="change"/> says, in a Txn on the revision it read (read again after a concurrent change).</summary>
+    private async Task<ServiceRecord> ChangeAsync(string nameOrId, string done, Func<ServiceRecord, ServiceRecord> change, CancellationToken cancellationToken)
+    {
         for (int attempt = 0; attempt < MaxAttempts; attempt++)
         {
             (ServiceRecord service, long revision) = await ReadAsync(nameOrId, cancellationToken).ConfigureAwait(false);
-            ServiceRecord scaled = service with { Replicas = replicas, UpdatedUnixMs = time.GetUtcNow().ToUnixTimeMilliseconds() };
+            ServiceRecord changed = change(service) with { UpdatedUnixMs = time.GetUtcNow().ToUnixTimeMilliseconds() };
             var txn = new TxnRequest();
             txn.Compare.Add(new Compare { Key = ByteString.CopyFrom(ControlKeys.Service(service.Id)), Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal, ModRevision = revision });
-            txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = ByteString.CopyFrom(ControlKeys.Service(service.Id)), Value = ByteString.CopyFrom(scaled.Serialize()) } });
+            txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = ByteString.CopyFrom(ControlKeys.Service(service.Id)), Value = ByteString.CopyFrom(changed.Serialize()) } });
             if ((await kv.TxnAsync(txn, cancellationToken).ConfigureAwait(false)).Succeeded)
             {
-                return scaled;
+                return changed;
             }
         }
 
-        throw new ControlException(ControlError.Aborted, $"service \"{nameOrId}\" was not scaled: concurrent updates kept winning; try again");
+        throw new ControlException(ControlError.Aborted, $"service \"{nameOrId}\" was not {done}: concurrent updates kept winning; try again");
     }
 
     /// <summary>

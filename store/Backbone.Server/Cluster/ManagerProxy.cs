@@ -32,9 +32,19 @@ public sealed class ManagerProxy : IDisposable
     private string[] managers;
     private int current;
 
-    public ManagerProxy(IHttpForwarder forwarder, IReadOnlyList<string> managers, MemberTls tls)
+    /// <summary>
+    /// Added to every forwarded call: the worker the client called, so that a manager runs what
+    /// belongs on "the node you talk to" (`container run`) on this worker, not on itself.
+    /// </summary>
+    public const string OriginNodeHeader = "backbone-origin-node";
+
+    private readonly string origin;
+
+    /// <param name="origin">This worker as "&lt;id hex&gt; &lt;name&gt;".</param>
+    public ManagerProxy(IHttpForwarder forwarder, IReadOnlyList<string> managers, MemberTls tls, string origin)
     {
         this.forwarder = forwarder;
+        this.origin = origin;
         this.managers = managers.Count > 0 ? [.. managers]
             : throw new InvalidOperationException("this worker knows no manager: remove its data directory and join again");
         handler = new SocketsHttpHandler
@@ -57,6 +67,7 @@ public sealed class ManagerProxy : IDisposable
     {
         string[] known = Volatile.Read(ref managers);
         int at = Volatile.Read(ref current) % known.Length;
+        context.Request.Headers[OriginNodeHeader] = origin;
         ForwarderError error = await forwarder.SendAsync(context, known[at], client, Http2Only).ConfigureAwait(false);
         if (error != ForwarderError.None)
         {

@@ -15,6 +15,9 @@ namespace Backbone.Server.Control;
 /// </summary>
 public static class AgentStart
 {
+    /// <summary>Where a node's agent keeps its tasks' output: <c>DATA-DIR/tasks/&lt;id&gt;.log</c>.</summary>
+    public static string LogDirectoryIn(string dataDir) => Path.Combine(dataDir, "tasks");
+
     public static void Start(NodeOptions options, IKeyValue kv, IChangeFeed? feed, NodeRegistration registration, NodeRecord self, TimeProvider time,
         Action<string> note, IHostApplicationLifetime lifetime)
     {
@@ -36,20 +39,39 @@ public static class AgentStart
             NodeId = self.Id,
             NodeAddress = self.Address,
             Prefix = options.NetnsPrefix,
-            LogDirectory = Path.Combine(options.DataDir, "tasks"),
+            LogDirectory = LogDirectoryIn(options.DataDir),
             ResyncInterval = feed is null ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(5), // without a feed, reading often is all it has
         }, () => registration.LeaseId, time, note);
         Task running = agent.RunAsync(lifetime.ApplicationStopping);
         note($"agent: running tasks of node {self.Name} (namespaces {options.NetnsPrefix}*)");
 
-        // Shutdown waits for the tasks to stop (their grace period), so none outlives the node unsupervised.
+        // Shutdown waits for the tasks to stop (their grace period), so none outlives the node
+        // unsupervised; after a leave, the agent then removes all it made (never while its loop
+        // might still change the host).
         lifetime.ApplicationStopping.Register(() =>
         {
-            running.Wait(TimeSpan.FromSeconds(10));
-            if (LeftCluster.HasLeft(options.DataDir))
+            bool finished;
+            try
             {
-                agent.RemoveAllAsync().Wait(TimeSpan.FromSeconds(20));
-                note("agent: removed every container and sandbox of this node (it left the cluster)");
+                finished = running.Wait(TimeSpan.FromSeconds(30));
+            }
+            catch (AggregateException e)
+            {
+                note($"agent: ended with {e.InnerException?.Message}");
+                finished = true;
+            }
+
+            if (finished && LeftCluster.HasLeft(options.DataDir))
+            {
+                try
+                {
+                    agent.RemoveAllAsync().Wait(TimeSpan.FromSeconds(30));
+                    note("agent: removed every container and sandbox of this node (it left the cluster)");
+                }
+                catch (AggregateException e)
+                {
+                    note($"agent: removing what this node made: {e.InnerException?.Message}; `ip netns list` shows what is left ({options.NetnsPrefix}*)");
+                }
             }
         });
     }

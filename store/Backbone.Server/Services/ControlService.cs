@@ -9,8 +9,13 @@ namespace Backbone.Server.Services;
 /// The Backbone control API (control.proto) over <see cref="NetworkStore"/>. Refusals are
 /// <see cref="Backbone.Control.ControlException"/>s, mapped to status codes by <see cref="StoreErrorInterceptor"/>.
 /// </summary>
-public sealed class ControlService(NetworkStore networks, ServiceStore services) : Api.Control.Control.ControlBase
+public sealed partial class ControlService(NetworkStore networks, ServiceStore services, Backbone.Control.Containers.ContainerStore containers, Control.NodeTaskLogs logs)
+    : Api.Control.Control.ControlBase
 {
+    // Named fields for the partial declarations, which do not see the primary constructor's parameters.
+    private readonly Backbone.Control.Containers.ContainerStore containerStore = containers;
+    private readonly Control.NodeTaskLogs taskLogs = logs;
+
     public override async Task<Service> CreateService(CreateServiceRequest request, ServerCallContext context)
     {
         var spec = new ServiceSpec
@@ -41,8 +46,28 @@ public sealed class ControlService(NetworkStore networks, ServiceStore services)
     public override async Task<Service> ScaleService(ScaleServiceRequest request, ServerCallContext context) =>
         ToProto(await services.ScaleAsync(request.NameOrId, request.Replicas, context.CancellationToken).ConfigureAwait(false));
 
+    public override async Task<Service> UpdateService(UpdateServiceRequest request, ServerCallContext context)
+    {
+        var update = new ServiceUpdate
+        {
+            Replicas = request.HasReplicas ? request.Replicas : null,
+            RestartCondition = request.HasRestartCondition ? request.RestartCondition : null,
+            Command = request.Command.Count > 0 ? [.. request.Command] : null,
+            AddConstraints = [.. request.ConstraintAdd],
+            RemoveConstraints = [.. request.ConstraintRm],
+            Force = request.Force,
+        };
+        return ToProto(await services.UpdateAsync(request.NameOrId, update, context.CancellationToken).ConfigureAwait(false));
+    }
+
     public override async Task<Service> RemoveService(ServiceRef request, ServerCallContext context) =>
         ToProto(await services.RemoveAsync(request.NameOrId, context.CancellationToken).ConfigureAwait(false));
+
+    public override async Task<ServiceLogsResponse> ServiceLogs(ServiceLogsRequest request, ServerCallContext context)
+    {
+        IReadOnlyList<Backbone.Control.Scheduling.TaskView> tasks = await services.TasksAsync(request.NameOrId, context.CancellationToken).ConfigureAwait(false);
+        return await taskLogs.GatherAsync(tasks, request.Tail, context.CancellationToken).ConfigureAwait(false);
+    }
 
     public override async Task<ListServiceTasksResponse> ListServiceTasks(ServiceRef request, ServerCallContext context)
     {
@@ -57,6 +82,7 @@ public sealed class ControlService(NetworkStore networks, ServiceStore services)
                 Message = view.Status?.Message is { Length: > 0 } said ? said : t.Message,
                 Restarts = view.Status?.Restarts ?? 0,
                 SinceUnixMs = view.Status?.SinceUnixMs ?? t.CreatedUnixMs,
+                ServiceVersion = t.ServiceVersion,
             };
             task.Addresses.AddRange(t.Networks.Select(a => $"{a.NetworkName}={a.Address}"));
             response.Tasks.Add(task);
@@ -76,6 +102,7 @@ public sealed class ControlService(NetworkStore networks, ServiceStore services)
             RestartCondition = s.RestartCondition,
             CreatedUnixMs = s.CreatedUnixMs,
             UpdatedUnixMs = s.UpdatedUnixMs,
+            Version = s.Version,
         };
         shown.Command.AddRange(s.Command);
         shown.Constraints.AddRange(s.Constraints);

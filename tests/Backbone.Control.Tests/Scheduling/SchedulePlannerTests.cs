@@ -65,6 +65,28 @@ public sealed class SchedulePlannerTests
         Assert.Equal(["h9", "h9"], placed.Put.Select(t => t.NodeName));
     }
 
+    [Fact]
+    public void ANewVersionReplacesTasksOneAtATimeOnTheSameNodes()
+    {
+        Dictionary<int, TaskRecord> tasks = new() { [1] = Task(1, H1), [2] = Task(2, H2), [3] = Task(3, H3) };
+        var load = new Dictionary<string, int> { ["a1"] = 1, ["b2"] = 1, ["c3"] = 1 };
+        ServiceRecord updated = Service(replicas: 3) with { Version = 1 }; // the tasks were made for version 0
+        for (int slot = 1; slot <= 3; slot++)
+        {
+            TaskRecord replaced = Assert.Single(Plan(updated, tasks, [H1, H2, H3], new Dictionary<string, int>(load)).Put);
+            Assert.Equal((slot, tasks[slot].NodeName, 1), (replaced.Slot, replaced.NodeName, replaced.ServiceVersion)); // lowest outdated slot, where it was
+            tasks[slot] = replaced;
+        }
+
+        Assert.True(Plan(updated, tasks, [H1, H2, H3], load).IsEmpty); // all current
+
+        // While a slot waits for a node, no running task is taken down for the update.
+        tasks[3] = tasks[3] with { State = "pending", NodeId = "", NodeName = "" };
+        tasks[1] = tasks[1] with { ServiceVersion = 0 };
+        ScheduleChanges placing = Plan(updated, tasks, [H1, H2, H3], load);
+        Assert.Equal([3], placing.Put.Select(t => t.Slot)); // the pending slot is placed; the outdated slot 1 waits for the next round
+    }
+
     private static ScheduleChanges Plan(ServiceRecord service, Dictionary<int, TaskRecord> tasks, List<NodeRecord> nodes, Dictionary<string, int> load)
     {
         int next = 0;

@@ -1,3 +1,4 @@
+using Backbone.Control.Containers;
 using Backbone.Control.Networks;
 using Backbone.Control.Scheduling;
 using Backbone.Control.Services;
@@ -21,7 +22,7 @@ public sealed class DesiredHostTests
             Task("bbbbbbbbbbbbbbbbbbbbbbbbb", "other", ("n1", "10.0.9.3")), // another node's
             Task("ccccccccccccccccccccccccc", "me", ("n1", "10.0.9.4")) with { State = "pending" },
         ];
-        DesiredHost host = DesiredHost.Build("me", "bb-", tasks, Networks(App, Db), new Dictionary<string, ServiceRecord> { ["s1"] = Web });
+        DesiredHost host = DesiredHost.Build("me", "bb-", tasks, [], Networks(App, Db), new Dictionary<string, ServiceRecord> { ["s1"] = Web });
 
         Assert.Equal([new SandboxSpec("bb-sb-4096", 4096, "10.0.9.1/24", 1450), new SandboxSpec("bb-sb-4097", 4097, "10.0.10.1/24", 1400)], host.State.Sandboxes);
         ContainerSpec container = Assert.Single(host.State.Containers);
@@ -40,12 +41,28 @@ public sealed class DesiredHostTests
     }
 
     [Fact]
+    public void StandaloneContainersOfThisNodeRunBesideTasks()
+    {
+        ContainerRecord mine = new()
+        {
+            Id = "ddddddddddddddddddddddddd", Name = "probe", NodeId = "me", NodeName = "me", Command = ["sleep", "infinity"], RestartCondition = "none",
+            Networks = [new TaskAttachment { NetworkId = "n2", NetworkName = "n2", Address = "10.0.10.9", Aliases = ["dbg"] }],
+        };
+        DesiredHost host = DesiredHost.Build("me", "bb-", [], [mine, mine with { Id = "eeeeeeeeeeeeeeeeeeeeeeeee", NodeId = "other" }], Networks(App, Db), new Dictionary<string, ServiceRecord>());
+        Assert.Equal(["bb-sb-4097"], host.State.Sandboxes.Select(s => s.Namespace));
+        Assert.Equal("bb-c-dddddddddddd", Assert.Single(host.State.Containers).Namespace);
+        Workload workload = Assert.Single(host.Workloads);
+        Assert.False(workload.IsTask);
+        Assert.Equal(("probe", "none", 0), (workload.Name, workload.RestartCondition, workload.Slot));
+    }
+
+    [Fact]
     public void ATaskWhoseNetworkOrServiceIsGoneWaits()
     {
         TaskRecord[] tasks = [Task("aaaaaaaaaaaaaaaaaaaaaaaaa", "me", ("n1", "10.0.9.2"), ("n2", "10.0.10.2"))];
-        Assert.Empty(DesiredHost.Build("me", "bb-", tasks, Networks(App), new Dictionary<string, ServiceRecord> { ["s1"] = Web }).State.Containers);
-        Assert.Empty(DesiredHost.Build("me", "bb-", tasks, Networks(App, Db), new Dictionary<string, ServiceRecord>()).State.Containers);
-        Assert.Equal(HostState.Empty.Sandboxes, DesiredHost.Build("me", "bb-", [], Networks(App, Db), new Dictionary<string, ServiceRecord>()).State.Sandboxes); // no task: no sandbox
+        Assert.Empty(DesiredHost.Build("me", "bb-", tasks, [], Networks(App), new Dictionary<string, ServiceRecord> { ["s1"] = Web }).State.Containers);
+        Assert.Empty(DesiredHost.Build("me", "bb-", tasks, [], Networks(App, Db), new Dictionary<string, ServiceRecord>()).State.Containers);
+        Assert.Equal(HostState.Empty.Sandboxes, DesiredHost.Build("me", "bb-", [], [], Networks(App, Db), new Dictionary<string, ServiceRecord>()).State.Sandboxes); // no task: no sandbox
     }
 
     private static Dictionary<string, NetworkRecord> Networks(params NetworkRecord[] networks) => networks.ToDictionary(n => n.Id);

@@ -22,12 +22,21 @@ internal static class HostNamespaces
         return [.. pids.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse)];
     }
 
+    /// <summary>The /etc/netns entries (resolv.conf directories) of the prefix.</summary>
+    public static IReadOnlyList<string> EtcEntries(string prefix) =>
+        Directory.Exists("/etc/netns") ? [.. Directory.GetDirectories("/etc/netns", prefix + "*").Select(d => Path.GetFileName(d)!).Order(StringComparer.Ordinal)] : [];
+
     /// <summary>`ip -d link` inside a namespace.</summary>
     public static async Task<string> LinksAsync(string name) => (await Tool.RunAsync("ip", ["-n", name, "-d", "link"])).Stdout;
 
     /// <summary>Kills what runs in the prefix's namespaces and deletes them (and their /etc/netns files).</summary>
     public static async Task RemoveAsync(string prefix)
     {
+        foreach (string orphan in EtcEntries(prefix))
+        {
+            Directory.Delete(Path.Combine("/etc/netns", orphan), recursive: true);
+        }
+
         foreach (string name in await ListAsync(prefix))
         {
             foreach (int pid in await PidsAsync(name))

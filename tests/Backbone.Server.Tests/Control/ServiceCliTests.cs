@@ -16,7 +16,7 @@ public sealed class ServiceCliTests
         await using TestNode node = await TestNode.StartAsync();
         string net = (await Backbone(node.Endpoint, "network", "create", "appnet")).Stdout.Trim();
         Tool.Result created = await Backbone(node.Endpoint, "service", "create", "--name", "web", "--replicas", "3", "--network", "appnet",
-            "--alias", "api", "--publish", "8080/tcp", "--publish", "name=http,target=80,protocol=tcp", "--", "backbone", "echo-server", "--port", "8080");
+            "--alias", "api", "--publish", "8080/tcp", "--publish", "name=http,target=80,protocol=tcp", "--", NodeProcess.Script(), "echo-server", "--port", "8080");
         Assert.True(created.ExitCode == 0, created.All);
         string id = created.Stdout.Trim();
         Assert.Equal(0, (await Backbone(node.Endpoint, "service", "create", "--name", "db", "--endpoint-mode", "dnsrr", "--network", net[..8], "--", "sleep", "infinity")).ExitCode);
@@ -28,7 +28,7 @@ public sealed class ServiceCliTests
         Assert.Equal(("appnet", "10.0.0.2"), (attached.GetProperty("NetworkName").GetString(), attached.GetProperty("Vip").GetString()));
         Assert.Equal(["api"], attached.GetProperty("Aliases").EnumerateArray().Select(a => a.GetString()));
         Assert.Equal(["8080", "http"], web.GetProperty("Ports").EnumerateArray().Select(p => p.GetProperty("Name").GetString()));
-        Assert.Equal(["backbone", "echo-server", "--port", "8080"], web.GetProperty("Command").EnumerateArray().Select(c => c.GetString()));
+        Assert.Equal([NodeProcess.Script(), "echo-server", "--port", "8080"], web.GetProperty("Command").EnumerateArray().Select(c => c.GetString()));
         JsonElement db = Single(await Backbone(node.Endpoint, "service", "inspect", "db"));
         Assert.Equal("", Assert.Single(db.GetProperty("Networks").EnumerateArray()).GetProperty("Vip").GetString()); // dnsrr: no VIP
 
@@ -67,8 +67,13 @@ public sealed class ServiceCliTests
             (["service", "create", "--name", "api"], "no command: give it after --"),
             (["service", "create", "--name", "api", "--publish", "http", "--", "sleep", "1"], "--publish \"http\" is not a port"),
             (["service", "create", "--name", "api", "--endpoint-mode", "rr", "--", "sleep", "1"], "--endpoint-mode \"rr\""),
+            (["service", "create", "--name", "api", "--", "/no/such/program"], "command \"/no/such/program\" does not exist on this node"),
+            (["service", "create", "--name", "api", "--", "nosuchprogram"], "command \"nosuchprogram\" is not found in any directory of this node's PATH"),
             (["service", "scale", "web=-1"], "--replicas -1 is out of range"),
             (["service", "scale", "nosuch=2"], "no service \"nosuch\""),
+            (["service", "update", "nosuch", "--replicas", "2"], "no service \"nosuch\""),
+            (["service", "update", "web", "--restart-condition", "sometimes"], "--restart-condition \"sometimes\""),
+            (["service", "update", "web", "--", "/no/such/program"], "command \"/no/such/program\" does not exist"),
             (["service", "rm", "nosuch"], "no service \"nosuch\""),
         ];
         foreach ((string[] args, string message) in cases)
