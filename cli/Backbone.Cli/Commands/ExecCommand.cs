@@ -78,7 +78,7 @@ internal static class ExecCommand
     /// <summary>The task's container on this host, found by the id in its namespace's name (whatever the node's --netns-prefix).</summary>
     private static ContainerNaming? LocalContainer(string taskId)
     {
-        string suffix = "c-" + taskId[..Math.Min(12, taskId.Length)];
+        string suffix = Backbone.Overlay.Reconcile.HostNames.ContainerSuffix(taskId);
         string? name = Directory.Exists(Backbone.Overlay.Netlink.NetworkNamespace.RunDirectory)
             ? Directory.GetFiles(Backbone.Overlay.Netlink.NetworkNamespace.RunDirectory).Select(Path.GetFileName).FirstOrDefault(n => n!.EndsWith(suffix, StringComparison.Ordinal))
             : null;

@@ -16,7 +16,10 @@ public static class HostNames
     public static string Sandbox(string prefix, int vni) => $"{prefix}sb-{vni.ToString(CultureInfo.InvariantCulture)}";
 
     /// <summary>A task's container: <c>bb-c-&lt;first 12 of the task id&gt;</c>.</summary>
-    public static string Container(string prefix, string taskId) => $"{prefix}c-{Short(taskId)}";
+    public static string Container(string prefix, string taskId) => prefix + ContainerSuffix(taskId);
+
+    /// <summary>What every agent's name for this task's container ends with, whatever its prefix (how `exec` finds it).</summary>
+    public static string ContainerSuffix(string taskId) => $"c-{Short(taskId)}";
 
     /// <summary>The sandbox end of a container's veth pair: <c>ve</c> and 12 of the task id (14 characters).</summary>
     public static string SandboxVeth(string taskId) => $"ve{Short(taskId)}";

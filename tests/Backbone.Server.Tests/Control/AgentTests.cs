@@ -193,11 +193,12 @@ public sealed class AgentTests(ITestOutputHelper output)
         string mine = cluster.AgentPrefixOf(cluster[0])!;
         Assert.Equal(0, (await Backbone(endpoint, "network", "create", "--attachable", "--subnet", "10.232.5.0/24", "shared")).ExitCode);
         Assert.Equal(0, (await Backbone(endpoint, "network", "create", "--subnet", "10.232.6.0/24", "closed")).ExitCode);
+        Assert.Equal(0, (await Backbone(endpoint, "network", "create", "--attachable", "--subnet", "10.232.7.0/24", "second")).ExitCode);
         Assert.Equal(0, (await Backbone(endpoint, ["service", "create", "--name", "web", "--network", "shared", "--", .. EchoServer])).ExitCode);
         JsonElement web = (await WaitForRunningAsync(endpoint, "web", 1))[0];
         string webIp = web.GetProperty("Addresses")[0].GetString()!.Split('=')[1];
 
-        Tool.Result run = await Backbone(endpoint, "container", "run", "--network", "shared", "--name", "probe", "--alias", "debug", "--", "sleep", "infinity");
+        Tool.Result run = await Backbone(endpoint, "container", "run", "--network", "shared", "--network", "second", "--name", "probe", "--alias", "debug", "--", "sleep", "infinity");
         Assert.True(run.ExitCode == 0, run.All);
         Assert.Matches("^[a-z0-9]{25}$", run.Stdout.Trim());
         JsonElement probe = default;
@@ -209,13 +210,20 @@ public sealed class AgentTests(ITestOutputHelper output)
         Assert.Equal(cluster[0].Name, probe.GetProperty("NodeName").GetString());
         Assert.Equal(["debug"], probe.GetProperty("Aliases").EnumerateArray().Select(a => a.GetString()));
 
+        // One interface per network, in the order given; the default route via the first.
+        string addresses = (await Backbone(endpoint, "exec", "probe", "--", "ip", "-o", "-4", "addr", "show")).Stdout;
+        Assert.Matches(@"eth0\s+inet 10\.232\.5\.\d+/24", addresses);
+        Assert.Matches(@"eth1\s+inet 10\.232\.7\.\d+/24", addresses);
+        Assert.Contains("default via 10.232.5.1 dev eth0", (await Backbone(endpoint, "exec", "probe", "--", "ip", "route")).Stdout, StringComparison.Ordinal);
+        Assert.Equal(2, (await HostNamespaces.ListAsync(mine)).Count(n => n.Contains("-sb-", StringComparison.Ordinal))); // a sandbox per network in use here
+
         // It reaches the service's task and the task reaches it, by exec on its name.
         Tool.Result echo = await Backbone(endpoint, "exec", "probe", "--", NodeProcess.Script(), "echo-client", $"{webIp}:8080", "from-probe");
         Assert.True(echo.ExitCode == 0, echo.All);
         Assert.Equal($"{web.GetProperty("Name").GetString()}: from-probe", echo.Stdout.Trim());
-        string probeIp = probe.GetProperty("Addresses")[0].GetString()!.Split('=')[1];
+        string probeIp = probe.GetProperty("Addresses").EnumerateArray().Select(a => a.GetString()!).Single(a => a.StartsWith("shared=", StringComparison.Ordinal)).Split('=')[1];
         Assert.Equal(0, (await Backbone(endpoint, "exec", "web.1", "--", "ping", "-c", "1", "-W", "2", probeIp)).ExitCode);
-        Assert.Equal("2", (await Backbone(endpoint, "kv", "get", "/bb/endpoints/", "--prefix", "--count-only")).Stdout.Trim()); // the task's and the probe's
+        Assert.Equal("3", (await Backbone(endpoint, "kv", "get", "/bb/endpoints/", "--prefix", "--count-only")).Stdout.Trim()); // the task's, and the probe's on each network
 
         // Refusals, each clear, nothing written.
         string before = (await Backbone(endpoint, "kv", "get", "/bb/", "--prefix", "--keys-only")).Stdout;
@@ -241,7 +249,37 @@ public sealed class AgentTests(ITestOutputHelper output)
         Assert.Equal(0, (await Backbone(endpoint, "container", "rm", "probe")).ExitCode);
         await Poll.UntilAsync(async () => (await HostNamespaces.ListAsync(mine)).Count(n => n.Contains("-c-", StringComparison.Ordinal)) == 1,
             TimeSpan.FromSeconds(30), () => "probe's namespace is still there");
+        await AssertHostHoldsExactlyAsync(mine, containers: 1); // and "second"'s sandbox went with its last container
         Assert.Equal("2", (await Backbone(endpoint, "kv", "get", "/bb/ipam/", "--prefix", "--count-only")).Stdout.Trim()); // the probe's address went at once; web's VIP and task's remain
+    });
+
+    [SkippableFact]
+    public Task TasksFollowTheirRestartCondition() => WithClusterAsync("bbagentrestart", async cluster =>
+    {
+        string endpoint = cluster[0].ClientEndpoint;
+        Assert.Equal(0, (await Backbone(endpoint, "network", "create", "appnet")).ExitCode);
+        (string Name, string Condition, string Script)[] services =
+        [
+            ("once", "none", "echo bye; exit 3"),
+            ("done", "on-failure", "echo finished; exit 0"),
+            ("again", "any", "echo again; exit 1"),
+        ];
+        foreach ((string name, string condition, string script) in services)
+        {
+            Assert.Equal(0, (await Backbone(endpoint, "service", "create", "--name", name, "--restart-condition", condition, "--network", "appnet", "--", "/bin/sh", "-c", script)).ExitCode);
+        }
+
+        JsonElement once = await WaitForTaskAsync(endpoint, "once", t => t.GetProperty("CurrentState").GetString() == "failed");
+        Assert.Contains("exited with code 3", once.GetProperty("Message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, once.GetProperty("Restarts").GetInt32());
+        await WaitForTaskAsync(endpoint, "done", t => t.GetProperty("CurrentState").GetString() == "complete");
+        JsonElement again = await WaitForTaskAsync(endpoint, "again", t => t.GetProperty("Restarts").GetInt32() >= 2);
+        Assert.Contains("exited with code 1", again.GetProperty("Message").GetString(), StringComparison.Ordinal);
+
+        Tool.Result logs = await Backbone(endpoint, "service", "logs", "once");
+        Assert.Contains("| bye", logs.Stdout, StringComparison.Ordinal);
+        Assert.Contains("| exited with code 3", logs.Stdout, StringComparison.Ordinal);
+        Assert.True((await Backbone(endpoint, "service", "logs", "again")).Stdout.Split('\n').Count(l => l.EndsWith("| again", StringComparison.Ordinal)) >= 2); // each run's output, kept (two runs ended by the time Restarts was 2)
     });
 
     [SkippableFact]
@@ -280,6 +318,19 @@ public sealed class AgentTests(ITestOutputHelper output)
         {
             await HostNamespaces.RemoveAsync(prefix);
         }
+    }
+
+    private static async Task<JsonElement> WaitForTaskAsync(string endpoint, string service, Func<JsonElement, bool> done)
+    {
+        JsonElement task = default;
+        await Poll.UntilAsync(async () =>
+        {
+            Tool.Result ps = await Backbone(endpoint, "service", "ps", service, "--format", "json");
+            JsonElement[] tasks = ps.ExitCode == 0 ? [.. JsonDocument.Parse(ps.Stdout).RootElement.EnumerateArray()] : [];
+            task = tasks.Length == 1 ? tasks[0] : default;
+            return tasks.Length == 1 && done(task);
+        }, TimeSpan.FromSeconds(60), () => $"{service}'s task did not get there: {task}");
+        return task;
     }
 
     private async Task<JsonElement[]> WaitForRunningAsync(string endpoint, string service, int count, Func<JsonElement, bool>? also = null)
