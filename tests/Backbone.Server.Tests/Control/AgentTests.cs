@@ -283,7 +283,7 @@ public sealed class AgentTests(ITestOutputHelper output)
     });
 
     [SkippableFact]
-    public Task ANodeThatLeavesRemovesEverythingItMade() => WithClusterAsync("bbagentleave", async cluster =>
+    public Task ADeadNodesEndpointsVanishAndANodeThatLeavesRemovesEverythingItMade() => WithClusterAsync("bbagentleave", async cluster =>
     {
         string endpoint = cluster[0].ClientEndpoint;
         ClusterMember worker = await cluster.JoinWorkerAsync(await BackboneCli.JoinTokenAsync(output, endpoint, "worker"));
@@ -295,6 +295,24 @@ public sealed class AgentTests(ITestOutputHelper output)
         Assert.Equal(3, (await HostNamespaces.ListAsync(theirs)).Count); // the worker's agent built them (a sandbox, two containers)
         Assert.Empty(await HostNamespaces.ListAsync(cluster.AgentPrefixOf(cluster[0])!));
         Assert.Contains("listening on tcp", (await Backbone(endpoint, "service", "logs", "edge")).Stdout, StringComparison.Ordinal); // gathered from the worker
+        Assert.Equal("2", (await Backbone(endpoint, "kv", "get", "/bb/endpoints/", "--prefix", "--count-only")).Stdout.Trim());
+
+        // The worker dies: its endpoints and task statuses go with its lease (10 s), and its tasks wait for a node that fits.
+        worker.Kill();
+        await Poll.UntilAsync(async () => (await Backbone(endpoint, "kv", "get", "/bb/endpoints/", "--prefix", "--count-only")).Stdout.Trim() == "0",
+            TimeSpan.FromSeconds(30), () => "a dead node's endpoints are still listed");
+        Assert.Equal("0", (await Backbone(endpoint, "kv", "get", "/bb/taskstatus/", "--prefix", "--count-only")).Stdout.Trim());
+        await Poll.UntilAsync(async () =>
+        {
+            Tool.Result ps = await Backbone(endpoint, "service", "ps", "edge", "--format", "json");
+            return ps.ExitCode == 0 && JsonDocument.Parse(ps.Stdout).RootElement.EnumerateArray().All(t => t.GetProperty("CurrentState").GetString() == "pending");
+        }, TimeSpan.FromSeconds(30), () => "edge's tasks are not pending while their only node is down");
+
+        // It comes back: the tasks are placed on it again (new tasks), its agent replaces what the old ones left.
+        await worker.RestartAsync();
+        JsonElement[] back = await WaitForRunningAsync(endpoint, "edge", 2);
+        Assert.Empty(back.Select(t => t.GetProperty("Id").GetString()).Intersect(tasks.Select(t => t.GetProperty("Id").GetString())));
+        await Poll.UntilAsync(async () => (await HostNamespaces.ListAsync(theirs)).Count == 3, TimeSpan.FromSeconds(30), () => "the old tasks' containers are still there");
 
         Tool.Result left = await BackboneCli.RunAsync(output, worker.ClientEndpoint, "swarm", "leave");
         Assert.True(left.ExitCode == 0, left.All);
