@@ -82,6 +82,22 @@ public static class ControlKeys
 
     public static byte[] Bytes(string key) => Encoding.UTF8.GetBytes(key);
 
+    /// <summary>A Range over every key under <paramref name="prefix"/>.</summary>
+    public static Etcdserverpb.RangeRequest PrefixRange(string prefix) =>
+        new() { Key = Google.Protobuf.ByteString.CopyFromUtf8(prefix), RangeEnd = Google.Protobuf.ByteString.CopyFrom(PrefixEnd(prefix)) };
+
+    /// <summary>One Txn reading every key under each prefix, all at one revision (response i answers prefix i).</summary>
+    public static Etcdserverpb.TxnRequest ReadPrefixes(params string[] prefixes)
+    {
+        var read = new Etcdserverpb.TxnRequest();
+        foreach (string prefix in prefixes)
+        {
+            read.Success.Add(new Etcdserverpb.RequestOp { RequestRange = PrefixRange(prefix) });
+        }
+
+        return read;
+    }
+
     /// <summary>The end of the range of every key that starts with <paramref name="prefix"/> (etcd's prefix rule).</summary>
     public static byte[] PrefixEnd(string prefix)
     {

@@ -136,11 +136,7 @@ public sealed class HostAgent
     /// <summary>One round: read, reconcile the kernel, run processes, publish.</summary>
     public async Task ReconcileOnceAsync(CancellationToken cancellationToken)
     {
-        var read = new TxnRequest();
-        foreach (string prefix in new[] { ControlKeys.TasksPrefix, ControlKeys.NetworksPrefix, ControlKeys.ServicesPrefix, ControlKeys.ContainersPrefix })
-        {
-            read.Success.Add(new RequestOp { RequestRange = new RangeRequest { Key = ByteString.CopyFromUtf8(prefix), RangeEnd = ByteString.CopyFrom(ControlKeys.PrefixEnd(prefix)) } });
-        }
+        TxnRequest read = ControlKeys.ReadPrefixes(ControlKeys.TasksPrefix, ControlKeys.NetworksPrefix, ControlKeys.ServicesPrefix, ControlKeys.ContainersPrefix);
 
         TxnResponse state = await kv.TxnAsync(read, cancellationToken).ConfigureAwait(false);
         List<TaskRecord> tasks = [.. state.Responses[0].ResponseRange.Kvs.Select(k => TaskRecord.Deserialize(k.Value.Memory))];
@@ -259,7 +255,7 @@ public sealed class HostAgent
     {
         foreach (string prefix in new[] { ControlKeys.EndpointsPrefix, ControlKeys.TaskStatusPrefix, ControlKeys.ContainerStatusPrefix })
         {
-            RangeResponse found = await kv.RangeAsync(new RangeRequest { Key = ByteString.CopyFromUtf8(prefix), RangeEnd = ByteString.CopyFrom(ControlKeys.PrefixEnd(prefix)) }, cancellationToken).ConfigureAwait(false);
+            RangeResponse found = await kv.RangeAsync(ControlKeys.PrefixRange(prefix), cancellationToken).ConfigureAwait(false);
             foreach (Mvccpb.KeyValue record in found.Kvs)
             {
                 string nodeId = prefix == ControlKeys.EndpointsPrefix ? EndpointRecord.Deserialize(record.Value.Memory).NodeId : TaskStatusRecord.Deserialize(record.Value.Memory).NodeId;

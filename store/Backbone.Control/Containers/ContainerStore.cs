@@ -96,11 +96,7 @@ public sealed class ContainerStore(IKeyValue kv, NetworkStore networks, TimeProv
 
     public async Task<IReadOnlyList<(ContainerRecord Container, TaskStatusRecord? Status)>> ListAsync(CancellationToken cancellationToken)
     {
-        var read = new TxnRequest();
-        foreach (string prefix in new[] { ControlKeys.ContainersPrefix, ControlKeys.ContainerStatusPrefix })
-        {
-            read.Success.Add(new RequestOp { RequestRange = new RangeRequest { Key = ByteString.CopyFromUtf8(prefix), RangeEnd = ByteString.CopyFrom(ControlKeys.PrefixEnd(prefix)) } });
-        }
+        TxnRequest read = ControlKeys.ReadPrefixes(ControlKeys.ContainersPrefix, ControlKeys.ContainerStatusPrefix);
 
         TxnResponse answer = await kv.TxnAsync(read, cancellationToken).ConfigureAwait(false);
         Dictionary<string, TaskStatusRecord> statuses = answer.Responses[1].ResponseRange.Kvs

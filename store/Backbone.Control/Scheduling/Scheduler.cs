@@ -47,11 +47,8 @@ public sealed class Scheduler(IKeyValue kv, Func<bool> isLeader, TimeProvider ti
     /// <summary>One round; returns how many services' changes were written.</summary>
     public async Task<int> ScheduleOnceAsync(CancellationToken cancellationToken)
     {
-        var read = new TxnRequest();
-        foreach (string prefix in new[] { ControlKeys.NodesPrefix, ControlKeys.ServicesPrefix, ControlKeys.TasksPrefix, ControlKeys.NetworksPrefix, ControlKeys.IpamPrefix })
-        {
-            read.Success.Add(new RequestOp { RequestRange = new RangeRequest { Key = ByteString.CopyFromUtf8(prefix), RangeEnd = ByteString.CopyFrom(ControlKeys.PrefixEnd(prefix)), KeysOnly = prefix == ControlKeys.IpamPrefix } });
-        }
+        TxnRequest read = ControlKeys.ReadPrefixes(ControlKeys.NodesPrefix, ControlKeys.ServicesPrefix, ControlKeys.TasksPrefix, ControlKeys.NetworksPrefix, ControlKeys.IpamPrefix);
+        read.Success[4].RequestRange.KeysOnly = true; // addresses: which are taken is all it needs
 
         TxnResponse state = await kv.TxnAsync(read, cancellationToken).ConfigureAwait(false);
         List<NodeRecord> nodes = [.. state.Responses[0].ResponseRange.Kvs.Select(k => NodeRecord.Deserialize(k.Value.Memory))];

@@ -121,11 +121,7 @@ public sealed class ServiceStore(IKeyValue kv, NetworkStore networks, TimeProvid
     public async Task<IReadOnlyList<Scheduling.TaskView>> TasksAsync(string nameOrId, CancellationToken cancellationToken)
     {
         ServiceRecord service = await FindAsync(nameOrId, cancellationToken).ConfigureAwait(false);
-        var read = new TxnRequest();
-        foreach (string prefix in new[] { ControlKeys.Tasks(service.Id), ControlKeys.TaskStatuses(service.Id) })
-        {
-            read.Success.Add(new RequestOp { RequestRange = new RangeRequest { Key = ByteString.CopyFromUtf8(prefix), RangeEnd = ByteString.CopyFrom(ControlKeys.PrefixEnd(prefix)) } });
-        }
+        TxnRequest read = ControlKeys.ReadPrefixes(ControlKeys.Tasks(service.Id), ControlKeys.TaskStatuses(service.Id));
 
         TxnResponse answer = await kv.TxnAsync(read, cancellationToken).ConfigureAwait(false);
         Dictionary<string, Scheduling.TaskStatusRecord> statuses = answer.Responses[1].ResponseRange.Kvs
@@ -199,7 +195,7 @@ public sealed class ServiceStore(IKeyValue kv, NetworkStore networks, TimeProvid
         {
             (ServiceRecord service, long revision) = await ReadAsync(nameOrId, cancellationToken).ConfigureAwait(false);
             string tasks = ControlKeys.Tasks(service.Id);
-            RangeResponse current = await kv.RangeAsync(new RangeRequest { Key = ByteString.CopyFromUtf8(tasks), RangeEnd = ByteString.CopyFrom(ControlKeys.PrefixEnd(tasks)) }, cancellationToken).ConfigureAwait(false);
+            RangeResponse current = await kv.RangeAsync(ControlKeys.PrefixRange(tasks), cancellationToken).ConfigureAwait(false);
             var txn = new TxnRequest();
             txn.Compare.Add(new Compare { Key = ByteString.CopyFrom(ControlKeys.Service(service.Id)), Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal, ModRevision = revision });
             txn.Success.Add(Delete(ControlKeys.Service(service.Id)));
