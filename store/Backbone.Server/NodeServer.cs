@@ -67,6 +67,17 @@ public sealed record NodeOptions
     /// <summary>The start of every namespace name the agent makes (<c>bb-</c>); give nodes sharing one host (a lab, tests) one each.</summary>
     public string NetnsPrefix { get; init; } = Backbone.Overlay.Reconcile.HostNames.DefaultPrefix;
 
+    /// <summary>The host listener of the DNS server (every network's names); null: none (containers are still served).</summary>
+    public IPEndPoint? DnsAddress { get; init; } = new(IPAddress.Loopback, DefaultDnsPort);
+
+    public const int DefaultDnsPort = 8600;
+
+    /// <summary>Where names the DNS server does not know go; null: the host's /etc/resolv.conf.</summary>
+    public IReadOnlyList<IPEndPoint>? DnsUpstreams { get; init; }
+
+    /// <summary>TTL of the DNS server's answers (low, so clients do not cache dead tasks).</summary>
+    public uint DnsTtlSeconds { get; init; } = 5;
+
     /// <summary>How old an encrypted network's key ring gets before the leader rotates it.</summary>
     public TimeSpan KeyRotationInterval { get; init; } = TimeSpan.FromHours(12);
 
@@ -444,7 +455,8 @@ public static class NodeServer
         };
         var registration = new Backbone.Control.Nodes.NodeRegistration(managers, managers, self, note);
         _ = registration.RunAsync(app.Lifetime.ApplicationStopping); // handles its own failures
-        AgentStart.Start(options, managers, feed: null, registration, self, TimeProvider.System, note, app.Lifetime);
+        Backbone.Dns.Server.DnsServer? dns = DnsStart.Start(options, managers, feed: null, TimeProvider.System, note, app.Lifetime);
+        AgentStart.Start(options, managers, feed: null, registration, self, TimeProvider.System, note, app.Lifetime, dns);
         return app;
     }
 
@@ -556,7 +568,9 @@ public static class NodeServer
             var registration = new Backbone.Control.Nodes.NodeRegistration(kv, new EngineLeases(context, leaseRouter), self, note);
             _ = registration.RunAsync(stopping);
             _ = new Backbone.Control.Scheduling.Scheduler(kv, leads, time, note).RunAsync(stopping);
-            AgentStart.Start(options, kv, new EngineChangeFeed(context), registration, self, time, note, app.Lifetime);
+            var changes = new EngineChangeFeed(context);
+            Backbone.Dns.Server.DnsServer? dns = DnsStart.Start(options, kv, changes, time, note, app.Lifetime);
+            AgentStart.Start(options, kv, changes, registration, self, time, note, app.Lifetime, dns);
         }
 
         return app;

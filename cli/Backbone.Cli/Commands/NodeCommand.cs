@@ -95,6 +95,18 @@ internal static class NodeCommand
             DefaultValueFactory = _ => Backbone.Overlay.Reconcile.HostNames.DefaultPrefix,
         };
 
+        Option<string> dnsAddr = new("--dns-addr")
+        {
+            Description = "HOST:PORT where the DNS server answers every network's names (and name.network forms) for the host; off: none. "
+                + "Containers are always served at 127.0.0.11:53 in their namespace",
+            DefaultValueFactory = _ => $"127.0.0.1:{NodeOptions.DefaultDnsPort}",
+        };
+        Option<string[]> dnsUpstream = new("--dns-upstream")
+        {
+            Description = "IP[:PORT] of a resolver for names the DNS server does not know (repeat for several; all are asked at once). Default: the nameservers of /etc/resolv.conf",
+        };
+        Option<uint> dnsTtl = new("--dns-ttl") { Description = "TTL in seconds of the DNS server's answers", DefaultValueFactory = _ => 5 };
+
         Option<long> snapshotCount = new("--snapshot-count")
         {
             Description = "Writes between checkpoints: each bounds the replay after a restart and lets the Raft log be truncated (as etcd's flag)",
@@ -118,6 +130,9 @@ internal static class NodeCommand
             keyRotation,
             noAgent,
             netnsPrefix,
+            dnsAddr,
+            dnsUpstream,
+            dnsTtl,
         };
         command.Subcommands.Add(NodeAdminCommands.List());
         command.Subcommands.Add(NodeAdminCommands.Remove());
@@ -169,8 +184,39 @@ internal static class NodeCommand
                 return 2;
             }
 
+            System.Net.IPEndPoint? dnsEndpoint = null;
+            if (parse.GetValue(dnsAddr) is { } dnsText && dnsText != "off")
+            {
+                try
+                {
+                    dnsEndpoint = NodeServer.ParseEndpoint(dnsText);
+                }
+                catch (ArgumentException e)
+                {
+                    await Console.Error.WriteLineAsync($"Error: --dns-addr: {e.Message}, or off").ConfigureAwait(false);
+                    return 2;
+                }
+            }
+
+            var upstreams = new List<System.Net.IPEndPoint>();
+            foreach (string upstream in parse.GetValue(dnsUpstream) ?? [])
+            {
+                if (System.Net.IPEndPoint.TryParse(upstream, out System.Net.IPEndPoint? parsed))
+                {
+                    upstreams.Add(parsed.Port == 0 ? new System.Net.IPEndPoint(parsed.Address, 53) : parsed);
+                }
+                else
+                {
+                    await Console.Error.WriteLineAsync($"Error: --dns-upstream \"{upstream}\" is not IP or IP:PORT (for example 10.0.0.2 or 127.0.0.1:5353)").ConfigureAwait(false);
+                    return 2;
+                }
+            }
+
             options = options with
             {
+                DnsAddress = dnsEndpoint,
+                DnsUpstreams = upstreams.Count > 0 ? upstreams : null,
+                DnsTtlSeconds = parse.GetValue(dnsTtl),
                 AddressPool = new Backbone.Control.Networks.SubnetPool(pool.Value, poolMask),
                 KeyRotationInterval = rotation,
                 Agent = !parse.GetValue(noAgent),

@@ -35,8 +35,17 @@ public sealed class HostAgent
     private volatile TaskCompletionSource due = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TimeProvider time;
 
-    public HostAgent(IKeyValue kv, IChangeFeed? feed, IHost host, AgentSettings settings, Func<long> lease, TimeProvider time, Action<string> note)
+    /// <summary>
+    /// Told which containers exist as wanted (namespace → network ids) so that per-container
+    /// services (the DNS listener at 127.0.0.11) follow them; called before containers are removed
+    /// (without them: an open socket would keep a removed namespace alive) and after new ones are built.
+    /// </summary>
+    private readonly Func<IReadOnlyDictionary<string, IReadOnlyList<string>>, Task>? containerServices;
+
+    public HostAgent(IKeyValue kv, IChangeFeed? feed, IHost host, AgentSettings settings, Func<long> lease, TimeProvider time, Action<string> note,
+        Func<IReadOnlyDictionary<string, IReadOnlyList<string>>, Task>? containerServices = null)
     {
+        this.containerServices = containerServices;
         this.kv = kv;
         this.feed = feed;
         this.host = host;
@@ -130,6 +139,7 @@ public sealed class HostAgent
     public async Task RemoveAllAsync()
     {
         await supervisor.StopAllAsync().ConfigureAwait(false);
+        await SyncContainerServicesAsync(new DesiredHost(HostState.Empty, []), []).ConfigureAwait(false);
         Converge(HostState.Empty);
     }
 
@@ -149,14 +159,18 @@ public sealed class HostAgent
         // one that must be remade is stopped with its grace period, not killed), then the
         // kernel, then the processes of the containers that are now as wanted.
         await supervisor.StopUnwantedAsync(desired.Workloads).ConfigureAwait(false);
-        IReadOnlyList<HostAction> actions = Reconciler.Diff(desired.State, host.Observe(settings.Prefix));
+        HostState observed = host.Observe(settings.Prefix);
+        IReadOnlyList<HostAction> actions = Reconciler.Diff(desired.State, observed);
         HashSet<string> remade = [.. actions.OfType<HostAction.DeleteContainer>().Select(a => a.Container.Namespace)];
         await supervisor.StopAsync([.. desired.Workloads.Where(w => remade.Contains(w.Container.Namespace)).Select(w => w.Id)]).ConfigureAwait(false);
+        await SyncContainerServicesAsync(desired, [.. observed.Containers.Where(c => !remade.Contains(c.Namespace)).Select(c => c.Namespace)]).ConfigureAwait(false);
         Apply(actions);
         host.SweepOrphans(settings.Prefix);
 
         HashSet<ContainerSpec> built = [.. host.Observe(settings.Prefix).Containers];
-        supervisor.StartMissing(desired.Workloads.Where(w => built.Contains(desired.State.Containers.First(c => c.Namespace == w.Container.Namespace))));
+        List<Workload> ready = [.. desired.Workloads.Where(w => built.Contains(desired.State.Containers.First(c => c.Namespace == w.Container.Namespace)))];
+        await SyncContainerServicesAsync(desired, [.. ready.Select(w => w.Container.Namespace)]).ConfigureAwait(false);
+        supervisor.StartMissing(ready);
         if (Rounds == 0)
         {
             TaskLog.DeleteAllBut(settings.LogDirectory, desired.Workloads.Select(w => w.Id).ToHashSet(StringComparer.Ordinal)); // of tasks removed while no agent ran
@@ -164,6 +178,26 @@ public sealed class HostAgent
 
         await PublishAsync(desired, cancellationToken).ConfigureAwait(false);
         Rounds++;
+    }
+
+    /// <summary>Tells the per-container services which of the desired containers to serve now (those in <paramref name="serve"/>).</summary>
+    private async Task SyncContainerServicesAsync(DesiredHost desired, IReadOnlyCollection<string> namespaces)
+    {
+        if (containerServices is null)
+        {
+            return;
+        }
+
+        var serve = new HashSet<string>(namespaces, StringComparer.Ordinal);
+        try
+        {
+            await containerServices(desired.Workloads.Where(w => serve.Contains(w.Container.Namespace))
+                .ToDictionary(w => w.Container.Namespace, w => (IReadOnlyList<string>)[.. w.Networks.Select(n => n.NetworkId)], StringComparer.Ordinal)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            note($"agent: container services: {e.Message}");
+        }
     }
 
     /// <summary>Each action on its own: one that fails (noted, tried again next round) does not keep the others from being done.</summary>

@@ -19,7 +19,7 @@ public static class AgentStart
     public static string LogDirectoryIn(string dataDir) => Path.Combine(dataDir, "tasks");
 
     public static void Start(NodeOptions options, IKeyValue kv, IChangeFeed? feed, NodeRegistration registration, NodeRecord self, TimeProvider time,
-        Action<string> note, IHostApplicationLifetime lifetime)
+        Action<string> note, IHostApplicationLifetime lifetime, Backbone.Dns.Server.DnsServer? dns = null)
     {
         if (!options.Agent)
         {
@@ -41,7 +41,7 @@ public static class AgentStart
             Prefix = options.NetnsPrefix,
             LogDirectory = LogDirectoryIn(options.DataDir),
             ResyncInterval = feed is null ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(5), // without a feed, reading often is all it has
-        }, () => registration.LeaseId, time, note);
+        }, () => registration.LeaseId, time, note, dns is null ? null : dns.SyncContainersAsync);
         Task running = agent.RunAsync(lifetime.ApplicationStopping);
         note($"agent: running tasks of node {self.Name} (namespaces {options.NetnsPrefix}*)");
 

@@ -162,7 +162,13 @@ public sealed partial class ClusterMember : IAsyncDisposable
     /// the scheduler run many nodes on one host, and their agents would share namespace names;
     /// agent tests give each node its own --netns-prefix.
     /// </summary>
-    public IReadOnlyList<string> AgentFlags { get; set; } = ["--no-agent"];
+    public IReadOnlyList<string> AgentFlags { get; set; } = ["--no-agent", .. DnsFlags];
+
+    /// <summary>Many nodes share this host: each DNS host listener takes a free port (<see cref="DnsEndpoint"/> tells which).</summary>
+    public static IReadOnlyList<string> DnsFlags { get; } = ["--dns-addr", "127.0.0.1:0"];
+
+    /// <summary>The host listener of the node's DNS server, from its start-up line (null before it printed one).</summary>
+    public string? DnsEndpoint => DnsLine().Matches(Output) is { Count: > 0 } lines ? lines[^1].Groups[1].Value : null;
 
     /// <summary>Restart after a kill: only <c>--data-dir</c>, everything else is kept there.</summary>
     public Task RestartAsync() => StartAsync(["--data-dir", DataDir]);
@@ -334,6 +340,9 @@ public sealed partial class ClusterMember : IAsyncDisposable
 
     /// <summary>BACKBONE_TEST_LOG_DIR: every member's whole output also goes to DIR/NAME.log (soaks; assertion messages carry only the tail).</summary>
     private static readonly string? KeptLogs = Environment.GetEnvironmentVariable("BACKBONE_TEST_LOG_DIR") is { Length: > 0 } kept ? Directory.CreateDirectory(kept).FullName : null;
+
+    [GeneratedRegex(@"dns: serving every network's names on (\S+) ")]
+    private static partial Regex DnsLine();
 
     [GeneratedRegex(@"serving the etcd v3 API on \S+ \(member ([0-9a-f]+),")]
     private static partial Regex ServingLine();

@@ -220,7 +220,8 @@ public sealed partial class TestCluster : IAsyncDisposable
     /// <summary>The namespace prefix of a node's agent (null when agents are off).</summary>
     public string? AgentPrefixOf(ClusterMember member) => agentPrefix is null ? null : $"{agentPrefix}{member.Name}-";
 
-    private IReadOnlyList<string> AgentFlagsFor(string name) => agentPrefix is null ? ["--no-agent"] : ["--netns-prefix", $"{agentPrefix}{name}-"];
+    private IReadOnlyList<string> AgentFlagsFor(string name) =>
+        [.. agentPrefix is null ? ["--no-agent"] : (string[])["--netns-prefix", $"{agentPrefix}{name}-"], .. ClusterMember.DnsFlags];
 
     private ClusterMember NewMember()
     {

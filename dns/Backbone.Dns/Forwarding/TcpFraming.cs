@@ -1,0 +1,45 @@
+using System.Buffers.Binary;
+
+namespace Backbone.Dns.Forwarding;
+
+/// <summary>DNS over TCP: each message preceded by its length in two bytes (RFC 1035 4.2.2).</summary>
+public static class TcpFraming
+{
+    public static async Task WriteAsync(Stream stream, byte[] message, CancellationToken cancellationToken)
+    {
+        byte[] framed = new byte[message.Length + 2];
+        BinaryPrimitives.WriteUInt16BigEndian(framed, (ushort)message.Length);
+        message.CopyTo(framed, 2);
+        await stream.WriteAsync(framed, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The next message, or null at the end of the stream (or a message cut short).</summary>
+    public static async Task<byte[]?> ReadAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        byte[] prefix = new byte[2];
+        if (!await FillAsync(stream, prefix, cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        byte[] message = new byte[BinaryPrimitives.ReadUInt16BigEndian(prefix)];
+        return await FillAsync(stream, message, cancellationToken).ConfigureAwait(false) ? message : null;
+    }
+
+    private static async Task<bool> FillAsync(Stream stream, byte[] buffer, CancellationToken cancellationToken)
+    {
+        int read = 0;
+        while (read < buffer.Length)
+        {
+            int got = await stream.ReadAsync(buffer.AsMemory(read), cancellationToken).ConfigureAwait(false);
+            if (got == 0)
+            {
+                return false;
+            }
+
+            read += got;
+        }
+
+        return true;
+    }
+}

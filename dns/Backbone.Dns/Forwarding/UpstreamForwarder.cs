@@ -1,0 +1,178 @@
+using System.Net;
+using System.Net.Sockets;
+using Makaretu.Dns;
+
+namespace Backbone.Dns.Forwarding;
+
+/// <summary>
+/// Sends the names the table does not know to the host's upstream resolvers. Unlike Docker's
+/// three sequential tries with 4 s timeouts, every upstream is asked at once and the first
+/// usable answer wins; a try lasts <see cref="ForwarderOptions.TryTimeout"/> and there are
+/// <see cref="ForwarderOptions.Tries"/> of them. A truncated UDP answer is asked again over TCP.
+/// Answers are cached (<see cref="AnswerCache"/>). At most <see cref="ForwarderOptions.MaxInFlight"/>
+/// forwards run at once and as many wait; beyond that the client gets SERVFAIL at once (never
+/// a wall of REFUSED), so an overload costs clients a retry, not a timeout.
+/// </summary>
+public sealed class UpstreamForwarder(ForwarderOptions options, TimeProvider time)
+{
+    private readonly SemaphoreSlim running = new(options.MaxInFlight, options.MaxInFlight);
+    private int waiting;
+    private long forwarded;
+    private long cacheHits;
+    private long overloaded;
+    private long failed;
+
+    public AnswerCache Cache { get; } = new(time);
+
+    public IReadOnlyList<IPEndPoint> Upstreams => options.Upstreams;
+
+    public long Forwarded => Interlocked.Read(ref forwarded);
+
+    public long CacheHits => Interlocked.Read(ref cacheHits);
+
+    public long Overloaded => Interlocked.Read(ref overloaded);
+
+    public long Failed => Interlocked.Read(ref failed);
+
+    /// <summary>The upstream's answer (or the cache's, or SERVFAIL) for <paramref name="query"/>, as bytes with the query's id.</summary>
+    public async Task<Message> ForwardAsync(Message query, CancellationToken cancellationToken)
+    {
+        Question question = query.Questions[0];
+        if (Cache.Find(question, query.Id) is { } cached)
+        {
+            Interlocked.Increment(ref cacheHits);
+            var hit = new Message();
+            hit.Read(cached);
+            return hit;
+        }
+
+        if (options.Upstreams.Count == 0)
+        {
+            return Fail(query);
+        }
+
+        // waiting counts only those not yet running (it drops once the semaphore is ours), so
+        // "as many may wait" is MaxInFlight, not twice that.
+        if (Interlocked.Increment(ref waiting) > options.MaxInFlight)
+        {
+            Interlocked.Decrement(ref waiting);
+            Interlocked.Increment(ref overloaded);
+            return Fail(query);
+        }
+
+        try
+        {
+            await running.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref waiting);
+        }
+
+        try
+        {
+            Interlocked.Increment(ref forwarded);
+            Message upstreamQuery = query.CreateResponse();
+            upstreamQuery.QR = false;
+            upstreamQuery.Id = (ushort)Random.Shared.Next(ushort.MaxValue + 1); // our own id upstream: a spoofed answer must guess it
+            upstreamQuery.RD = true;
+            // (CreateResponse copied the question.)
+            for (int attempt = 0; attempt < options.Tries; attempt++)
+            {
+                if (await RaceAsync(upstreamQuery, cancellationToken).ConfigureAwait(false) is { } answer)
+                {
+                    Cache.Keep(question, answer.Message, answer.Bytes);
+                    answer.Message.Id = query.Id;
+                    return answer.Message;
+                }
+            }
+
+            Interlocked.Increment(ref failed);
+            return Fail(query);
+        }
+        finally
+        {
+            running.Release();
+        }
+    }
+
+    /// <summary>Asks every upstream at once; the first answer to this id and question wins. Null when none answered in time.</summary>
+    private async Task<(Message Message, byte[] Bytes)?> RaceAsync(Message upstreamQuery, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(options.TryTimeout);
+        byte[] bytes = upstreamQuery.ToByteArray();
+        List<Task<(Message, byte[])?>> asks = [.. options.Upstreams.Select(u => AskAsync(u, upstreamQuery, bytes, deadline.Token))];
+        while (asks.Count > 0)
+        {
+            Task<(Message, byte[])?> done = await Task.WhenAny(asks).ConfigureAwait(false);
+            asks.Remove(done);
+            if (await done.ConfigureAwait(false) is { } answer)
+            {
+                await deadline.CancelAsync().ConfigureAwait(false); // the others stop
+                return answer;
+            }
+        }
+
+        return null;
+    }
+
+    private static async Task<(Message, byte[])?> AskAsync(IPEndPoint upstream, Message query, byte[] bytes, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var udp = new Socket(upstream.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            await udp.ConnectAsync(upstream, cancellationToken).ConfigureAwait(false);
+            await udp.SendAsync(bytes, cancellationToken).ConfigureAwait(false);
+            byte[] buffer = new byte[ushort.MaxValue];
+            while (true)
+            {
+                int length = await udp.ReceiveAsync(buffer, cancellationToken).ConfigureAwait(false);
+                if (Parse(buffer, length, query) is { } answer)
+                {
+                    return answer.Message.TC ? await AskOverTcpAsync(upstream, query, bytes, cancellationToken).ConfigureAwait(false) : answer;
+                }
+            }
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or IOException)
+        {
+            return null; // this upstream is down, refused or slow: the others may answer
+        }
+    }
+
+    private static async Task<(Message, byte[])?> AskOverTcpAsync(IPEndPoint upstream, Message query, byte[] bytes, CancellationToken cancellationToken)
+    {
+        using var tcp = new Socket(upstream.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        await tcp.ConnectAsync(upstream, cancellationToken).ConfigureAwait(false);
+        using var stream = new NetworkStream(tcp);
+        await TcpFraming.WriteAsync(stream, bytes, cancellationToken).ConfigureAwait(false);
+        byte[]? answer = await TcpFraming.ReadAsync(stream, cancellationToken).ConfigureAwait(false);
+        return answer is null ? null : Parse(answer, answer.Length, query);
+    }
+
+    /// <summary>The answer when it is one to <paramref name="query"/> (same id and question); null for anything else.</summary>
+    private static (Message Message, byte[] Bytes)? Parse(byte[] buffer, int length, Message query)
+    {
+        try
+        {
+            var answer = new Message();
+            answer.Read(buffer, 0, length);
+            bool matches = answer.QR && answer.Id == query.Id && answer.Questions.Count == 1
+                && answer.Questions[0].Type == query.Questions[0].Type && answer.Questions[0].Name.Equals(query.Questions[0].Name);
+            return matches && answer.Status != MessageStatus.ServerFailure ? (answer, buffer[..length]) : null;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return null;
+        }
+    }
+
+    private static Message Fail(Message query)
+    {
+        Message failure = query.CreateResponse();
+        failure.Status = MessageStatus.ServerFailure;
+        failure.RD = query.RD;
+        failure.RA = true;
+        return failure;
+    }
+}

@@ -1,0 +1,98 @@
+namespace Backbone.Dns.Names;
+
+/// <summary>
+/// The embedded DNS server's names: every name of every network, built once from a snapshot of
+/// the store (<see cref="Build"/>) and never changed afterwards; the server swaps in a new table
+/// when the store changes. <see cref="Resolve"/> is called concurrently from every listener's
+/// sockets and is safe for that: the only shared writes are the atomic rotation counters.
+/// The rules, and the choices made where Docker's are silent, are in README.md beside this file.
+/// </summary>
+public sealed class NameTable
+{
+    /// <summary>Keys: lower-case names with the trailing dot, bare (<c>web.</c>) and qualified (<c>web.front.</c>).</summary>
+    private readonly Dictionary<string, NameNode> names;
+    private readonly Dictionary<string, NameNode>.AlternateLookup<ReadOnlySpan<char>> byChars;
+    private readonly HashSet<string> internalNetworks;
+
+    internal NameTable(Dictionary<string, NameNode> names, HashSet<string> internalNetworks)
+    {
+        this.names = names;
+        this.internalNetworks = internalNetworks;
+        byChars = names.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    /// <summary>No names: every question is unknown (forwarded, or NXDOMAIN for an empty scope).</summary>
+    public static NameTable Empty { get; } = new(new Dictionary<string, NameNode>(StringComparer.Ordinal), new HashSet<string>(StringComparer.Ordinal));
+
+    /// <summary>How many distinct keys (bare, qualified and reverse names) the table holds: for metrics and logs.</summary>
+    public int NameCount => names.Count;
+
+    public static NameTable Build(NameSource source, NameTableOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(options);
+        return new NameTableBuilder(source, options).Build();
+    }
+
+    /// <summary>
+    /// Answers one question as seen from <paramref name="scope"/>. <paramref name="name"/> is
+    /// matched case-insensitively, with or without its trailing dot. Allocates nothing unless
+    /// the name is visible on several networks of the scope. The result may be shared: do not
+    /// mutate it.
+    /// </summary>
+    /// <returns>
+    /// <see cref="LookupOutcome.Answer"/> with rotated records; <see cref="LookupOutcome.NoData"/>
+    /// for a visible name without records of that type (or with nothing healthy behind it);
+    /// otherwise the name is not visible (unknown, or only on networks outside the scope) and
+    /// the outcome is <see cref="LookupOutcome.Forward"/>, or <see cref="LookupOutcome.NxDomain"/>
+    /// when every network of the scope is internal.
+    /// </returns>
+    public Lookup Resolve(string name, RecordType type, NameScope scope)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(scope);
+        Span<char> buffer = stackalloc char[DnsNames.MaxChars];
+        if (!DnsNames.TryKey(name, buffer, out int length))
+        {
+            return NotFound(scope);
+        }
+
+        ReadOnlySpan<char> key = buffer[..length];
+        if (byChars.TryGetValue(key, out NameNode? node) && node.Resolve(type, scope) is { } found)
+        {
+            return found;
+        }
+
+        // _port._proto.svc for a port the service does not publish: the service is ours, so
+        // NODATA rather than a forward that would leak its name upstream.
+        if (DnsNames.TrySrvParent(key, out ReadOnlySpan<char> parent) && byChars.TryGetValue(parent, out NameNode? service) && service.IsVisible(scope))
+        {
+            return Lookup.NoData;
+        }
+
+        return NotFound(scope);
+    }
+
+    /// <summary>
+    /// A name the scope cannot see. Forwarded, except from a scope whose every network is
+    /// internal (vacuously true for an empty scope): internal networks never reach upstream.
+    /// A network this table does not know is not known to be internal.
+    /// </summary>
+    private Lookup NotFound(NameScope scope)
+    {
+        if (scope.NetworkIds is not { } ids)
+        {
+            return Lookup.Forward;
+        }
+
+        foreach (string id in ids)
+        {
+            if (!internalNetworks.Contains(id))
+            {
+                return Lookup.Forward;
+            }
+        }
+
+        return Lookup.NxDomain;
+    }
+}
