@@ -13,22 +13,33 @@ public sealed class AnswerCache(TimeProvider time)
     public const int MaxEntries = 10_000;
     private static readonly TimeSpan MaxTtl = TimeSpan.FromHours(1);
 
-    private readonly ConcurrentDictionary<(string Name, DnsType Type, DnsClass Class), (byte[] Response, DateTimeOffset Expires)> entries = new();
+    private readonly ConcurrentDictionary<(string Name, DnsType Type, DnsClass Class), (byte[] Response, DateTimeOffset Kept, DateTimeOffset Expires)> entries = new();
 
     public int Count => entries.Count;
 
-    /// <summary>The cached response for <paramref name="question"/> with <paramref name="id"/> as its id, or null.</summary>
-    public byte[]? Find(Question question, ushort id)
+    /// <summary>
+    /// The cached response for <paramref name="question"/> with <paramref name="id"/> as its id,
+    /// its TTLs counted down by the time it has been kept (a client must not cache it past the
+    /// upstream's TTL), or null.
+    /// </summary>
+    public Message? Find(Question question, ushort id)
     {
-        if (!entries.TryGetValue(Key(question), out (byte[] Response, DateTimeOffset Expires) hit) || hit.Expires <= time.GetUtcNow())
+        DateTimeOffset now = time.GetUtcNow();
+        if (!entries.TryGetValue(Key(question), out (byte[] Response, DateTimeOffset Kept, DateTimeOffset Expires) hit) || hit.Expires <= now)
         {
             return null;
         }
 
-        byte[] copy = (byte[])hit.Response.Clone();
-        copy[0] = (byte)(id >> 8);
-        copy[1] = (byte)id;
-        return copy;
+        var response = new Message();
+        response.Read(hit.Response);
+        response.Id = id;
+        TimeSpan age = TimeSpan.FromSeconds(Math.Floor((now - hit.Kept).TotalSeconds));
+        foreach (ResourceRecord record in response.Answers.Concat(response.AuthorityRecords).Concat(response.AdditionalRecords).Where(r => r is not OPTRecord))
+        {
+            record.TTL = record.TTL > age ? record.TTL - age : TimeSpan.Zero;
+        }
+
+        return response;
     }
 
     public void Keep(Question question, Message response, byte[] bytes)
@@ -47,7 +58,8 @@ public sealed class AnswerCache(TimeProvider time)
             }
         }
 
-        entries[Key(question)] = (bytes, time.GetUtcNow() + (keep > MaxTtl ? MaxTtl : keep));
+        DateTimeOffset now = time.GetUtcNow();
+        entries[Key(question)] = (bytes, now, now + (keep > MaxTtl ? MaxTtl : keep));
     }
 
     /// <summary>How long an answer may be kept: null when it must not be (a failure, or a truncated answer).</summary>

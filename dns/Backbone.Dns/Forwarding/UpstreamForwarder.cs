@@ -41,9 +41,7 @@ public sealed class UpstreamForwarder(ForwarderOptions options, TimeProvider tim
         if (Cache.Find(question, query.Id) is { } cached)
         {
             Interlocked.Increment(ref cacheHits);
-            var hit = new Message();
-            hit.Read(cached);
-            return hit;
+            return cached;
         }
 
         if (options.Upstreams.Count == 0)

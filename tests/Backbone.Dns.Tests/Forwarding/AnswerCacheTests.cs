@@ -54,12 +54,16 @@ public sealed class AnswerCacheTests
         cache.Keep(query.Questions[0], answer, kept);
 
         Message later = Query("hit.example", DnsType.A);
-        byte[]? hit = cache.Find(later.Questions[0], later.Id);
+        Message? hit = cache.Find(later.Questions[0], later.Id);
         Assert.NotNull(hit);
-        Assert.Equal(later.Id, Parse(hit).Id);
+        Assert.Equal(later.Id, hit.Id);
         Assert.Equal(query.Id, Server.Packets.Id(kept)); // a hit is a copy: the kept bytes stay as they were
+        Assert.Equal(TimeSpan.FromSeconds(10), hit.Answers[0].TTL);
 
-        clock.Advance(TimeSpan.FromSeconds(10));
+        clock.Advance(TimeSpan.FromSeconds(4));
+        Assert.Equal(TimeSpan.FromSeconds(6), cache.Find(later.Questions[0], later.Id)!.Answers[0].TTL); // counted down, as a resolver must
+
+        clock.Advance(TimeSpan.FromSeconds(6));
         Assert.Null(cache.Find(later.Questions[0], later.Id));
     }
 
