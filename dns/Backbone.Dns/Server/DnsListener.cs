@@ -17,6 +17,11 @@ public sealed class DnsListener : IAsyncDisposable
 {
     private const int AnyPortAttempts = 16;
     private static readonly TimeSpan TcpIdle = TimeSpan.FromSeconds(10);
+
+    /// <summary>TCP connections served at once per listener.</summary>
+    public const int MaxTcpConnections = 256;
+
+    private int tcpConnections;
     private static readonly TimeSpan AcceptRetry = TimeSpan.FromMilliseconds(50);
     private readonly Socket udp;
     private readonly Socket tcp;
@@ -176,7 +181,28 @@ public sealed class DnsListener : IAsyncDisposable
                 continue;
             }
 
-            _ = ServeTcpAsync(connection);
+            // A bounded number of connections: past it the newest is closed at once (the client
+            // retries), so idle or slow connections cannot take every descriptor.
+            if (Interlocked.Increment(ref tcpConnections) > MaxTcpConnections)
+            {
+                Interlocked.Decrement(ref tcpConnections);
+                connection.Dispose();
+                continue;
+            }
+
+            _ = ServeTcpCountedAsync(connection);
+        }
+    }
+
+    private async Task ServeTcpCountedAsync(Socket connection)
+    {
+        try
+        {
+            await ServeTcpAsync(connection).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref tcpConnections);
         }
     }
 

@@ -267,4 +267,55 @@ public sealed class ListenerProtocolTests : ListenerTests
         Assert.NotNull(reply);
         Assert.Equal((int)MessageStatus.FormatError, Packets.Rcode(reply));
     }
+
+    [Fact]
+    public async Task TcpConnectionsAreBoundedAndTheListenerRecovers()
+    {
+        var idle = new List<Socket>();
+        try
+        {
+            for (int i = 0; i < Backbone.Dns.Server.DnsListener.MaxTcpConnections; i++)
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+                await socket.ConnectAsync(Server.Endpoint);
+                idle.Add(socket);
+            }
+
+            // One more: accepted and closed at once (the read sees the end), not left hanging.
+            using var extra = new Socket(SocketType.Stream, ProtocolType.Tcp);
+            await extra.ConnectAsync(Server.Endpoint);
+            using var wait = new CancellationTokenSource(Patience);
+            Assert.Equal(0, await extra.ReceiveAsync(new byte[16], SocketFlags.None, wait.Token));
+        }
+        finally
+        {
+            idle.ForEach(s => s.Dispose());
+        }
+
+        // Their slots come back as they close.
+        Message? answer = null;
+        for (int attempt = 0; attempt < 100 && answer is null; attempt++)
+        {
+            answer = await TryTcpAsync();
+            if (answer is null)
+            {
+                await Task.Delay(50);
+            }
+        }
+
+        Assert.NotNull(answer);
+        Assert.Equal(MessageStatus.NoError, answer.Status);
+    }
+
+    private async Task<Message?> TryTcpAsync()
+    {
+        try
+        {
+            return await TcpAsync(Server.Endpoint, Query("web", DnsType.A));
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
+        {
+            return null;
+        }
+    }
 }
