@@ -13,8 +13,12 @@ public static class TcpFraming
         await stream.WriteAsync(framed, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The next message, or null at the end of the stream (or a message cut short).</summary>
-    public static async Task<byte[]?> ReadAsync(Stream stream, CancellationToken cancellationToken)
+    /// <summary>
+    /// The next message, or null at the end of the stream, a message cut short, or one longer than
+    /// <paramref name="maxLength"/> (a server reading queries gives a small bound: a length prefix
+    /// alone must not make it hold 64 KiB per connection).
+    /// </summary>
+    public static async Task<byte[]?> ReadAsync(Stream stream, CancellationToken cancellationToken, int maxLength = ushort.MaxValue)
     {
         byte[] prefix = new byte[2];
         if (!await FillAsync(stream, prefix, cancellationToken).ConfigureAwait(false))
@@ -22,7 +26,13 @@ public static class TcpFraming
             return null;
         }
 
-        byte[] message = new byte[BinaryPrimitives.ReadUInt16BigEndian(prefix)];
+        int length = BinaryPrimitives.ReadUInt16BigEndian(prefix);
+        if (length > maxLength)
+        {
+            return null;
+        }
+
+        byte[] message = new byte[length];
         return await FillAsync(stream, message, cancellationToken).ConfigureAwait(false) ? message : null;
     }
 

@@ -151,13 +151,24 @@ public sealed class UpstreamForwarder(ForwarderOptions options, TimeProvider tim
     /// <summary>The answer when it is one to <paramref name="query"/> (same id and question); null for anything else.</summary>
     private static (Message Message, byte[] Bytes)? Parse(byte[] buffer, int length, Message query)
     {
+        if (!AnswerCheck.IsSafe(buffer.AsSpan(0, length), query.Id))
+        {
+            return null; // not ours, or not something to parse: checked in linear time first
+        }
+
         try
         {
             var answer = new Message();
             answer.Read(buffer, 0, length);
             bool matches = answer.QR && answer.Id == query.Id && answer.Questions.Count == 1
                 && answer.Questions[0].Type == query.Questions[0].Type && answer.Questions[0].Name.Equals(query.Questions[0].Name);
-            return matches && answer.Status != MessageStatus.ServerFailure ? (answer, buffer[..length]) : null;
+            if (!matches || answer.Status == MessageStatus.ServerFailure)
+            {
+                return null;
+            }
+
+            _ = answer.ToByteArray(); // one we could not write back (e.g. a label Makaretu reads but refuses to write) is no answer: never cached, never relayed
+            return (answer, buffer[..length]);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

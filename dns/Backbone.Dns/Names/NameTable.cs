@@ -12,12 +12,13 @@ public sealed class NameTable
     /// <summary>Keys: lower-case names with the trailing dot, bare (<c>web.</c>) and qualified (<c>web.front.</c>).</summary>
     private readonly Dictionary<string, NameNode> names;
     private readonly Dictionary<string, NameNode>.AlternateLookup<ReadOnlySpan<char>> byChars;
-    private readonly HashSet<string> internalNetworks;
+    /// <summary>The networks known to this table that may forward (not internal).</summary>
+    private readonly HashSet<string> externalNetworks;
 
-    internal NameTable(Dictionary<string, NameNode> names, HashSet<string> internalNetworks)
+    internal NameTable(Dictionary<string, NameNode> names, HashSet<string> externalNetworks)
     {
         this.names = names;
-        this.internalNetworks = internalNetworks;
+        this.externalNetworks = externalNetworks;
         byChars = names.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
@@ -74,9 +75,10 @@ public sealed class NameTable
     }
 
     /// <summary>
-    /// A name the scope cannot see. Forwarded, except from a scope whose every network is
-    /// internal (vacuously true for an empty scope): internal networks never reach upstream.
-    /// A network this table does not know is not known to be internal.
+    /// A name the scope cannot see. Forwarded only when some network of the scope is known to
+    /// this table and not internal: internal networks never reach upstream, and neither does a
+    /// network the table does not know yet (fail closed: before the first read, or a network newer
+    /// than the table, a container on an internal network must not leak its names upstream).
     /// </summary>
     private Lookup NotFound(NameScope scope)
     {
@@ -87,7 +89,7 @@ public sealed class NameTable
 
         foreach (string id in ids)
         {
-            if (!internalNetworks.Contains(id))
+            if (externalNetworks.Contains(id))
             {
                 return Lookup.Forward;
             }

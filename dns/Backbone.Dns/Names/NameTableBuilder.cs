@@ -42,7 +42,7 @@ internal sealed class NameTableBuilder(NameSource source, NameTableOptions optio
             }
         }
 
-        HashSet<string> internalNetworks = new(StringComparer.Ordinal);
+        HashSet<string> externalNetworks = new(StringComparer.Ordinal);
         HashSet<string> built = new(StringComparer.Ordinal);
         foreach (NetworkRecord network in source.Networks)
         {
@@ -52,9 +52,9 @@ internal sealed class NameTableBuilder(NameSource source, NameTableOptions optio
                 continue;
             }
 
-            if (network.Internal)
+            if (!network.Internal)
             {
-                internalNetworks.Add(network.Id);
+                externalNetworks.Add(network.Id);
             }
 
             AddNetwork(network, endpointsByNetwork.GetValueOrDefault(network.Id) ?? [], servicesByNetwork.GetValueOrDefault(network.Id) ?? []);
@@ -66,7 +66,7 @@ internal sealed class NameTableBuilder(NameSource source, NameTableOptions optio
             names.Add(key, new NameNode([.. list]));
         }
 
-        return new NameTable(names, internalNetworks);
+        return new NameTable(names, externalNetworks);
     }
 
     private void AddNetwork(NetworkRecord network, List<EndpointRecord> endpoints, List<(ServiceRecord Service, ServiceNetwork Attachment)> services)

@@ -22,6 +22,15 @@ public sealed class DnsListener : IAsyncDisposable
     public const int MaxTcpConnections = 256;
 
     private int tcpConnections;
+
+    /// <summary>Accepted connections, closed with the listener: in a container they hold its namespace, which must go with it.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Socket, Task> open = new();
+
+    /// <summary>The longest query read over TCP (a query is a header, a question and an OPT); longer closes the connection.</summary>
+    private const int MaxTcpQuery = 4096;
+
+    /// <summary>Queries per TCP connection; then it is closed (a client reconnects), so one connection cannot stay forever.</summary>
+    private const int MaxQueriesPerConnection = 1000;
     private static readonly TimeSpan AcceptRetry = TimeSpan.FromMilliseconds(50);
     private readonly Socket udp;
     private readonly Socket tcp;
@@ -90,9 +99,14 @@ public sealed class DnsListener : IAsyncDisposable
         await stopping.CancelAsync().ConfigureAwait(false);
         udp.Dispose();
         tcp.Dispose();
+        foreach (Socket connection in open.Keys)
+        {
+            connection.Dispose();
+        }
+
         try
         {
-            await Task.WhenAll(loops).ConfigureAwait(false);
+            await Task.WhenAll([.. loops, .. open.Values]).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
         {
@@ -117,6 +131,12 @@ public sealed class DnsListener : IAsyncDisposable
             {
                 continue; // an ICMP error from an earlier reply, or an oversized datagram: not ours to stop for
             }
+            catch (SocketException e) when (!stopping.IsCancellationRequested)
+            {
+                note($"dns: receiving on {Endpoint}: {e.Message} (going on)");
+                await Task.Delay(AcceptRetry, stopping.Token).ConfigureAwait(false);
+                continue;
+            }
 
             counters.Query();
             DnsReply reply = Handle(buffer, received.ReceivedBytes, overTcp: false);
@@ -137,7 +157,16 @@ public sealed class DnsListener : IAsyncDisposable
         try
         {
             Message answer = await forwarder!.ForwardAsync(query, stopping.Token).ConfigureAwait(false);
-            DnsReply reply = DnsResponder.Relay(query, answer, overTcp: false);
+            DnsReply reply;
+            try
+            {
+                reply = DnsResponder.Relay(query, answer, overTcp: false);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                reply = DnsResponder.Reply(query, DnsResponder.NewResponse(query, MessageStatus.ServerFailure), overTcp: false); // an answer we cannot write: SERVFAIL, not silence
+            }
+
             await SendUdpAsync(reply.Bytes!, client).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -190,11 +219,13 @@ public sealed class DnsListener : IAsyncDisposable
                 continue;
             }
 
-            _ = ServeTcpCountedAsync(connection);
+            var served = new TaskCompletionSource();
+            open[connection] = served.Task;
+            _ = ServeTcpCountedAsync(connection, served);
         }
     }
 
-    private async Task ServeTcpCountedAsync(Socket connection)
+    private async Task ServeTcpCountedAsync(Socket connection, TaskCompletionSource served)
     {
         try
         {
@@ -203,6 +234,8 @@ public sealed class DnsListener : IAsyncDisposable
         finally
         {
             Interlocked.Decrement(ref tcpConnections);
+            open.TryRemove(connection, out _);
+            served.TrySetResult();
         }
     }
 
@@ -214,11 +247,11 @@ public sealed class DnsListener : IAsyncDisposable
         {
             try
             {
-                while (!stopping.IsCancellationRequested)
+                for (int served = 0; served < MaxQueriesPerConnection && !stopping.IsCancellationRequested; served++)
                 {
                     using var idle = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
                     idle.CancelAfter(TcpIdle);
-                    byte[]? message = await TcpFraming.ReadAsync(stream, idle.Token).ConfigureAwait(false);
+                    byte[]? message = await TcpFraming.ReadAsync(stream, idle.Token, MaxTcpQuery).ConfigureAwait(false);
                     if (message is null)
                     {
                         return;
@@ -244,6 +277,10 @@ public sealed class DnsListener : IAsyncDisposable
             catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
             {
                 // closed, idle, or stopping
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                note($"dns: a TCP connection on {Endpoint} ended with {e.GetType().Name}: {e.Message}"); // ours, not the client's: the others go on
             }
         }
     }

@@ -101,9 +101,13 @@ public sealed class DnsResponder(Func<NameTable> table)
         return Reply(query, answer, overTcp);
     }
 
-    /// <summary>The largest UDP answer the client accepts: its EDNS0 size (at least 512), else 512.</summary>
+    /// <summary>
+    /// The largest UDP answer we send: the client's EDNS0 size (at least 512, else 512), but never
+    /// more than the 1232 bytes we advertise (DNS flag day 2020: no fragments), so a small spoofed
+    /// query can never draw a 64 KB answer at someone else (amplification); TCP carries the rest.
+    /// </summary>
     public static int UdpLimit(Message query) =>
-        query.AdditionalRecords.OfType<OPTRecord>().FirstOrDefault() is { } opt ? Math.Max(MinUdpPayload, (int)opt.RequestorPayloadSize) : MinUdpPayload;
+        query.AdditionalRecords.OfType<OPTRecord>().FirstOrDefault() is { } opt ? Math.Clamp((int)opt.RequestorPayloadSize, MinUdpPayload, OurUdpPayload) : MinUdpPayload;
 
     /// <summary>Serialises <paramref name="response"/>, made to fit over UDP (TCP carries up to 65,535 bytes).</summary>
     public static DnsReply Reply(Message query, Message response, bool overTcp)
@@ -127,7 +131,14 @@ public sealed class DnsResponder(Func<NameTable> table)
         if (bytes.Length > limit)
         {
             response.Answers.Clear();
+            response.AuthorityRecords.Clear();
             response.TC = true;
+            bytes = response.ToByteArray();
+        }
+
+        if (bytes.Length > limit)
+        {
+            response.AdditionalRecords.Clear(); // header and question only: a question always fits (names are at most 255 bytes)
             bytes = response.ToByteArray();
         }
 

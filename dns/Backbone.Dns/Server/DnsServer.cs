@@ -47,8 +47,18 @@ public sealed class DnsServer(NameFeed names, UpstreamForwarder forwarder, Actio
         {
             foreach (string gone in containers.Keys.Where(ns => !wanted.TryGetValue(ns, out IReadOnlyList<string>? networks) || !networks.SequenceEqual(containers[ns].Networks)).ToList())
             {
-                await containers[gone].Listener.DisposeAsync().ConfigureAwait(false);
-                containers.Remove(gone);
+                try
+                {
+                    await containers[gone].Listener.DisposeAsync().ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    note($"dns: closing the listener in {gone}: {e.Message}");
+                }
+                finally
+                {
+                    containers.Remove(gone); // one bad listener never keeps the others, or itself, from going
+                }
             }
 
             foreach ((string ns, IReadOnlyList<string> networks) in wanted.Where(w => !containers.ContainsKey(w.Key)))
@@ -58,7 +68,7 @@ public sealed class DnsServer(NameFeed names, UpstreamForwarder forwarder, Actio
                     (var udp, var tcp) = NetworkNamespace.Run(ns, () => DnsListener.Bind(ContainerEndpoint));
                     containers[ns] = (new DnsListener(udp, tcp, NameScope.Of([.. networks]), responder, forwarder, Counters, note), [.. networks]);
                 }
-                catch (Exception e) when (e is NetlinkException or System.Net.Sockets.SocketException or IOException)
+                catch (Exception e) when (e is not OutOfMemoryException)
                 {
                     note($"dns: cannot listen in {ns}: {e.Message} (tried again on the agent's next round)");
                 }

@@ -121,7 +121,7 @@ internal static class QueryReader
     /// byte of this name read so far, so the walk always ends: each jump lowers that floor, and
     /// there are at most <see cref="MaxPointerHops"/> of them.
     /// </summary>
-    private static bool TryReadName(ReadOnlySpan<byte> packet, ref int offset, List<string>? labels)
+    internal static bool TryReadName(ReadOnlySpan<byte> packet, ref int offset, List<string>? labels)
     {
         int position = offset;
         int floor = offset;

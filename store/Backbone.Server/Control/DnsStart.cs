@@ -17,7 +17,8 @@ public static class DnsStart
 {
     public static DnsServer? Start(NodeOptions options, IKeyValue kv, IChangeFeed? feed, TimeProvider time, Action<string> note, IHostApplicationLifetime lifetime)
     {
-        IReadOnlyList<IPEndPoint> upstreams = options.DnsUpstreams ?? ResolvConf.Nameservers();
+        // Never ourselves: a host resolv.conf naming this node's own listener would loop every forward back in.
+        IReadOnlyList<IPEndPoint> upstreams = [.. (options.DnsUpstreams ?? ResolvConf.Nameservers()).Where(u => !u.Equals(options.DnsAddress))];
         var names = new NameFeed(kv, feed, new NameTableOptions { Ttl = options.DnsTtlSeconds }, time, note);
         var server = new DnsServer(names, new UpstreamForwarder(new ForwarderOptions { Upstreams = upstreams }, time), note);
         _ = names.RunAsync(lifetime.ApplicationStopping);

@@ -61,9 +61,11 @@ public sealed class ForwardingTests
     }
 
     [Fact]
-    public void ANetworkTheTableDoesNotKnowIsNotTakenForInternal()
+    public void ANetworkTheTableDoesNotKnowYetNeverForwards()
     {
-        AssertOutcome(LookupOutcome.Forward, Table.Resolve("example.com", RecordType.A, NameScope.Of(NetworkId("secret"), Id("unknown"))));
+        // Fail closed: before the table knows a network it may be internal, whose names must never go upstream.
+        AssertOutcome(LookupOutcome.NxDomain, Table.Resolve("example.com", RecordType.A, NameScope.Of(NetworkId("secret"), Id("unknown"))));
+        AssertOutcome(LookupOutcome.NxDomain, Table.Resolve("example.com", RecordType.A, NameScope.Of(Id("unknown"))));
     }
 
     [Fact]
@@ -74,10 +76,10 @@ public sealed class ForwardingTests
     }
 
     [Fact]
-    public void TheEmptyTableForwardsEverything()
+    public void TheEmptyTableForwardsOnlyForTheHost()
     {
         AssertOutcome(LookupOutcome.Forward, NameTable.Empty.Resolve("web", RecordType.A, NameScope.All));
-        AssertOutcome(LookupOutcome.Forward, NameTable.Empty.Resolve("web", RecordType.A, Scope("front")));
+        AssertOutcome(LookupOutcome.NxDomain, NameTable.Empty.Resolve("web", RecordType.A, Scope("front"))); // a container's networks are not known yet
         AssertOutcome(LookupOutcome.Forward, NameTable.Build(NameSource.Empty, new NameTableOptions()).Resolve("web", RecordType.A, NameScope.All));
     }
 

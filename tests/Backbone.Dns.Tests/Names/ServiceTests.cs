@@ -101,7 +101,7 @@ public sealed class ServiceTests
         NameTable table = Fixtures.Table([Network("front")], [web], [Task(web, 1, "gone", "10.0.9.5")]);
 
         AssertOutcome(LookupOutcome.Forward, table.Resolve("web", RecordType.A, NameScope.All));
-        AssertOutcome(LookupOutcome.Forward, table.Resolve("web", RecordType.A, Scope("gone")));
+        AssertOutcome(LookupOutcome.NxDomain, table.Resolve("web", RecordType.A, Scope("gone"))); // an unknown network forwards nothing
         Assert.Equal(0, table.NameCount);
     }
 }

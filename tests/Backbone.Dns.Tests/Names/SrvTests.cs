@@ -89,8 +89,9 @@ public sealed class SrvTests
     [Fact]
     public void AServiceOnAnotherNetworkIsForwarded()
     {
-        AssertOutcome(LookupOutcome.Forward, Table.Resolve("_http._tcp.web", RecordType.Srv, NameScope.Of(Id("nother"))));
-        AssertOutcome(LookupOutcome.Forward, Table.Resolve("_https._tcp.web", RecordType.Srv, NameScope.Of(Id("nother"))));
+        // A network this table does not know (yet): nothing seen, and nothing forwarded (fail closed).
+        AssertOutcome(LookupOutcome.NxDomain, Table.Resolve("_http._tcp.web", RecordType.Srv, NameScope.Of(Id("nother"))));
+        AssertOutcome(LookupOutcome.NxDomain, Table.Resolve("_https._tcp.web", RecordType.Srv, NameScope.Of(Id("nother"))));
     }
 
     [Fact]

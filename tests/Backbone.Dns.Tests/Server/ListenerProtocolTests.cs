@@ -221,11 +221,14 @@ public sealed class ListenerProtocolTests : ListenerTests
         byte[] packet = [.. Packets.Header(0x5151), .. labels, 0, 0, 1, 0, 1];
 
         byte[]? overUdp = await UdpRawAsync(Server.Endpoint, packet, Patience);
-        byte[][] overTcp = await TcpExchangeAsync(Server.Endpoint, Frame(packet), 1);
 
         Assert.NotNull(overUdp);
         Assert.Equal((int)MessageStatus.FormatError, Packets.Rcode(overUdp));
-        Assert.Equal((int)MessageStatus.FormatError, Packets.Rcode(overTcp[0]));
+
+        // Over TCP a query this long is not even read (at most 4 KiB): the connection is closed
+        // (an orderly end, or a reset since the rest of what we wrote was never read).
+        Exception closed = await Assert.ThrowsAnyAsync<Exception>(() => TcpExchangeAsync(Server.Endpoint, Frame(packet), 1));
+        Assert.True(closed is IOException || closed.Message.Contains("closed the connection after 0", StringComparison.Ordinal), closed.ToString());
         Assert.Equal([ListenerHarness.WebVip], Addresses(await UdpAsync(Server.Endpoint, Query("web", DnsType.A))));
     }
 
@@ -305,6 +308,21 @@ public sealed class ListenerProtocolTests : ListenerTests
 
         Assert.NotNull(answer);
         Assert.Equal(MessageStatus.NoError, answer.Status);
+    }
+
+    [Fact]
+    public void NoUdpAnswerIsLargerThanWeAdvertiseWhateverTheClientAsks()
+    {
+        Message query = Query("tasks.many", DnsType.A, ednsPayload: 65_000);
+        Message response = Backbone.Dns.Server.DnsResponder.NewResponse(query, MessageStatus.NoError);
+        for (int i = 0; i < 200; i++)
+        {
+            response.Answers.Add(new ARecord { Name = new DomainName("tasks.many"), Address = System.Net.IPAddress.Parse($"10.1.{i / 250}.{i % 250}"), TTL = TimeSpan.FromSeconds(5) });
+        }
+
+        byte[] udp = Backbone.Dns.Server.DnsResponder.Reply(query, response, overTcp: false).Bytes!;
+        Assert.True(udp.Length <= Backbone.Dns.Server.DnsResponder.OurUdpPayload, $"{udp.Length} bytes over UDP");
+        Assert.True(Parse(udp).TC); // a 40-byte question never draws kilobytes at a spoofed address
     }
 
     private async Task<Message?> TryTcpAsync()
