@@ -25,7 +25,7 @@ public sealed class NodeTaskLogs(string selfId, string selfName, string logDirec
     public IReadOnlyList<TaskLog> ReadLocal(IEnumerable<string> taskIds, int tail)
     {
         var logs = new List<TaskLog>();
-        foreach (string id in taskIds)
+        foreach (string id in taskIds.Where(IsTaskId)) // anything else is not a task of ours, and must never become a path
         {
             var log = new TaskLog { Task = id, NodeName = selfName };
             log.Lines.AddRange(Backbone.Overlay.Runtime.TaskLog.Read(logDirectory, id, tail > 0 ? tail : -1));
@@ -63,6 +63,8 @@ public sealed class NodeTaskLogs(string selfId, string selfName, string logDirec
 
         return response;
     }
+
+    private static bool IsTaskId(string id) => id.Length is > 0 and <= 64 && id.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9'));
 
     private async Task<IReadOnlyList<TaskLog>> ReadRemoteAsync(string nodeId, IEnumerable<string> taskIds, int tail, CancellationToken cancellationToken)
     {
