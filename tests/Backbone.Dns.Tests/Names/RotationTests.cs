@@ -129,14 +129,23 @@ public sealed class RotationTests
         many.Resolve("cache", RecordType.A, scope);
         Assert.Same(warm, table.Resolve("db.", RecordType.A, scope));
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int call = 0; call < 1_000; call++)
+        // The fewest bytes of three rounds of 1,000 calls: the runtime itself may allocate on this
+        // thread while it recompiles the loop (tiering, seen once in CI: 120 bytes), but an
+        // allocation per call would show in every round (at least 24,000 bytes).
+        long fewest = long.MaxValue;
+        for (int round = 0; round < 3; round++)
         {
-            table.Resolve("DB", RecordType.A, scope);
-            many.Resolve("cache", RecordType.A, scope);
-            many.Resolve("cache", RecordType.Aaaa, scope);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int call = 0; call < 1_000; call++)
+            {
+                table.Resolve("DB", RecordType.A, scope);
+                many.Resolve("cache", RecordType.A, scope);
+                many.Resolve("cache", RecordType.Aaaa, scope);
+            }
+
+            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, fewest);
     }
 }
