@@ -106,22 +106,8 @@ public sealed class ContainerStore(IKeyValue kv, NetworkStore networks, TimeProv
     }
 
     /// <summary>By name, full id, or a unique start of an id; null when none.</summary>
-    public async Task<ContainerRecord?> FindOrNullAsync(string nameOrId, CancellationToken cancellationToken)
-    {
-        List<ContainerRecord> all = [.. (await ListAsync(cancellationToken).ConfigureAwait(false)).Select(c => c.Container)];
-        if (all.FirstOrDefault(c => c.Name == nameOrId || c.Id == nameOrId) is { } exact)
-        {
-            return exact;
-        }
-
-        List<ContainerRecord> byPrefix = nameOrId.Length == 0 ? [] : [.. all.Where(c => c.Id.StartsWith(nameOrId, StringComparison.Ordinal))];
-        return byPrefix.Count switch
-        {
-            0 => null,
-            1 => byPrefix[0],
-            _ => throw new ControlException(ControlError.InvalidArgument, $"\"{nameOrId}\" is the start of {byPrefix.Count} container ids: give more of the id or the name"),
-        };
-    }
+    public async Task<ContainerRecord?> FindOrNullAsync(string nameOrId, CancellationToken cancellationToken) =>
+        NameOrId.Find((await ListAsync(cancellationToken).ConfigureAwait(false)).Select(c => c.Container), nameOrId, c => c.Name, c => c.Id, "container");
 
     /// <summary>Removes a container, its name and its addresses in one Txn; its node's agent then stops and removes it.</summary>
     public async Task<ContainerRecord> RemoveAsync(string nameOrId, CancellationToken cancellationToken)

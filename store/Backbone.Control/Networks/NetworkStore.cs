@@ -56,22 +56,9 @@ public sealed class NetworkStore(IKeyValue kv, SubnetPool pool, TimeProvider tim
         (await SnapshotAsync(cancellationToken).ConfigureAwait(false)).Networks;
 
     /// <summary>A network by name, full id or unique id prefix (as `docker network inspect`).</summary>
-    public async Task<NetworkRecord> FindAsync(string nameOrId, CancellationToken cancellationToken)
-    {
-        IReadOnlyList<NetworkRecord> networks = await ListAsync(cancellationToken).ConfigureAwait(false);
-        if (networks.FirstOrDefault(n => n.Name == nameOrId || n.Id == nameOrId) is { } exact)
-        {
-            return exact;
-        }
-
-        List<NetworkRecord> byPrefix = nameOrId.Length == 0 ? [] : [.. networks.Where(n => n.Id.StartsWith(nameOrId, StringComparison.Ordinal))];
-        return byPrefix.Count switch
-        {
-            1 => byPrefix[0],
-            0 => throw new ControlException(ControlError.NotFound, $"no network \"{nameOrId}\": `backbone network ls` lists them"),
-            _ => throw new ControlException(ControlError.InvalidArgument, $"\"{nameOrId}\" is the start of {byPrefix.Count} network ids ({string.Join(", ", byPrefix.Select(n => n.Name))}): give more of the id or the name"),
-        };
-    }
+    public async Task<NetworkRecord> FindAsync(string nameOrId, CancellationToken cancellationToken) =>
+        NameOrId.Find(await ListAsync(cancellationToken).ConfigureAwait(false), nameOrId, n => n.Name, n => n.Id, "network")
+            ?? throw new ControlException(ControlError.NotFound, $"no network \"{nameOrId}\": `backbone network ls` lists them");
 
     /// <summary>
     /// Rotates an encrypted network's keys now (`network rotate-keys`, and the leader's timer):

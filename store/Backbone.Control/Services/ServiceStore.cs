@@ -252,22 +252,8 @@ public sealed class ServiceStore(IKeyValue kv, NetworkStore networks, TimeProvid
         return (ServiceRecord.Deserialize(answer.Kvs[0].Value.Memory), answer.Kvs[0].ModRevision);
     }
 
-    private async Task<ServiceRecord?> FindOrNullAsync(string nameOrId, CancellationToken cancellationToken)
-    {
-        IReadOnlyList<ServiceRecord> services = await ListAsync(cancellationToken).ConfigureAwait(false);
-        if (services.FirstOrDefault(s => s.Name == nameOrId || s.Id == nameOrId) is { } exact)
-        {
-            return exact;
-        }
-
-        List<ServiceRecord> byPrefix = nameOrId.Length == 0 ? [] : [.. services.Where(s => s.Id.StartsWith(nameOrId, StringComparison.Ordinal))];
-        return byPrefix.Count switch
-        {
-            0 => null,
-            1 => byPrefix[0],
-            _ => throw new ControlException(ControlError.InvalidArgument, $"\"{nameOrId}\" is the start of {byPrefix.Count} service ids: give more of the id or the name"),
-        };
-    }
+    private async Task<ServiceRecord?> FindOrNullAsync(string nameOrId, CancellationToken cancellationToken) =>
+        NameOrId.Find(await ListAsync(cancellationToken).ConfigureAwait(false), nameOrId, s => s.Name, s => s.Id, "service");
 
     private static RequestOp Delete(byte[] key) => new() { RequestDeleteRange = new DeleteRangeRequest { Key = ByteString.CopyFrom(key) } };
 }
