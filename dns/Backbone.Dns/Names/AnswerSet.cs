@@ -1,3 +1,5 @@
+using Backbone.Dns.Wire;
+
 namespace Backbone.Dns.Names;
 
 /// <summary>
@@ -23,10 +25,11 @@ internal sealed class AnswerSet
         Records = records;
         Additional = additional;
         rotations = new Lookup[records.Length];
+        WireAnswer? wire = records.Length == 0 ? null : WireAnswer.TryEncode(records, additional);
         for (int start = 0; start < records.Length; start++)
         {
             IReadOnlyList<DnsRecord> answers = start == 0 ? records : new RotatedList(records, start);
-            rotations[start] = new Lookup(LookupOutcome.Answer, answers, additional);
+            rotations[start] = new Lookup(LookupOutcome.Answer, answers, additional) { Wire = wire, Rotation = start };
         }
     }
 

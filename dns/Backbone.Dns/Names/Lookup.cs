@@ -1,3 +1,5 @@
+using Backbone.Dns.Wire;
+
 namespace Backbone.Dns.Names;
 
 /// <summary>
@@ -9,6 +11,12 @@ namespace Backbone.Dns.Names;
 /// <param name="Additional">The additional section: the A records of SRV targets; empty otherwise.</param>
 public sealed record Lookup(LookupOutcome Outcome, IReadOnlyList<DnsRecord> Answers, IReadOnlyList<DnsRecord> Additional)
 {
+    /// <summary>The answer already in wire form (null for outcomes without records, and for answers merged from several networks).</summary>
+    internal WireAnswer? Wire { get; init; }
+
+    /// <summary>Which rotation of <see cref="Wire"/> this answer is: the index of its first record.</summary>
+    internal int Rotation { get; init; }
+
     public static Lookup NoData { get; } = new(LookupOutcome.NoData, [], []);
 
     public static Lookup NxDomain { get; } = new(LookupOutcome.NxDomain, [], []);

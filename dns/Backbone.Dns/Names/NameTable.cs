@@ -51,6 +51,12 @@ public sealed class NameTable
     public Lookup Resolve(string name, RecordType type, NameScope scope)
     {
         ArgumentNullException.ThrowIfNull(name);
+        return Resolve(name.AsSpan(), type, scope);
+    }
+
+    /// <inheritdoc cref="Resolve(string, RecordType, NameScope)"/>
+    public Lookup Resolve(ReadOnlySpan<char> name, RecordType type, NameScope scope)
+    {
         ArgumentNullException.ThrowIfNull(scope);
         Span<char> buffer = stackalloc char[DnsNames.MaxChars];
         if (!DnsNames.TryKey(name, buffer, out int length))
@@ -82,14 +88,15 @@ public sealed class NameTable
     /// </summary>
     private Lookup NotFound(NameScope scope)
     {
-        if (scope.NetworkIds is not { } ids)
+        if (scope.IsAll)
         {
             return Lookup.Forward;
         }
 
-        foreach (string id in ids)
+        // Over our HashSet, not the scope's IReadOnlySet: its struct enumerator allocates nothing.
+        foreach (string id in externalNetworks)
         {
-            if (externalNetworks.Contains(id))
+            if (scope.Sees(id))
             {
                 return Lookup.Forward;
             }

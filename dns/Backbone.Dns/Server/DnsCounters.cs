@@ -20,7 +20,7 @@ public sealed class DnsCounters
     public void Drop() => Interlocked.Increment(ref dropped);
 
     /// <summary>Counts a response by its rcode (the low four bits of its fourth byte).</summary>
-    public void Answer(byte[] response)
+    public void Answer(ReadOnlySpan<byte> response)
     {
         if (response.Length >= 4)
         {

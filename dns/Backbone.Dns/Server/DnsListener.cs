@@ -119,6 +119,7 @@ public sealed class DnsListener : IAsyncDisposable
     private async Task ServeUdpAsync()
     {
         byte[] buffer = new byte[ushort.MaxValue];
+        byte[] response = new byte[DnsResponder.OurUdpPayload];
         EndPoint any = new IPEndPoint(Endpoint.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
         while (!stopping.IsCancellationRequested)
         {
@@ -139,8 +140,12 @@ public sealed class DnsListener : IAsyncDisposable
             }
 
             counters.Query();
-            DnsReply reply = Handle(buffer, received.ReceivedBytes, overTcp: false);
-            if (reply.Bytes is { } bytes)
+            DnsReply reply = Handle(buffer, received.ReceivedBytes, overTcp: false, response);
+            if (reply.Written > 0)
+            {
+                await SendUdpAsync(response.AsMemory(0, reply.Written), received.RemoteEndPoint).ConfigureAwait(false);
+            }
+            else if (reply.Bytes is { } bytes)
             {
                 await SendUdpAsync(bytes, received.RemoteEndPoint).ConfigureAwait(false);
             }
@@ -179,9 +184,9 @@ public sealed class DnsListener : IAsyncDisposable
         }
     }
 
-    private async Task SendUdpAsync(byte[] bytes, EndPoint client)
+    private async Task SendUdpAsync(ReadOnlyMemory<byte> bytes, EndPoint client)
     {
-        counters.Answer(bytes);
+        counters.Answer(bytes.Span);
         try
         {
             await udp.SendToAsync(bytes, SocketFlags.None, client, stopping.Token).ConfigureAwait(false);
@@ -242,6 +247,7 @@ public sealed class DnsListener : IAsyncDisposable
     /// <summary>Queries one after another on one connection (pipelined: the client may send several before reading), until it closes or idles.</summary>
     private async Task ServeTcpAsync(Socket connection)
     {
+        byte[] response = System.Buffers.ArrayPool<byte>.Shared.Rent(ushort.MaxValue + 2);
         using (connection)
         await using (var stream = new NetworkStream(connection, ownsSocket: false))
         {
@@ -258,7 +264,16 @@ public sealed class DnsListener : IAsyncDisposable
                     }
 
                     counters.Query();
-                    DnsReply reply = Handle(message, message.Length, overTcp: true);
+                    // Written after a two-byte gap, so the fast path's answer is framed in place.
+                    DnsReply reply = Handle(message, message.Length, overTcp: true, response.AsSpan(2));
+                    if (reply.Written > 0)
+                    {
+                        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(response, (ushort)reply.Written);
+                        counters.Answer(response.AsSpan(2, reply.Written));
+                        await stream.WriteAsync(response.AsMemory(0, reply.Written + 2), stopping.Token).ConfigureAwait(false);
+                        continue;
+                    }
+
                     byte[]? bytes = reply.Bytes;
                     if (reply.ToForward is { } query)
                     {
@@ -282,20 +297,24 @@ public sealed class DnsListener : IAsyncDisposable
             {
                 note($"dns: a TCP connection on {Endpoint} ended with {e.GetType().Name}: {e.Message}"); // ours, not the client's: the others go on
             }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(response);
+            }
         }
     }
 
-    private DnsReply Handle(byte[] packet, int length, bool overTcp)
+    private DnsReply Handle(byte[] packet, int length, bool overTcp, Span<byte> response)
     {
         try
         {
-            DnsReply reply = responder.Respond(packet, length, scope, overTcp);
+            DnsReply reply = responder.Respond(packet, length, scope, overTcp, response);
             if (reply.ToForward is { } query && forwarder is null)
             {
                 return DnsResponder.Reply(query, DnsResponder.NewResponse(query, MessageStatus.NameError), overTcp); // no upstream here: the name does not exist for us
             }
 
-            if (reply.Bytes is null && reply.ToForward is null)
+            if (reply.IsDrop)
             {
                 counters.Drop();
             }

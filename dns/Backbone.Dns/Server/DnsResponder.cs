@@ -18,6 +18,24 @@ public sealed class DnsResponder(Func<NameTable> table)
     public const ushort OurUdpPayload = 1232;
     private const int MinUdpPayload = 512;
 
+    /// <summary>
+    /// Answers <paramref name="packet"/>: a plain query the table answers is written into
+    /// <paramref name="response"/> without allocating (<see cref="TableAnswer"/>); anything else
+    /// takes the general path below. <paramref name="response"/> must hold 65,535 bytes for TCP,
+    /// <see cref="OurUdpPayload"/> for UDP.
+    /// </summary>
+    public DnsReply Respond(byte[] packet, int length, NameScope scope, bool overTcp, Span<byte> response)
+    {
+        if (length >= Message.MinLength && (packet[2] & 0x80) == 0
+            && TableAnswer.TryWrite(packet.AsSpan(0, length), response, table(), scope, overTcp, out int written))
+        {
+            return DnsReply.InBuffer(written);
+        }
+
+        return Respond(packet, length, scope, overTcp);
+    }
+
+    /// <summary>The general path: every query, through Makaretu's message model; allocates.</summary>
     public DnsReply Respond(byte[] packet, int length, NameScope scope, bool overTcp)
     {
         if (length < Message.MinLength)
@@ -39,6 +57,11 @@ public sealed class DnsResponder(Func<NameTable> table)
         if (query.Opcode != MessageOperation.Query)
         {
             return Reply(query, NewResponse(query, MessageStatus.NotImplemented), overTcp);
+        }
+
+        if (query.AdditionalRecords.OfType<OPTRecord>().FirstOrDefault() is { Version: > 0 })
+        {
+            return BadVersion(packet);
         }
 
         if (query.Questions.Count != 1)
@@ -153,6 +176,19 @@ public sealed class DnsResponder(Func<NameTable> table)
         response[1] = packet[1];
         response[2] = (byte)(0x80 | (packet[2] & 0x79)); // QR, the opcode and RD copied
         response[3] = (byte)(0x80 | (int)status); // RA, the status
+        return DnsReply.Send(response);
+    }
+
+    /// <summary>
+    /// BADVERS (RFC 6891 6.1.3) for a query whose OPT asks for an EDNS version above 0: the
+    /// header, no sections, and our OPT saying version 0.
+    /// </summary>
+    private static DnsReply BadVersion(byte[] packet)
+    {
+        var response = new byte[Message.MinLength + TableAnswer.OptLength];
+        Error(packet, MessageStatus.NoError).Bytes!.CopyTo(response, 0);
+        response[11] = 1; // ARCOUNT: our OPT
+        TableAnswer.WriteOpt(response.AsSpan(Message.MinLength), extendedRcode: TableAnswer.BadVersion >> 4);
         return DnsReply.Send(response);
     }
 
