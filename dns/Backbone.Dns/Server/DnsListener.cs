@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Backbone.Dns.Forwarding;
 using Backbone.Dns.Names;
+using Backbone.Dns.Server.Batching;
 using Makaretu.Dns;
 
 namespace Backbone.Dns.Server;
@@ -41,8 +42,17 @@ public sealed class DnsListener : IAsyncDisposable
     private readonly Action<string> note;
     private readonly CancellationTokenSource stopping = new();
     private readonly Task[] loops;
+    private readonly int udpBatch;
+    private readonly TaskCompletionSource udpStopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public DnsListener(Socket udp, Socket tcp, NameScope scope, DnsResponder responder, UpstreamForwarder? forwarder, DnsCounters counters, Action<string> note)
+    /// <summary>The UDP thread wakes this often when idle, to notice a stop should the shutdown that wakes it at once not.</summary>
+    private static readonly TimeSpan UdpWakeUp = TimeSpan.FromSeconds(1);
+
+    /// <summary>The UDP thread's stack: it only answers queries (the name table's lookups take a 512-byte stack buffer).</summary>
+    private const int UdpThreadStack = 256 * 1024;
+
+    /// <param name="udpBatch">Datagrams taken per receive call: many for a busy host listener, a few for a container's.</param>
+    public DnsListener(Socket udp, Socket tcp, NameScope scope, DnsResponder responder, UpstreamForwarder? forwarder, DnsCounters counters, Action<string> note, int udpBatch = 16)
     {
         this.udp = udp;
         this.tcp = tcp;
@@ -52,7 +62,10 @@ public sealed class DnsListener : IAsyncDisposable
         this.counters = counters;
         this.note = note;
         Endpoint = (IPEndPoint)udp.LocalEndPoint!;
-        loops = [Task.Run(ServeUdpAsync), Task.Run(AcceptTcpAsync)];
+        this.udpBatch = udpBatch;
+        MessageSyscalls.SetReceiveTimeout(udp, UdpWakeUp);
+        new Thread(ServeUdp, UdpThreadStack) { IsBackground = true, Name = $"dns udp {Endpoint}" }.Start();
+        loops = [udpStopped.Task, Task.Run(AcceptTcpAsync)];
     }
 
     public IPEndPoint Endpoint { get; }
@@ -97,13 +110,24 @@ public sealed class DnsListener : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await stopping.CancelAsync().ConfigureAwait(false);
-        udp.Dispose();
+        try
+        {
+            // Wakes the UDP thread's blocking receive (closing the descriptor would not).
+            udp.Shutdown(SocketShutdown.Receive);
+        }
+        catch (SocketException)
+        {
+            // ENOTCONN, as Linux says for an unconnected UDP socket, after doing it
+        }
+
         tcp.Dispose();
         foreach (Socket connection in open.Keys)
         {
             connection.Dispose();
         }
 
+        await udpStopped.Task.ConfigureAwait(false);
+        udp.Dispose();
         try
         {
             await Task.WhenAll([.. loops, .. open.Values]).ConfigureAwait(false);
@@ -116,44 +140,99 @@ public sealed class DnsListener : IAsyncDisposable
         stopping.Dispose();
     }
 
-    private async Task ServeUdpAsync()
+    /// <summary>
+    /// The UDP loop, on its own thread: a blocking <c>recvmmsg</c> takes every queued datagram at
+    /// once, each is answered into its slot (the table's answers without allocating), and one
+    /// <c>sendmmsg</c> sends the batch's replies. A query to forward leaves the loop at once: its
+    /// answer is sent from the forward's own task.
+    /// </summary>
+    private void ServeUdp()
     {
-        byte[] buffer = new byte[ushort.MaxValue];
-        byte[] response = new byte[DnsResponder.OurUdpPayload];
-        EndPoint any = new IPEndPoint(Endpoint.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
-        while (!stopping.IsCancellationRequested)
+        bool referenced = false;
+        try
         {
-            SocketReceiveFromResult received;
-            try
+            udp.SafeHandle.DangerousAddRef(ref referenced); // the descriptor stays ours until the loop ends, even if disposed under it
+            int socket = (int)udp.SafeHandle.DangerousGetHandle();
+            using var batch = new DatagramBatch(udpBatch);
+            while (!stopping.IsCancellationRequested)
             {
-                received = await udp.ReceiveFromAsync(buffer, SocketFlags.None, any, stopping.Token).ConfigureAwait(false);
-            }
-            catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.MessageSize)
-            {
-                continue; // an ICMP error from an earlier reply, or an oversized datagram: not ours to stop for
-            }
-            catch (SocketException e) when (!stopping.IsCancellationRequested)
-            {
-                note($"dns: receiving on {Endpoint}: {e.Message} (going on)");
-                await Task.Delay(AcceptRetry, stopping.Token).ConfigureAwait(false);
-                continue;
-            }
+                int count = batch.Receive(socket, out int errno);
+                if (count < 0 && errno is not (MessageSyscalls.EAgain or MessageSyscalls.EIntr) && !stopping.IsCancellationRequested)
+                {
+                    note($"dns: receiving on {Endpoint}: errno {errno} (going on)");
+                    Thread.Sleep(AcceptRetry);
+                }
 
-            counters.Query();
-            DnsReply reply = Handle(buffer, received.ReceivedBytes, overTcp: false, response);
-            if (reply.Written > 0)
-            {
-                await SendUdpAsync(response.AsMemory(0, reply.Written), received.RemoteEndPoint).ConfigureAwait(false);
-            }
-            else if (reply.Bytes is { } bytes)
-            {
-                await SendUdpAsync(bytes, received.RemoteEndPoint).ConfigureAwait(false);
-            }
-            else if (reply.ToForward is { } query)
-            {
-                _ = ForwardUdpAsync(query, received.RemoteEndPoint);
+                for (int i = 0; i < count; i++)
+                {
+                    Answer(batch, i);
+                }
+
+                if (count > 0)
+                {
+                    batch.SendReplies(socket, count);
+                }
             }
         }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            note($"dns: the UDP loop on {Endpoint} stopped: {e.Message}");
+        }
+        finally
+        {
+            if (referenced)
+            {
+                udp.SafeHandle.DangerousRelease();
+            }
+
+            udpStopped.TrySetResult();
+        }
+    }
+
+    private void Answer(DatagramBatch batch, int slot)
+    {
+        counters.Query();
+        byte[] reply = batch.Reply(slot);
+        byte[] packet = batch.Packet(slot);
+        DnsReply answer;
+        if (batch.Truncated(slot))
+        {
+            // Over 4 KiB, so cut: no sane query is that long, and we read no further. The client
+            // hears FORMERR (as it would from the whole packet: thousands of questions, or names
+            // past the limits); a response sent to us is still never answered.
+            if ((packet[2] & 0x80) != 0)
+            {
+                counters.Drop();
+                return;
+            }
+
+            answer = DnsResponder.Error(packet, MessageStatus.FormatError);
+        }
+        else
+        {
+            answer = Handle(packet, batch.Length(slot), overTcp: false, reply);
+        }
+
+        if (answer.Written > 0)
+        {
+            batch.SetReply(slot, answer.Written);
+        }
+        else if (answer.Bytes is { } bytes && bytes.Length <= reply.Length) // always: UDP answers are cut to 1,232 bytes
+        {
+            bytes.CopyTo(reply, 0);
+            batch.SetReply(slot, bytes.Length);
+        }
+        else if (answer.ToForward is { } query)
+        {
+            _ = ForwardUdpAsync(query, batch.Sender(slot));
+            return;
+        }
+        else
+        {
+            return; // dropped (Handle counted it)
+        }
+
+        counters.Answer(batch.ReplyBytes(slot));
     }
 
     /// <summary>Runs on its own (nobody awaits it), so it ends every way quietly: stopping, or a failure noted.</summary>
@@ -172,7 +251,7 @@ public sealed class DnsListener : IAsyncDisposable
                 reply = DnsResponder.Reply(query, DnsResponder.NewResponse(query, MessageStatus.ServerFailure), overTcp: false); // an answer we cannot write: SERVFAIL, not silence
             }
 
-            await SendUdpAsync(reply.Bytes!, client).ConfigureAwait(false);
+            SendUdp(reply.Bytes!, client);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
@@ -184,14 +263,18 @@ public sealed class DnsListener : IAsyncDisposable
         }
     }
 
-    private async Task SendUdpAsync(ReadOnlyMemory<byte> bytes, EndPoint client)
+    /// <summary>
+    /// A blocking send (UDP sends do not wait): never an async socket call, which would make the
+    /// descriptor non-blocking under the receive loop's blocking <c>recvmmsg</c>.
+    /// </summary>
+    private void SendUdp(byte[] bytes, EndPoint client)
     {
-        counters.Answer(bytes.Span);
+        counters.Answer(bytes);
         try
         {
-            await udp.SendToAsync(bytes, SocketFlags.None, client, stopping.Token).ConfigureAwait(false);
+            udp.SendTo(bytes, SocketFlags.None, client);
         }
-        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
             // the client is gone, or we are stopping
         }

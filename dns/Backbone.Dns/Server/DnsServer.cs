@@ -32,7 +32,7 @@ public sealed class DnsServer(NameFeed names, UpstreamForwarder forwarder, Actio
     public void ListenOnHost(IPEndPoint endpoint)
     {
         (var udp, var tcp) = DnsListener.Bind(endpoint);
-        host = new DnsListener(udp, tcp, NameScope.All, responder, forwarder, Counters, note);
+        host = new DnsListener(udp, tcp, NameScope.All, responder, forwarder, Counters, note, udpBatch: 64);
     }
 
     /// <summary>
@@ -66,7 +66,7 @@ public sealed class DnsServer(NameFeed names, UpstreamForwarder forwarder, Actio
                 try
                 {
                     (var udp, var tcp) = NetworkNamespace.Run(ns, () => DnsListener.Bind(ContainerEndpoint));
-                    containers[ns] = (new DnsListener(udp, tcp, NameScope.Of([.. networks]), responder, forwarder, Counters, note), [.. networks]);
+                    containers[ns] = (new DnsListener(udp, tcp, NameScope.Of([.. networks]), responder, forwarder, Counters, note, udpBatch: 8), [.. networks]);
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
