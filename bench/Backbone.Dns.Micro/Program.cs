@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Backbone.Dns.Micro.AnswerBenchmarks).Assembly).Run(args);
