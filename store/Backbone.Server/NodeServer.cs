@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using Backbone.Core;
 using Backbone.Server.Cluster;
 using Backbone.Server.Control;
+using Backbone.Server.Metrics;
 using Backbone.Server.Services;
 using Backbone.Server.Tls;
 using Backbone.Store;
@@ -77,6 +78,9 @@ public sealed record NodeOptions
 
     /// <summary>TTL of the DNS server's answers (low, so clients do not cache dead tasks).</summary>
     public uint DnsTtlSeconds { get; init; } = 5;
+
+    /// <summary>Where Prometheus scrapes <c>GET /metrics</c> over HTTP/1.1 (see <see cref="MetricsListener"/>); null: nowhere.</summary>
+    public IPEndPoint? MetricsAddress { get; init; }
 
     /// <summary>How old an encrypted network's key ring gets before the leader rotates it.</summary>
     public TimeSpan KeyRotationInterval { get; init; } = TimeSpan.FromHours(12);
@@ -390,7 +394,7 @@ public static class NodeServer
     /// directory, to reload appsettings.json; that is often the data directory (or above it), and
     /// then every Raft log and FASTER write wakes the watcher: 5-7% of a member's CPU under load.
     /// </summary>
-    private static WebApplicationBuilder NewWebBuilder() => WebApplication.CreateSlimBuilder(new WebApplicationOptions
+    internal static WebApplicationBuilder NewWebBuilder() => WebApplication.CreateSlimBuilder(new WebApplicationOptions
     {
         ContentRootPath = AppContext.BaseDirectory,
         Args = ["--hostBuilder:reloadConfigOnChange=false"],
@@ -400,7 +404,7 @@ public static class NodeServer
     /// The web host's logs at <paramref name="level"/>, with timestamps; ASP.NET Core's per-request
     /// lines only from Debug down (at Information they would bury DotNext's election log).
     /// </summary>
-    private static void ConfigureLogging(ILoggingBuilder logging, LogLevel level)
+    internal static void ConfigureLogging(ILoggingBuilder logging, LogLevel level)
     {
         logging.SetMinimumLevel(level);
         logging.AddFilter("Microsoft.AspNetCore", level <= LogLevel.Debug ? level : LogLevel.Warning);
@@ -425,6 +429,7 @@ public static class NodeServer
         WebApplicationBuilder builder = NewWebBuilder();
         ConfigureLogging(builder.Logging, options.LogLevel);
         ClientPort.Listen(builder, endpoint, tls, keys.HasCertificate ? keys.CaCertificate() : null);
+        MetricsRegistry? metrics = MetricsStart.Register(builder, options, note);
         builder.Services.AddHttpForwarder();
         builder.Services.AddSingleton(sp => new ManagerProxy(sp.GetRequiredService<Yarp.ReverseProxy.Forwarder.IHttpForwarder>(), settings.KnownMembers, memberTls,
             $"{identity.MemberId.ToString("x", System.Globalization.CultureInfo.InvariantCulture)} {identity.Name}"));
@@ -456,6 +461,7 @@ public static class NodeServer
         var registration = new Backbone.Control.Nodes.NodeRegistration(managers, managers, self, note);
         _ = registration.RunAsync(app.Lifetime.ApplicationStopping); // handles its own failures
         Backbone.Dns.Server.DnsServer? dns = DnsStart.Start(options, managers, feed: null, TimeProvider.System, note, app.Lifetime);
+        AddDnsMetrics(metrics, dns);
         AgentStart.Start(options, managers, feed: null, registration, self, TimeProvider.System, note, app.Lifetime, dns);
         return app;
     }
@@ -488,6 +494,8 @@ public static class NodeServer
         WebApplicationBuilder builder = NewWebBuilder();
         ConfigureLogging(builder.Logging, options.LogLevel);
         ClientPort.Listen(builder, endpoint, tls, clusterCa);
+        MetricsRegistry? metrics = MetricsStart.Register(builder, options, note);
+        metrics?.Add(new StoreMetrics(context, log));
         builder.Services.AddGrpc(grpc =>
         {
             grpc.MaxReceiveMessageSize = StoreLimits.MaxReceiveMessageBytes;
@@ -570,10 +578,19 @@ public static class NodeServer
             _ = new Backbone.Control.Scheduling.Scheduler(kv, leads, time, note).RunAsync(stopping);
             var changes = new EngineChangeFeed(context);
             Backbone.Dns.Server.DnsServer? dns = DnsStart.Start(options, kv, changes, time, note, app.Lifetime);
+            AddDnsMetrics(metrics, dns);
             AgentStart.Start(options, kv, changes, registration, self, time, note, app.Lifetime, dns);
         }
 
         return app;
+    }
+
+    private static void AddDnsMetrics(MetricsRegistry? metrics, Backbone.Dns.Server.DnsServer? dns)
+    {
+        if (metrics is not null && dns is not null)
+        {
+            metrics.Add(new Backbone.Dns.Server.DnsMetrics(dns));
+        }
     }
 
     public static IPEndPoint ParseEndpoint(string hostPort)

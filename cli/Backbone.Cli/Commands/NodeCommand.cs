@@ -106,6 +106,11 @@ internal static class NodeCommand
             Description = "IP[:PORT] of a resolver for names the DNS server does not know (repeat for several; all are asked at once). Default: the nameservers of /etc/resolv.conf",
         };
         Option<uint> dnsTtl = new("--dns-ttl") { Description = "TTL in seconds of the DNS server's answers", DefaultValueFactory = _ => 5 };
+        Option<string?> metricsAddr = new("--metrics-addr")
+        {
+            Description = "IP:PORT where Prometheus scrapes GET /metrics (text format 0.0.4, HTTP/1.1 cleartext: its own listener, never the client port). "
+                + "Default: off. Port 0 takes any free port (the node prints it). The metrics are listed in docs/operations.md and docs/dns.md, \"Metrics\"",
+        };
 
         Option<long> snapshotCount = new("--snapshot-count")
         {
@@ -133,6 +138,7 @@ internal static class NodeCommand
             dnsAddr,
             dnsUpstream,
             dnsTtl,
+            metricsAddr,
         };
         command.Subcommands.Add(NodeAdminCommands.List());
         command.Subcommands.Add(NodeAdminCommands.Remove());
@@ -198,6 +204,20 @@ internal static class NodeCommand
                 }
             }
 
+            System.Net.IPEndPoint? metricsEndpoint = null;
+            if (parse.GetValue(metricsAddr) is { } metricsText)
+            {
+                try
+                {
+                    metricsEndpoint = NodeServer.ParseEndpoint(metricsText);
+                }
+                catch (ArgumentException e)
+                {
+                    await Console.Error.WriteLineAsync($"Error: --metrics-addr: {e.Message}; give the IP:PORT to serve /metrics on, e.g. 127.0.0.1:9090, or leave the flag out").ConfigureAwait(false);
+                    return 2;
+                }
+            }
+
             var upstreams = new List<System.Net.IPEndPoint>();
             foreach (string upstream in parse.GetValue(dnsUpstream) ?? [])
             {
@@ -217,6 +237,7 @@ internal static class NodeCommand
                 DnsAddress = dnsEndpoint,
                 DnsUpstreams = upstreams.Count > 0 ? upstreams : null,
                 DnsTtlSeconds = parse.GetValue(dnsTtl),
+                MetricsAddress = metricsEndpoint,
                 AddressPool = new Backbone.Control.Networks.SubnetPool(pool.Value, poolMask),
                 KeyRotationInterval = rotation,
                 Agent = !parse.GetValue(noAgent),

@@ -6,15 +6,22 @@ namespace Backbone.Dns.Forwarding;
 /// <summary>
 /// Upstream answers by question, kept for their TTL (the smallest of the answer's records), and
 /// negative answers (NXDOMAIN, or no data) for the SOA minimum their authority section gives,
-/// as RFC 2308 says. Bounded: past <see cref="MaxEntries"/> the oldest half is dropped.
+/// as RFC 2308 says. Bounded: past <see cref="MaxEntries"/> the oldest half is dropped. Hits,
+/// misses (an expired entry is a miss) and evictions go to the forwarder's counters.
 /// </summary>
-public sealed class AnswerCache(TimeProvider time)
+public sealed class AnswerCache(TimeProvider time, ForwarderCounters counters)
 {
     public const int MaxEntries = 10_000;
     private static readonly TimeSpan MaxTtl = TimeSpan.FromHours(1);
 
     private readonly ConcurrentDictionary<(string Name, DnsType Type, DnsClass Class), (byte[] Response, DateTimeOffset Kept, DateTimeOffset Expires)> entries = new();
 
+    public AnswerCache(TimeProvider time)
+        : this(time, new ForwarderCounters())
+    {
+    }
+
+    /// <summary>Entries kept now (takes every lock of the dictionary: for a scrape, not per query).</summary>
     public int Count => entries.Count;
 
     /// <summary>
@@ -27,8 +34,11 @@ public sealed class AnswerCache(TimeProvider time)
         DateTimeOffset now = time.GetUtcNow();
         if (!entries.TryGetValue(Key(question), out (byte[] Response, DateTimeOffset Kept, DateTimeOffset Expires) hit) || hit.Expires <= now)
         {
+            counters.CacheMiss();
             return null;
         }
+
+        counters.CacheHit();
 
         var response = new Message();
         response.Read(hit.Response);
@@ -52,10 +62,13 @@ public sealed class AnswerCache(TimeProvider time)
 
         if (entries.Count >= MaxEntries)
         {
+            int evicted = 0;
             foreach (var old in entries.OrderBy(e => e.Value.Expires).Take(MaxEntries / 2))
             {
-                entries.TryRemove(old.Key, out _);
+                evicted += entries.TryRemove(old.Key, out _) ? 1 : 0;
             }
+
+            counters.CacheEvict(evicted);
         }
 
         DateTimeOffset now = time.GetUtcNow();

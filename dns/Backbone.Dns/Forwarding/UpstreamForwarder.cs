@@ -13,26 +13,36 @@ namespace Backbone.Dns.Forwarding;
 /// forwards run at once and as many wait; beyond that the client gets SERVFAIL at once (never
 /// a wall of REFUSED), so an overload costs clients a retry, not a timeout.
 /// </summary>
-public sealed class UpstreamForwarder(ForwarderOptions options, TimeProvider time)
+public sealed class UpstreamForwarder(ForwarderOptions options, TimeProvider time, ForwarderCounters counters)
 {
     private readonly SemaphoreSlim running = new(options.MaxInFlight, options.MaxInFlight);
     private int waiting;
-    private long forwarded;
-    private long cacheHits;
-    private long overloaded;
-    private long failed;
 
-    public AnswerCache Cache { get; } = new(time);
+    public UpstreamForwarder(ForwarderOptions options, TimeProvider time)
+        : this(options, time, new ForwarderCounters())
+    {
+    }
+
+    public AnswerCache Cache { get; } = new(time, counters);
+
+    /// <summary>What this forwarder and its cache did (for metrics; shared with <see cref="Cache"/>).</summary>
+    public ForwarderCounters Counters => counters;
 
     public IReadOnlyList<IPEndPoint> Upstreams => options.Upstreams;
 
-    public long Forwarded => Interlocked.Read(ref forwarded);
+    /// <summary>Forwards asking the upstreams now.</summary>
+    public int Running => options.MaxInFlight - running.CurrentCount;
 
-    public long CacheHits => Interlocked.Read(ref cacheHits);
+    /// <summary>Forwards waiting for one of the <see cref="ForwarderOptions.MaxInFlight"/> slots.</summary>
+    public int Waiting => Volatile.Read(ref waiting);
 
-    public long Overloaded => Interlocked.Read(ref overloaded);
+    public long Forwarded => counters.Started;
 
-    public long Failed => Interlocked.Read(ref failed);
+    public long CacheHits => counters.CacheHits;
+
+    public long Overloaded => counters.Overloaded;
+
+    public long Failed => counters.Failed;
 
     /// <summary>The upstream's answer (or the cache's, or SERVFAIL) for <paramref name="query"/>, as bytes with the query's id.</summary>
     public async Task<Message> ForwardAsync(Message query, CancellationToken cancellationToken)
@@ -40,12 +50,12 @@ public sealed class UpstreamForwarder(ForwarderOptions options, TimeProvider tim
         Question question = query.Questions[0];
         if (Cache.Find(question, query.Id) is { } cached)
         {
-            Interlocked.Increment(ref cacheHits);
             return cached;
         }
 
         if (options.Upstreams.Count == 0)
         {
+            counters.HaveNoUpstream();
             return Fail(query);
         }
 
@@ -54,7 +64,7 @@ public sealed class UpstreamForwarder(ForwarderOptions options, TimeProvider tim
         if (Interlocked.Increment(ref waiting) > options.MaxInFlight)
         {
             Interlocked.Decrement(ref waiting);
-            Interlocked.Increment(ref overloaded);
+            counters.Overload();
             return Fail(query);
         }
 
@@ -69,7 +79,8 @@ public sealed class UpstreamForwarder(ForwarderOptions options, TimeProvider tim
 
         try
         {
-            Interlocked.Increment(ref forwarded);
+            counters.Start();
+            long started = time.GetTimestamp();
             Message upstreamQuery = query.CreateResponse();
             upstreamQuery.QR = false;
             upstreamQuery.Id = (ushort)Random.Shared.Next(ushort.MaxValue + 1); // our own id upstream: a spoofed answer must guess it
@@ -81,11 +92,12 @@ public sealed class UpstreamForwarder(ForwarderOptions options, TimeProvider tim
                 {
                     Cache.Keep(question, answer.Message, answer.Bytes);
                     answer.Message.Id = query.Id;
+                    counters.Answer(time.GetElapsedTime(started));
                     return answer.Message;
                 }
             }
 
-            Interlocked.Increment(ref failed);
+            counters.Fail(time.GetElapsedTime(started));
             return Fail(query);
         }
         finally

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Backbone.Dns.Forwarding;
@@ -157,6 +158,7 @@ public sealed class DnsListener : IAsyncDisposable
             while (!stopping.IsCancellationRequested)
             {
                 int count = batch.Receive(socket, out int errno);
+                long received = Stopwatch.GetTimestamp(); // the batch's arrival: each query's wait in it is part of its latency
                 if (count < 0 && errno is not (MessageSyscalls.EAgain or MessageSyscalls.EIntr) && !stopping.IsCancellationRequested)
                 {
                     note($"dns: receiving on {Endpoint}: errno {errno} (going on)");
@@ -165,7 +167,7 @@ public sealed class DnsListener : IAsyncDisposable
 
                 for (int i = 0; i < count; i++)
                 {
-                    Answer(batch, i);
+                    Answer(batch, i, received);
                 }
 
                 if (count > 0)
@@ -189,7 +191,7 @@ public sealed class DnsListener : IAsyncDisposable
         }
     }
 
-    private void Answer(DatagramBatch batch, int slot)
+    private void Answer(DatagramBatch batch, int slot, long received)
     {
         counters.Query();
         byte[] reply = batch.Reply(slot);
@@ -224,7 +226,7 @@ public sealed class DnsListener : IAsyncDisposable
         }
         else if (answer.ToForward is { } query)
         {
-            _ = ForwardUdpAsync(query, batch.Sender(slot));
+            _ = ForwardUdpAsync(query, batch.Sender(slot), received);
             return;
         }
         else
@@ -232,11 +234,11 @@ public sealed class DnsListener : IAsyncDisposable
             return; // dropped (Handle counted it)
         }
 
-        counters.Answer(batch.ReplyBytes(slot));
+        counters.Answer(batch.ReplyBytes(slot), received);
     }
 
     /// <summary>Runs on its own (nobody awaits it), so it ends every way quietly: stopping, or a failure noted.</summary>
-    private async Task ForwardUdpAsync(Message query, EndPoint client)
+    private async Task ForwardUdpAsync(Message query, EndPoint client, long received)
     {
         try
         {
@@ -251,7 +253,7 @@ public sealed class DnsListener : IAsyncDisposable
                 reply = DnsResponder.Reply(query, DnsResponder.NewResponse(query, MessageStatus.ServerFailure), overTcp: false); // an answer we cannot write: SERVFAIL, not silence
             }
 
-            SendUdp(reply.Bytes!, client);
+            SendUdp(reply.Bytes!, client, received);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
@@ -267,9 +269,9 @@ public sealed class DnsListener : IAsyncDisposable
     /// A blocking send (UDP sends do not wait): never an async socket call, which would make the
     /// descriptor non-blocking under the receive loop's blocking <c>recvmmsg</c>.
     /// </summary>
-    private void SendUdp(byte[] bytes, EndPoint client)
+    private void SendUdp(byte[] bytes, EndPoint client, long received)
     {
-        counters.Answer(bytes);
+        counters.Answer(bytes, received);
         try
         {
             udp.SendTo(bytes, SocketFlags.None, client);
@@ -346,13 +348,14 @@ public sealed class DnsListener : IAsyncDisposable
                         return;
                     }
 
+                    long received = Stopwatch.GetTimestamp();
                     counters.Query();
                     // Written after a two-byte gap, so the fast path's answer is framed in place.
                     DnsReply reply = Handle(message, message.Length, overTcp: true, response.AsSpan(2));
                     if (reply.Written > 0)
                     {
                         System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(response, (ushort)reply.Written);
-                        counters.Answer(response.AsSpan(2, reply.Written));
+                        counters.Answer(response.AsSpan(2, reply.Written), received);
                         await stream.WriteAsync(response.AsMemory(0, reply.Written + 2), stopping.Token).ConfigureAwait(false);
                         continue;
                     }
@@ -368,7 +371,7 @@ public sealed class DnsListener : IAsyncDisposable
                         return; // unparseable: a stream we cannot resynchronise with
                     }
 
-                    counters.Answer(bytes);
+                    counters.Answer(bytes, received);
                     await TcpFraming.WriteAsync(stream, bytes, stopping.Token).ConfigureAwait(false);
                 }
             }

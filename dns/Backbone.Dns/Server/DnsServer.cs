@@ -23,9 +23,17 @@ public sealed class DnsServer(NameFeed names, UpstreamForwarder forwarder, Actio
     private readonly DnsResponder responder = new(() => names.Current);
     private DnsListener? host;
 
+    /// <summary>How many container listeners are open: written under the gate, read by scrapes without it.</summary>
+    private int containerListeners;
+
     public DnsCounters Counters { get; } = new();
 
     public UpstreamForwarder Forwarder => forwarder;
+
+    public NameFeed Names => names;
+
+    /// <summary>Container namespaces served now (each a UDP and a TCP socket at 127.0.0.11:53).</summary>
+    public int ContainerListeners => Volatile.Read(ref containerListeners);
 
     public IPEndPoint? HostEndpoint => host?.Endpoint;
 
@@ -76,6 +84,7 @@ public sealed class DnsServer(NameFeed names, UpstreamForwarder forwarder, Actio
         }
         finally
         {
+            Volatile.Write(ref containerListeners, containers.Count);
             gate.Release();
         }
     }

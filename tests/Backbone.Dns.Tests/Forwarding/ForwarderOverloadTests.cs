@@ -41,6 +41,8 @@ public sealed class ForwarderOverloadTests
         Assert.All(replies[(Queries - admitted)..], r => Assert.Equal(MessageStatus.NoError, r.Status));
         Assert.Equal(queries.Select(q => q.Id).Order(), replies.Select(r => r.Id).Order());
         Assert.Equal(Queries - admitted, server.Forwarder.Overloaded);
+        Assert.Equal(admitted, server.Forwarder.Counters.Started);
+        Assert.Equal(admitted, server.Forwarder.Counters.Answered);
         Assert.Equal(admitted, server.Upstream.Queries);
         Assert.Empty(server.Notes);
     }

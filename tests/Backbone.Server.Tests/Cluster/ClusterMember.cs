@@ -170,6 +170,9 @@ public sealed partial class ClusterMember : IAsyncDisposable
     /// <summary>The host listener of the node's DNS server, from its start-up line (null before it printed one).</summary>
     public string? DnsEndpoint => DnsLine().Matches(Output) is { Count: > 0 } lines ? lines[^1].Groups[1].Value : null;
 
+    /// <summary>http://IP:PORT/metrics of a node started with --metrics-addr, from its start-up line (null before it printed one).</summary>
+    public string? MetricsUrl => MetricsLine().Matches(Output) is { Count: > 0 } lines ? lines[^1].Groups[1].Value : null;
+
     /// <summary>Restart after a kill: only <c>--data-dir</c>, everything else is kept there.</summary>
     public Task RestartAsync() => StartAsync(["--data-dir", DataDir]);
 
@@ -343,6 +346,9 @@ public sealed partial class ClusterMember : IAsyncDisposable
 
     [GeneratedRegex(@"dns: serving every network's names on (\S+) ")]
     private static partial Regex DnsLine();
+
+    [GeneratedRegex(@"metrics: serving Prometheus metrics on (\S+)")]
+    private static partial Regex MetricsLine();
 
     [GeneratedRegex(@"serving the etcd v3 API on \S+ \(member ([0-9a-f]+),")]
     private static partial Regex ServingLine();
