@@ -13,4 +13,5 @@ root.Subcommands.Add(ContainerCommand.Create());
 root.Subcommands.Add(ExecCommand.Create());
 root.Subcommands.Add(EchoCommands.Server());
 root.Subcommands.Add(EchoCommands.Client());
+root.Subcommands.Add(LabCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -19,16 +19,14 @@ internal static class SwarmCommand
         };
         joinToken.SetAction((parse, cancellationToken) => CliOptions.RunAsync(parse, async client =>
         {
-            var found = await client.GetAsync(System.Text.Encoding.UTF8.GetString(ClusterSecrets.Key), cancellationToken).ConfigureAwait(false);
-            if (found.Kvs.Count == 0)
+            JoinRole wanted = parse.GetValue(role) == "manager" ? JoinRole.Manager : JoinRole.Worker;
+            if (await JoinTokens.ReadAsync(client, wanted, cancellationToken).ConfigureAwait(false) is not { } token)
             {
                 await Console.Error.WriteLineAsync("Error: this node is not part of a cluster (it was started without --init or --join)").ConfigureAwait(false);
                 return 1;
             }
 
-            ClusterSecrets secrets = MessagePackSerializer.Deserialize<ClusterSecrets>(found.Kvs[0].Value.Memory);
-            JoinRole wanted = parse.GetValue(role) == "manager" ? JoinRole.Manager : JoinRole.Worker;
-            Console.WriteLine(secrets.Token(wanted));
+            Console.WriteLine(token);
             return 0;
         }));
 
