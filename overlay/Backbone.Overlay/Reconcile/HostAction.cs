@@ -14,4 +14,16 @@ public abstract record HostAction
 
     /// <summary>The container's processes, its namespace (its veth pairs go with it) and its resolv.conf.</summary>
     public sealed record DeleteContainer(ContainerSpec Container) : HostAction;
+
+    /// <summary>The sandbox's VXLAN device: made in this host's namespace (its UDP socket stays there), moved into the sandbox, on the bridge, up.</summary>
+    public sealed record CreateTunnel(TunnelSpec Tunnel) : HostAction;
+
+    /// <summary>The sandbox's VXLAN device, with every FDB and neighbour entry on it.</summary>
+    public sealed record DeleteTunnel(string Sandbox) : HostAction;
+
+    /// <summary>A remote container's neighbour and FDB entries (replacing any for its address or MAC).</summary>
+    public sealed record AddPeer(PeerSpec Peer) : HostAction;
+
+    /// <summary>A remote container's entries, as observed.</summary>
+    public sealed record RemovePeer(PeerSpec Peer) : HostAction;
 }

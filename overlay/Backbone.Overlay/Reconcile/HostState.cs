@@ -32,8 +32,32 @@ public sealed record ContainerSpec(string Namespace, IReadOnlyList<InterfaceSpec
     public bool Uses(string sandboxNamespace) => Interfaces.Any(i => i.SandboxNamespace == sandboxNamespace);
 }
 
+/// <summary>
+/// A network's VXLAN device in its sandbox: <see cref="DeviceName"/> on the sandbox's bridge,
+/// VNI of the network, sending from this host's underlay address <see cref="Local"/> to UDP
+/// <see cref="Port"/>, learning off and proxy ARP on, so frames go only where the FDB says and
+/// ARP is answered from the neighbour table: no broadcast crosses hosts.
+/// </summary>
+public sealed record TunnelSpec(string Sandbox, int Vni, string Local, int Port, int Mtu)
+{
+    public const string DeviceName = "vxlan0";
+}
+
+/// <summary>
+/// A container on another host, as its network's tunnel on this host must know it: a permanent
+/// neighbour entry (<see cref="Address"/> → <see cref="Mac"/>) for proxy ARP, and a static FDB
+/// entry (<see cref="Mac"/> → the remote host's underlay address <see cref="Vtep"/>).
+/// </summary>
+public sealed record PeerSpec(string Sandbox, string Address, string Mac, string Vtep);
+
 /// <summary>What a host has (as observed) or should have (as desired): only objects named with the agent's prefix.</summary>
 public sealed record HostState(IReadOnlyList<SandboxSpec> Sandboxes, IReadOnlyList<ContainerSpec> Containers)
 {
     public static HostState Empty { get; } = new([], []);
+
+    /// <summary>Sandboxes' VXLAN devices; at most one per sandbox.</summary>
+    public IReadOnlyList<TunnelSpec> Tunnels { get; init; } = [];
+
+    /// <summary>Remote containers programmed into the tunnels.</summary>
+    public IReadOnlyList<PeerSpec> Peers { get; init; } = [];
 }

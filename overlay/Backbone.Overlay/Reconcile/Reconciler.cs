@@ -2,8 +2,10 @@ namespace Backbone.Overlay.Reconcile;
 
 /// <summary>
 /// The difference between what a host has and what it should have, as ordered actions: first the
-/// containers that must go, then sandboxes that must go, then new sandboxes, then new containers
-/// (a container needs its sandbox's bridge). An object that exists but differs from its spec is
+/// containers that must go, then sandboxes that must go, then new sandboxes, then the tunnels
+/// (VXLAN devices) that go or come, then the peers (remote containers' FDB and neighbour entries)
+/// that go or come, then new containers (a container needs its sandbox's bridge). A tunnel made
+/// again, or in a new sandbox, gets every peer; otherwise only the peers that differ change. An object that exists but differs from its spec is
 /// deleted and created again; a sandbox that is recreated takes its containers with it. Pure and
 /// idempotent: once the actions are applied, observing again yields no actions; after a crash
 /// midway, observing again yields what is left.
@@ -48,6 +50,8 @@ public static class Reconciler
             }
         }
 
+        AddTunnelActions(desired, observed, sandboxesGoing, actions);
+
         foreach (ContainerSpec want in desired.Containers.OrderBy(c => c.Namespace, StringComparer.Ordinal))
         {
             if (!containersKept.Contains(want.Namespace))
@@ -62,5 +66,50 @@ public static class Reconciler
         }
 
         return actions;
+    }
+
+    private static void AddTunnelActions(HostState desired, HostState observed, HashSet<string> sandboxesGoing, List<HostAction> actions)
+    {
+        var wantTunnels = desired.Tunnels.ToDictionary(t => t.Sandbox, StringComparer.Ordinal);
+        var haveTunnels = observed.Tunnels.Where(t => !sandboxesGoing.Contains(t.Sandbox)).ToDictionary(t => t.Sandbox, StringComparer.Ordinal);
+        var wantSandboxes = new HashSet<string>(desired.Sandboxes.Select(s => s.Namespace), StringComparer.Ordinal);
+
+        // Tunnels that go: unwanted (in a sandbox that stays), or wanted differently (made again below).
+        var fresh = new HashSet<string>(StringComparer.Ordinal);
+        foreach (TunnelSpec have in haveTunnels.Values.OrderBy(t => t.Sandbox, StringComparer.Ordinal))
+        {
+            if (!wantTunnels.TryGetValue(have.Sandbox, out TunnelSpec? want) || want != have)
+            {
+                actions.Add(new HostAction.DeleteTunnel(have.Sandbox));
+            }
+        }
+
+        foreach (TunnelSpec want in desired.Tunnels.OrderBy(t => t.Sandbox, StringComparer.Ordinal))
+        {
+            if (!wantSandboxes.Contains(want.Sandbox))
+            {
+                throw new InvalidOperationException($"tunnel VNI {want.Vni} needs sandbox {want.Sandbox}, which the desired state lacks");
+            }
+
+            if (!haveTunnels.TryGetValue(want.Sandbox, out TunnelSpec? have) || have != want)
+            {
+                actions.Add(new HostAction.CreateTunnel(want));
+                fresh.Add(want.Sandbox);
+            }
+        }
+
+        // Peers: all of them on a fresh tunnel; elsewhere only what differs. Entries on a tunnel
+        // that goes go with it.
+        var wantPeers = new HashSet<PeerSpec>(desired.Peers.Where(p => wantTunnels.ContainsKey(p.Sandbox)));
+        var havePeers = new HashSet<PeerSpec>(observed.Peers.Where(p => haveTunnels.ContainsKey(p.Sandbox) && wantTunnels.ContainsKey(p.Sandbox) && !fresh.Contains(p.Sandbox)));
+        foreach (PeerSpec gone in havePeers.Where(p => !wantPeers.Contains(p)).OrderBy(p => (p.Sandbox, p.Address), Comparer<(string, string)>.Default))
+        {
+            actions.Add(new HostAction.RemovePeer(gone));
+        }
+
+        foreach (PeerSpec added in wantPeers.Where(p => !havePeers.Contains(p)).OrderBy(p => (p.Sandbox, p.Address), Comparer<(string, string)>.Default))
+        {
+            actions.Add(new HostAction.AddPeer(added));
+        }
     }
 }

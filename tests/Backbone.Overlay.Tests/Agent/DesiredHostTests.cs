@@ -41,6 +41,37 @@ public sealed class DesiredHostTests
     }
 
     [Fact]
+    public void NetworksWithALocalContainerGetATunnelToEveryOtherHostsContainers()
+    {
+        NetworkRecord secret = Network("n3", 4098, "10.0.11.0/24", "10.0.11.1", 1450) with { Encrypted = true };
+        ServiceRecord both = Service("s2", App, secret);
+        TaskRecord[] tasks = [Task("aaaaaaaaaaaaaaaaaaaaaaaaa", "me", ("n1", "10.0.9.2"), ("n3", "10.0.11.2")) with { ServiceId = "s2" }];
+        Backbone.Control.Endpoints.EndpointRecord[] endpoints =
+        [
+            Endpoint("aaaaaaaaaaaaaaaaaaaaaaaaa", "n1", "10.0.9.2", "me", "192.168.9.1"), // ours: no peer
+            Endpoint("bbbbbbbbbbbbbbbbbbbbbbbbb", "n1", "10.0.9.3", "two", "192.168.9.2"),
+            Endpoint("ccccccccccccccccccccccccc", "n1", "10.0.9.4", "three", "192.168.9.3"), // on a host known to be down
+            Endpoint("ddddddddddddddddddddddddd", "n2", "10.0.10.5", "two", "192.168.9.2"), // a network with nothing here
+            Endpoint("eeeeeeeeeeeeeeeeeeeeeeeee", "n3", "10.0.11.3", "two", "192.168.9.2"), // encrypted: never in cleartext
+        ];
+        DesiredHost host = DesiredHost.Build("me", "bb-", tasks, [], Networks(App, Db, secret), new Dictionary<string, ServiceRecord> { ["s2"] = both },
+            endpoints, new DataPlane("192.168.9.1", 4789), new HashSet<string> { "three" });
+
+        Assert.Equal([new TunnelSpec("bb-sb-4096", 4096, "192.168.9.1", 4789, 1450)], host.State.Tunnels);
+        Assert.Equal([new PeerSpec("bb-sb-4096", "10.0.9.3", "02:42:0a:00:09:03", "192.168.9.2")], host.State.Peers);
+        Assert.Equal(["bb-sb-4096", "bb-sb-4098"], host.State.Sandboxes.Select(s => s.Namespace)); // the encrypted one stays local
+
+        DesiredHost noUnderlay = DesiredHost.Build("me", "bb-", tasks, [], Networks(App, Db, secret), new Dictionary<string, ServiceRecord> { ["s2"] = both }, endpoints);
+        Assert.Empty(noUnderlay.State.Tunnels);
+        Assert.Empty(noUnderlay.State.Peers);
+    }
+
+    private static Backbone.Control.Endpoints.EndpointRecord Endpoint(string id, string network, string ip, string node, string nodeAddress) => new()
+    {
+        Id = id, Name = "t." + id, NetworkId = network, Address = ip, Mac = HostNames.MacFor(ip), NodeId = node, NodeAddress = nodeAddress, Running = true,
+    };
+
+    [Fact]
     public void StandaloneContainersOfThisNodeRunBesideTasks()
     {
         ContainerRecord mine = new()

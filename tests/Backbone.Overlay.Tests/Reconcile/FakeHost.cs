@@ -11,8 +11,10 @@ internal sealed class FakeHost
 {
     private readonly Dictionary<string, SandboxSpec> sandboxes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ContainerSpec> containers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TunnelSpec> tunnels = new(StringComparer.Ordinal);
+    private readonly List<PeerSpec> peers = [];
 
-    public HostState Observe() => new([.. sandboxes.Values], [.. containers.Values]);
+    public HostState Observe() => new([.. sandboxes.Values], [.. containers.Values]) { Tunnels = [.. tunnels.Values], Peers = [.. peers] };
 
     public void Apply(HostAction action)
     {
@@ -24,6 +26,24 @@ internal sealed class FakeHost
             case HostAction.DeleteSandbox delete:
                 Assert.DoesNotContain(containers.Values, c => c.Uses(delete.Namespace)); // its veths would dangle
                 Assert.True(sandboxes.Remove(delete.Namespace), $"no namespace {delete.Namespace}");
+                tunnels.Remove(delete.Namespace); // the tunnel and its entries go with the namespace
+                peers.RemoveAll(p => p.Sandbox == delete.Namespace);
+                break;
+            case HostAction.CreateTunnel create:
+                Assert.True(sandboxes.ContainsKey(create.Tunnel.Sandbox), $"no sandbox {create.Tunnel.Sandbox} for its tunnel");
+                Assert.True(tunnels.TryAdd(create.Tunnel.Sandbox, create.Tunnel), $"{create.Tunnel.Sandbox} has a tunnel already");
+                break;
+            case HostAction.DeleteTunnel delete:
+                Assert.True(tunnels.Remove(delete.Sandbox), $"no tunnel in {delete.Sandbox}");
+                peers.RemoveAll(p => p.Sandbox == delete.Sandbox);
+                break;
+            case HostAction.AddPeer add:
+                Assert.True(tunnels.ContainsKey(add.Peer.Sandbox), $"no tunnel in {add.Peer.Sandbox} for peer {add.Peer.Address}");
+                peers.RemoveAll(p => p.Sandbox == add.Peer.Sandbox && (p.Address == add.Peer.Address || p.Mac == add.Peer.Mac)); // the kernel replaces by address (neigh) and MAC (fdb)
+                peers.Add(add.Peer);
+                break;
+            case HostAction.RemovePeer remove:
+                Assert.True(peers.Remove(remove.Peer), $"no peer {remove.Peer}");
                 break;
             case HostAction.CreateContainer create:
                 Assert.All(create.Container.Interfaces, i => Assert.True(sandboxes.ContainsKey(i.SandboxNamespace), $"no sandbox {i.SandboxNamespace} for {create.Container.Namespace}"));

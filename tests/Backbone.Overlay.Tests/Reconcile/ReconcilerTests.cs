@@ -97,6 +97,63 @@ public sealed class ReconcilerTests
         Assert.Throws<ArgumentException>(() => HostNames.MacFor("10.0.9"));
     }
 
+    [Fact]
+    public void TunnelsComeAfterTheirSandboxAndPeersAfterTheirTunnel()
+    {
+        HostState desired = WithTunnel([Peer(App, "10.0.0.7", "192.168.9.2"), Peer(App, "10.0.0.8", "192.168.9.3")], Container("task1aaaaaaaaaaa", App, "10.0.0.2"));
+        IReadOnlyList<HostAction> actions = Reconciler.Diff(desired, HostState.Empty);
+        Assert.Equal(
+            [typeof(HostAction.CreateSandbox), typeof(HostAction.CreateTunnel), typeof(HostAction.AddPeer), typeof(HostAction.AddPeer), typeof(HostAction.CreateContainer)],
+            actions.Select(a => a.GetType()));
+        AssertConverges(new FakeHost(), desired);
+    }
+
+    [Fact]
+    public void OnlyThePeersThatChangeAreTouched()
+    {
+        var host = new FakeHost();
+        ContainerSpec local = Container("task1aaaaaaaaaaa", App, "10.0.0.2");
+        PeerSpec stays = Peer(App, "10.0.0.7", "192.168.9.2");
+        PeerSpec goes = Peer(App, "10.0.0.8", "192.168.9.3");
+        AssertConverges(host, WithTunnel([stays, goes], local));
+
+        // A remote task went, another came, one moved to another host (same address and MAC, new VTEP).
+        PeerSpec comes = Peer(App, "10.0.0.9", "192.168.9.3");
+        PeerSpec moved = stays with { Vtep = "192.168.9.4" };
+        HostState desired = WithTunnel([moved, comes], local);
+        IReadOnlyList<HostAction> actions = Reconciler.Diff(desired, host.Observe());
+        Assert.Equal([new HostAction.RemovePeer(stays), new HostAction.RemovePeer(goes), new HostAction.AddPeer(moved), new HostAction.AddPeer(comes)], actions);
+        AssertConverges(host, desired);
+    }
+
+    [Fact]
+    public void ATunnelMadeAgainGetsEveryPeerAndLeavesTheContainersAlone()
+    {
+        var host = new FakeHost();
+        ContainerSpec local = Container("task1aaaaaaaaaaa", App, "10.0.0.2");
+        PeerSpec peer = Peer(App, "10.0.0.7", "192.168.9.2");
+        AssertConverges(host, WithTunnel([peer], local));
+
+        // The data port changed: the device is made again, with its entries; the sandbox and container stay.
+        HostState desired = new HostState([App], [local]) { Tunnels = [Tunnel(App) with { Port = 4790 }], Peers = [peer] };
+        Assert.Equal(
+            [typeof(HostAction.DeleteTunnel), typeof(HostAction.CreateTunnel), typeof(HostAction.AddPeer)],
+            Reconciler.Diff(desired, host.Observe()).Select(a => a.GetType()));
+        AssertConverges(host, desired);
+
+        // No tunnel wanted any more (an encrypted network, or no underlay): it goes, its peers with it.
+        HostState local0 = new([App], [local]);
+        Assert.Equal([typeof(HostAction.DeleteTunnel)], Reconciler.Diff(local0, host.Observe()).Select(a => a.GetType()));
+        AssertConverges(host, local0);
+    }
+
+    private static TunnelSpec Tunnel(SandboxSpec sandbox) => new(sandbox.Namespace, sandbox.Vni, "192.168.9.1", 4789, 1450);
+
+    private static PeerSpec Peer(SandboxSpec sandbox, string ip, string vtep) => new(sandbox.Namespace, ip, HostNames.MacFor(ip), vtep);
+
+    private static HostState WithTunnel(PeerSpec[] peers, params ContainerSpec[] containers) =>
+        new HostState([App], containers) { Tunnels = [Tunnel(App)], Peers = peers };
+
     /// <summary>Applies the diff, then checks that the host matches and a second diff is empty (idempotent).</summary>
     private static void AssertConverges(FakeHost host, HostState desired)
     {
@@ -108,6 +165,8 @@ public sealed class ReconcilerTests
         Assert.Empty(Reconciler.Diff(desired, host.Observe()));
         Assert.Equal(desired.Sandboxes.OrderBy(s => s.Namespace), host.Observe().Sandboxes.OrderBy(s => s.Namespace));
         Assert.Equal(desired.Containers.OrderBy(c => c.Namespace), host.Observe().Containers.OrderBy(c => c.Namespace));
+        Assert.Equal(desired.Tunnels.OrderBy(t => t.Sandbox), host.Observe().Tunnels.OrderBy(t => t.Sandbox));
+        Assert.Equal(desired.Peers.OrderBy(p => p.Address), host.Observe().Peers.OrderBy(p => p.Address));
     }
 
     private static SandboxSpec Sandbox(int vni, string gateway) => new(HostNames.Sandbox("bbt-", vni), vni, gateway, 1450);
