@@ -26,6 +26,7 @@ public sealed class ContainerStore(IKeyValue kv, NetworkStore networks, TimeProv
         foreach (string wanted in spec.Networks)
         {
             NetworkRecord network = await networks.FindAsync(wanted, cancellationToken).ConfigureAwait(false);
+            DataPlaneSupport.RequireCarried(network);
             if (!network.Attachable)
             {
                 throw new ControlException(ControlError.FailedPrecondition,

@@ -34,7 +34,9 @@ public sealed class ServiceStore(IKeyValue kv, NetworkStore networks, TimeProvid
         var attached = new List<NetworkRecord>();
         foreach (string wanted in spec.Networks)
         {
-            attached.Add(await networks.FindAsync(wanted, cancellationToken).ConfigureAwait(false));
+            NetworkRecord network = await networks.FindAsync(wanted, cancellationToken).ConfigureAwait(false);
+            DataPlaneSupport.RequireCarried(network);
+            attached.Add(network);
         }
 
         string id = RandomNumberGenerator.GetString(IdAlphabet, 25);

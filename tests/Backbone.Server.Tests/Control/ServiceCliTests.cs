@@ -52,6 +52,27 @@ public sealed class ServiceCliTests
     }
 
     [Fact]
+    public async Task AnEncryptedNetworkIsRefusedForServicesAndContainersSayingWhy()
+    {
+        await using TestNode node = await TestNode.StartAsync();
+        Assert.Equal(0, (await Backbone(node.Endpoint, "network", "create", "--opt", "encrypted", "--attachable", "secret")).ExitCode);
+        string before = (await Backbone(node.Endpoint, "kv", "get", "/bb/", "--prefix", "--keys-only")).Stdout;
+
+        Tool.Result service = await Backbone(node.Endpoint, "service", "create", "--name", "web", "--network", "secret", "--", "sleep", "1");
+        Tool.Result container = await Backbone(node.Endpoint, "container", "run", "--name", "probe", "--network", "secret", "--", "sleep", "1");
+
+        foreach (Tool.Result refused in new[] { service, container })
+        {
+            Assert.NotEqual(0, refused.ExitCode);
+            Assert.Contains("network \"secret\" is encrypted", refused.Stderr, StringComparison.Ordinal);
+            Assert.Contains("cleartext", refused.Stderr, StringComparison.Ordinal);
+            Assert.Contains("without --opt encrypted", refused.Stderr, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(before, (await Backbone(node.Endpoint, "kv", "get", "/bb/", "--prefix", "--keys-only")).Stdout); // nothing was written
+    }
+
+    [Fact]
     public async Task BadInputIsRefusedAndNothingIsHalfCreated()
     {
         await using TestNode node = await TestNode.StartAsync();
