@@ -91,9 +91,9 @@ public sealed partial class RouteNetlink
     /// <summary>
     /// Like `ip link add NAME mtu MTU type vxlan id VNI local LOCAL dstport PORT [no]learning
     /// [no]proxy`, with no remote or group: the far ends come from FDB entries
-    /// (<see cref="AddFdb"/>). With <paramref name="proxy"/> the device answers ARP requests
+    /// (<see cref="ReplaceFdb"/>). With <paramref name="proxy"/> the device answers ARP requests
     /// and IPv6 neighbour solicitations itself from the neighbour table
-    /// (<see cref="AddNeighbour"/>), so none cross to other hosts; with learning off, only
+    /// (<see cref="ReplaceNeighbour"/>), so none cross to other hosts; with learning off, only
     /// programmed FDB entries say where a MAC lives. Both are sent explicitly, so the device is
     /// as asked whatever the kernel's defaults. The kernel cannot change the VNI, port or proxy of
     /// an existing device: compare <see cref="Link.Vxlan"/> and recreate it on a difference.

@@ -4,7 +4,7 @@ using Backbone.Overlay.Netlink.Wire;
 
 namespace Backbone.Overlay.Netlink;
 
-/// <summary>Decodes RTM_NEWLINK / RTM_NEWADDR / RTM_NEWROUTE messages (the kernel's dump entries) into our records.</summary>
+/// <summary>Decodes RTM_NEWLINK / RTM_NEWADDR / RTM_NEWROUTE messages (the kernel's dump entries) into our records; RTM_NEWNEIGH in <c>RtnlDecoder.Neighbours.cs</c>.</summary>
 internal static partial class RtnlDecoder
 {
     public static bool TryDecodeLink(in NetlinkMessage message, out Link link)
