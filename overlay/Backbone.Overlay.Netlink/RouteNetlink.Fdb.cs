@@ -84,7 +84,7 @@ public sealed partial class RouteNetlink
         return DeleteEntry(request, "delete fdb entry", remote is null ? $"{FormatMac(mac)} on link {linkIndex}" : FdbTarget(linkIndex, mac, remote));
     }
 
-    /// <summary>NUD_PERMANENT: the vxlan driver takes only permanent or reachable entries, and a permanent one never ages out.</summary>
+    /// <summary>NUD_PERMANENT, as `bridge fdb ... permanent` and Docker's entries: the driver's ageing never removes it.</summary>
     private static NetlinkMessageBuilder NewFdbRequest(int linkIndex, PhysicalAddress mac, IPAddress remote, ushort flags)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(linkIndex);
