@@ -14,6 +14,7 @@ public static class Errno
     public const int EINVAL = 22;
     public const int ERANGE = 34;
     public const int EOPNOTSUPP = 95;
+    public const int EAFNOSUPPORT = 97;
     public const int EADDRNOTAVAIL = 99;
     public const int ENETUNREACH = 101;
     public const int ETIMEDOUT = 110;

@@ -7,5 +7,9 @@ namespace Backbone.Overlay.Netlink;
 /// <param name="Mac">IFLA_ADDRESS; null for devices without a link-layer address.</param>
 /// <param name="MasterIndex">IFLA_MASTER: the bridge this link is a port of; 0 for none.</param>
 /// <param name="Up">IFF_UP: administratively up (whether it has carrier is another matter).</param>
-/// <param name="VxlanId">IFLA_VXLAN_ID for a vxlan device; null otherwise.</param>
-public sealed record Link(int Index, string Name, string Kind, int Mtu, PhysicalAddress? Mac, int MasterIndex, bool Up, int? VxlanId);
+/// <param name="Vxlan">A vxlan device's settings; null for every other kind.</param>
+public sealed record Link(int Index, string Name, string Kind, int Mtu, PhysicalAddress? Mac, int MasterIndex, bool Up, VxlanInfo? Vxlan)
+{
+    /// <summary>Shorthand for <c>Vxlan?.Vni</c>, for callers that need only the VNI.</summary>
+    public int? VxlanId => Vxlan?.Vni;
+}

@@ -42,10 +42,15 @@ internal sealed class NetlinkSocket : IDisposable
         new(type, (ushort)(Rtnl.Flags.Request | Rtnl.Flags.Ack | flags));
 
     /// <summary>Sends a change request and waits for its ack.</summary>
+    /// <param name="hint">
+    /// Picks the exception's hint for an errno whose usual cause is particular to this request
+    /// (EEXIST from an add: "replace overwrites it"); null or a null answer keeps
+    /// <see cref="NetlinkException.DefaultHint"/>.
+    /// </param>
     /// <exception cref="NetlinkException">The kernel refused it, or did not answer in time (ETIMEDOUT).</exception>
-    public void Execute(NetlinkMessageBuilder request, string operation, string target)
+    public void Execute(NetlinkMessageBuilder request, string operation, string target, Func<int, string?>? hint = null)
     {
-        Exchange<bool>(request, operation, target, decode: null, results: null);
+        Exchange<bool>(request, operation, target, decode: null, results: null, hint);
     }
 
     /// <summary>
@@ -59,7 +64,7 @@ internal sealed class NetlinkSocket : IDisposable
         for (int attempt = 1; attempt <= DumpAttemptsMax; attempt++)
         {
             List<T> results = [];
-            if (!Exchange(request(), operation, target, decode, results))
+            if (!Exchange(request(), operation, target, decode, results, hint: null))
             {
                 return results;
             }
@@ -71,7 +76,7 @@ internal sealed class NetlinkSocket : IDisposable
     public void Dispose() => _transport.Dispose();
 
     /// <returns>Whether the kernel flagged the answer as interrupted (NLM_F_DUMP_INTR).</returns>
-    private bool Exchange<T>(NetlinkMessageBuilder request, string operation, string target, NetlinkDecoder<T>? decode, List<T>? results)
+    private bool Exchange<T>(NetlinkMessageBuilder request, string operation, string target, NetlinkDecoder<T>? decode, List<T>? results, Func<int, string?>? hint)
     {
         if (Interlocked.Exchange(ref _busy, 1) != 0)
         {
@@ -97,7 +102,7 @@ internal sealed class NetlinkSocket : IDisposable
                     if (message.Type is Rtnl.Message.Error or Rtnl.Message.Done)
                     {
                         int errno = NetlinkError.Decode(message, out string? kernelMessage);
-                        return errno == 0 ? interrupted : throw new NetlinkException(operation, target, errno, kernelMessage);
+                        return errno == 0 ? interrupted : throw new NetlinkException(operation, target, errno, kernelMessage, hint?.Invoke(errno));
                     }
 
                     if (message.Type != Rtnl.Message.Noop && decode is not null && decode(message, out T value))

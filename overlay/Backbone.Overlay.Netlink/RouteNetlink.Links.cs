@@ -89,11 +89,17 @@ public sealed partial class RouteNetlink
     }
 
     /// <summary>
-    /// Like `ip link add NAME mtu MTU type vxlan id VNI local LOCAL dstport PORT [no]learning`,
-    /// with no remote or group: the far ends come from FDB entries (<see cref="AddFdb"/>).
+    /// Like `ip link add NAME mtu MTU type vxlan id VNI local LOCAL dstport PORT [no]learning
+    /// [no]proxy`, with no remote or group: the far ends come from FDB entries
+    /// (<see cref="ReplaceFdb"/>). With <paramref name="proxy"/> the device answers ARP requests
+    /// and IPv6 neighbour solicitations itself from the neighbour table
+    /// (<see cref="ReplaceNeighbour"/>), so none cross to other hosts; with learning off, only
+    /// programmed FDB entries say where a MAC lives. Both are sent explicitly, so the device is
+    /// as asked whatever the kernel's defaults. The kernel cannot change the VNI, port or proxy of
+    /// an existing device: compare <see cref="Link.Vxlan"/> and recreate it on a difference.
     /// The device's UDP socket opens in the namespace it is created in, which it keeps when moved.
     /// </summary>
-    public void CreateVxlan(string name, int vni, IPAddress local, int port, int mtu, bool learning = false)
+    public void CreateVxlan(string name, int vni, IPAddress local, int port, int mtu, bool learning = false, bool proxy = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(vni);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(vni, 0xFFFFFF); // 24 bits on the wire
@@ -109,6 +115,7 @@ public sealed partial class RouteNetlink
         request.AddAddress(local.AddressFamily == AddressFamily.InterNetworkV6 ? Rtnl.Link.VxlanLocal6 : Rtnl.Link.VxlanLocal, local);
         request.AddUInt16BigEndian(Rtnl.Link.VxlanPort, (ushort)port); // network byte order, unlike the other numbers
         request.AddUInt8(Rtnl.Link.VxlanLearning, learning ? (byte)1 : (byte)0);
+        request.AddUInt8(Rtnl.Link.VxlanProxy, proxy ? (byte)1 : (byte)0);
         request.EndNested(data);
         request.EndNested(linkInfo);
         _socket.Execute(request, "create vxlan", name);

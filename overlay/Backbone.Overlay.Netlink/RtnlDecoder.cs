@@ -4,8 +4,8 @@ using Backbone.Overlay.Netlink.Wire;
 
 namespace Backbone.Overlay.Netlink;
 
-/// <summary>Decodes RTM_NEWLINK / RTM_NEWADDR / RTM_NEWROUTE messages (the kernel's dump entries) into our records.</summary>
-internal static class RtnlDecoder
+/// <summary>Decodes RTM_NEWLINK / RTM_NEWADDR / RTM_NEWROUTE messages (the kernel's dump entries) into our records; RTM_NEWNEIGH in <c>RtnlDecoder.Neighbours.cs</c>.</summary>
+internal static partial class RtnlDecoder
 {
     public static bool TryDecodeLink(in NetlinkMessage message, out Link link)
     {
@@ -20,7 +20,7 @@ internal static class RtnlDecoder
         string kind = "";
         int mtu = 0;
         int master = 0;
-        int? vxlanId = null;
+        VxlanInfo? vxlan = null;
         PhysicalAddress? mac = null;
         while (attributes.TryRead(out NetlinkAttribute attribute))
         {
@@ -39,12 +39,12 @@ internal static class RtnlDecoder
                     mac = new PhysicalAddress(attribute.Value.ToArray());
                     break;
                 case Rtnl.Link.LinkInfo:
-                    ReadLinkInfo(attribute.Nested(), out kind, out vxlanId);
+                    ReadLinkInfo(attribute.Nested(), out kind, out vxlan);
                     break;
             }
         }
 
-        link = new Link(info.Index, name, kind, mtu, mac, master, (info.Flags & Rtnl.IffUp) != 0, vxlanId);
+        link = new Link(info.Index, name, kind, mtu, mac, master, (info.Flags & Rtnl.IffUp) != 0, vxlan);
         return true;
     }
 
@@ -125,11 +125,11 @@ internal static class RtnlDecoder
         return true;
     }
 
-    /// <summary>IFLA_LINKINFO: the kind, then kind-specific data (for vxlan, the VNI).</summary>
-    private static void ReadLinkInfo(NetlinkAttributeReader linkInfo, out string kind, out int? vxlanId)
+    /// <summary>IFLA_LINKINFO: the kind, then kind-specific data (for vxlan, its settings).</summary>
+    private static void ReadLinkInfo(NetlinkAttributeReader linkInfo, out string kind, out VxlanInfo? vxlan)
     {
         kind = "";
-        vxlanId = null;
+        vxlan = null;
         ReadOnlySpan<byte> data = default;
         while (linkInfo.TryRead(out NetlinkAttribute attribute))
         {
@@ -143,18 +143,49 @@ internal static class RtnlDecoder
             }
         }
 
-        if (kind != "vxlan")
+        if (kind == "vxlan")
         {
-            return;
+            vxlan = ReadVxlan(new NetlinkAttributeReader(data));
         }
+    }
 
-        NetlinkAttributeReader vxlan = new(data);
-        while (vxlan.TryRead(out NetlinkAttribute attribute))
+    /// <summary>
+    /// IFLA_INFO_DATA of a vxlan device. The kernel sends the ID, port, learning and proxy
+    /// always, and local and group only when set; an attribute missing here reads as 0 or off.
+    /// </summary>
+    private static VxlanInfo ReadVxlan(NetlinkAttributeReader data)
+    {
+        int vni = 0;
+        int port = 0;
+        IPAddress? local = null;
+        IPAddress? group = null;
+        bool learning = false;
+        bool proxy = false;
+        while (data.TryRead(out NetlinkAttribute attribute))
         {
-            if (attribute.Type == Rtnl.Link.VxlanId)
+            switch (attribute.Type)
             {
-                vxlanId = (int)attribute.AsUInt32();
+                case Rtnl.Link.VxlanId:
+                    vni = (int)attribute.AsUInt32();
+                    break;
+                case Rtnl.Link.VxlanPort:
+                    port = attribute.AsUInt16BigEndian();
+                    break;
+                case Rtnl.Link.VxlanLocal or Rtnl.Link.VxlanLocal6:
+                    local = attribute.AsAddress();
+                    break;
+                case Rtnl.Link.VxlanGroup or Rtnl.Link.VxlanGroup6:
+                    group = attribute.AsAddress();
+                    break;
+                case Rtnl.Link.VxlanLearning:
+                    learning = attribute.AsUInt8() != 0;
+                    break;
+                case Rtnl.Link.VxlanProxy:
+                    proxy = attribute.AsUInt8() != 0;
+                    break;
             }
         }
+
+        return new VxlanInfo(vni, port, local, group, learning, proxy);
     }
 }

@@ -43,6 +43,53 @@ public sealed class RtnlDecoderTests
     }
 
     [Fact]
+    public void DecodesAVxlanDevicesSettings()
+    {
+        byte[] datagram = LinkWithData("vxlan", b =>
+        {
+            b.AddUInt32(Rtnl.Link.VxlanId, 4097);
+            b.AddAddress(Rtnl.Link.VxlanLocal, IPAddress.Parse("10.73.0.1"));
+            b.AddUInt8(5 /* IFLA_VXLAN_TTL: not ours to report */, 64);
+            b.AddUInt8(Rtnl.Link.VxlanLearning, 0);
+            b.AddUInt8(Rtnl.Link.VxlanProxy, 1);
+            b.AddUInt16BigEndian(Rtnl.Link.VxlanPort, 4789);
+        });
+
+        Link link = DecodeLink(datagram);
+
+        Assert.Equal(new VxlanInfo(4097, 4789, IPAddress.Parse("10.73.0.1"), null, Learning: false, Proxy: true), link.Vxlan);
+        Assert.Equal(4097, link.VxlanId);
+    }
+
+    [Fact]
+    public void DecodesAnIPv6VxlanWithAGroupAndLearning()
+    {
+        byte[] datagram = LinkWithData("vxlan", b =>
+        {
+            b.AddUInt32(Rtnl.Link.VxlanId, 0xFFFFFF);
+            b.AddAddress(Rtnl.Link.VxlanGroup6, IPAddress.Parse("ff05::42"));
+            b.AddAddress(Rtnl.Link.VxlanLocal6, IPAddress.Parse("fd00::1"));
+            b.AddUInt8(Rtnl.Link.VxlanLearning, 1);
+            b.AddUInt8(Rtnl.Link.VxlanProxy, 0);
+            b.AddUInt16BigEndian(Rtnl.Link.VxlanPort, 8472);
+        });
+
+        Assert.Equal(new VxlanInfo(0xFFFFFF, 8472, IPAddress.Parse("fd00::1"), IPAddress.Parse("ff05::42"), Learning: true, Proxy: false), DecodeLink(datagram).Vxlan);
+    }
+
+    [Fact]
+    public void OnlyAVxlanKindsDataIsReadAsVxlanSettings()
+    {
+        // The numbers inside IFLA_INFO_DATA belong to the kind: 1 is VETH_INFO_PEER for a veth.
+        byte[] datagram = LinkWithData("veth", b => b.AddUInt32(Rtnl.Link.VxlanId, 4097));
+
+        Link link = DecodeLink(datagram);
+
+        Assert.Null(link.Vxlan);
+        Assert.Null(link.VxlanId);
+    }
+
+    [Fact]
     public void PrefersIfaLocalOverIfaAddress()
     {
         byte[] pointToPoint = Replies.Message(Rtnl.Message.NewAddress, 0, 1, b =>
@@ -98,6 +145,19 @@ public sealed class RtnlDecoderTests
             }
 
             b.AddUInt32(Rtnl.Route.OutputInterface, 7);
+        });
+
+    private static byte[] LinkWithData(string kind, Action<NetlinkMessageBuilder> data) =>
+        Replies.Message(Rtnl.Message.NewLink, 0, 1, b =>
+        {
+            b.Write(new IfInfoMsg { Index = 9 });
+            b.AddString(Rtnl.Link.IfName, "vx1");
+            int info = b.BeginNested(Rtnl.Link.LinkInfo);
+            b.AddString(Rtnl.Link.InfoKind, kind);
+            int nested = b.BeginNested(Rtnl.Link.InfoData);
+            data(b);
+            b.EndNested(nested);
+            b.EndNested(info);
         });
 
     private static Link DecodeLink(byte[] datagram) => Decode<Link>(datagram, RtnlDecoder.TryDecodeLink)!;

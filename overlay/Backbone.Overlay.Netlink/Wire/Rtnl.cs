@@ -28,6 +28,8 @@ internal static class Rtnl
         public const ushort NewRoute = 24;
         public const ushort GetRoute = 26;
         public const ushort NewNeighbour = 28;
+        public const ushort DeleteNeighbour = 29;
+        public const ushort GetNeighbour = 30;
     }
 
     /// <summary>nlmsghdr.nlmsg_flags. The same bits mean different things on requests and on NLMSG_ERROR.</summary>
@@ -81,9 +83,12 @@ internal static class Rtnl
         public const ushort VethInfoPeer = 1;
 
         public const ushort VxlanId = 1;
+        public const ushort VxlanGroup = 2; // the remote or multicast group; IFLA_VXLAN_GROUP6 for IPv6
         public const ushort VxlanLocal = 4;
         public const ushort VxlanLearning = 7;
+        public const ushort VxlanProxy = 11;
         public const ushort VxlanPort = 15;
+        public const ushort VxlanGroup6 = 16;
         public const ushort VxlanLocal6 = 17;
     }
 
@@ -115,6 +120,9 @@ internal static class Rtnl
     {
         public const ushort Destination = 1;
         public const ushort LinkLayerAddress = 2;
+
+        /// <summary>NDA_IFINDEX: in a dump request, only this link's entries.</summary>
+        public const ushort IfIndex = 8;
         public const ushort StatePermanent = 0x80;
         public const byte FlagSelf = 0x2;
     }

@@ -54,6 +54,24 @@ internal static class Replies
             }
         });
 
+    /// <summary>An RTM_NEWNEIGH dump entry: a neighbour (AF_INET/AF_INET6) or an FDB entry (AF_BRIDGE).</summary>
+    public static byte[] Neighbour(uint sequence, byte family, int index, ushort state, byte flags, string? destination, string? mac) =>
+        Message(Rtnl.Message.NewNeighbour, Rtnl.Flags.Multi, sequence, b =>
+        {
+            b.Write(new NdMsg { Family = family, Index = index, State = state, Flags = flags });
+            if (mac is not null)
+            {
+                b.Add(Rtnl.Neighbour.LinkLayerAddress, System.Net.NetworkInformation.PhysicalAddress.Parse(mac).GetAddressBytes());
+            }
+
+            if (destination is not null)
+            {
+                b.AddAddress(Rtnl.Neighbour.Destination, System.Net.IPAddress.Parse(destination));
+            }
+
+            b.Add(3 /* NDA_CACHEINFO: not ours to report */, new byte[16]);
+        });
+
     public static byte[] Concat(params byte[][] messages) => [.. messages.SelectMany(m => m)];
 
     public static uint SequenceOf(ReadOnlySpan<byte> request) => MemoryMarshal.Read<NetlinkHeader>(request).Sequence;

@@ -135,7 +135,8 @@ public sealed class LinkTests(ITestOutputHelper output)
         host.CreateVxlan(name, 4097, IPAddress.Parse("10.73.0.1"), 4789, 1450);
 
         Link created = host.FindLink(name)!;
-        Assert.Equal(("vxlan", (int?)4097, 1450), (created.Kind, created.VxlanId, created.Mtu));
+        VxlanInfo asked = new(4097, 4789, IPAddress.Parse("10.73.0.1"), null, Learning: false, Proxy: false);
+        Assert.Equal(("vxlan", asked, 1450), (created.Kind, created.Vxlan, created.Mtu));
         JsonElement data = JsonDocument.Parse(Tool.Run("ip", "-j", "-d", "link", "show", "dev", name)).RootElement[0].GetProperty("linkinfo").GetProperty("info_data");
         Assert.Equal(4097, data.GetProperty("id").GetInt32());
         Assert.Equal("10.73.0.1", data.GetProperty("local").GetString());
@@ -150,7 +151,7 @@ public sealed class LinkTests(ITestOutputHelper output)
         Assert.Null(host.FindLink(name));
         using RouteNetlink netlink = RouteNetlink.OpenIn(ns);
         Link moved = netlink.FindLink(name)!;
-        Assert.Equal(("vxlan", (int?)4097), (moved.Kind, moved.VxlanId));
+        Assert.Equal(("vxlan", asked), (moved.Kind, moved.Vxlan));
 
         netlink.AddFdb(moved.Index, mac, IPAddress.Parse("192.0.2.77"));
         netlink.AddNeighbour(moved.Index, IPAddress.Parse("10.74.0.5"), mac);
