@@ -68,6 +68,9 @@ public sealed record NodeOptions
     /// <summary>The start of every namespace name the agent makes (<c>bb-</c>); give nodes sharing one host (a lab, tests) one each.</summary>
     public string NetnsPrefix { get; init; } = Backbone.Overlay.Reconcile.HostNames.DefaultPrefix;
 
+    /// <summary>The VXLAN port between hosts (4789); 0: the agent makes no tunnels.</summary>
+    public int DataPathPort { get; init; } = Backbone.Overlay.Agent.DataPlane.DefaultPort;
+
     /// <summary>The host listener of the DNS server (every network's names); null: none (containers are still served).</summary>
     public IPEndPoint? DnsAddress { get; init; } = new(IPAddress.Loopback, DefaultDnsPort);
 

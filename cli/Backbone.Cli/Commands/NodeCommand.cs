@@ -95,6 +95,13 @@ internal static class NodeCommand
             DefaultValueFactory = _ => Backbone.Overlay.Reconcile.HostNames.DefaultPrefix,
         };
 
+        Option<int> dataPathPort = new("--data-path-port")
+        {
+            Description = "UDP port of the VXLAN data plane between hosts (the same on every node, as docker swarm init's); "
+                + "0: no tunnels, containers reach only their own host (nodes sharing one network namespace, as in tests)",
+            DefaultValueFactory = _ => Backbone.Overlay.Agent.DataPlane.DefaultPort,
+        };
+
         Option<string> dnsAddr = new("--dns-addr")
         {
             Description = "HOST:PORT where the DNS server answers every network's names (and name.network forms) for the host; off: none. "
@@ -135,6 +142,7 @@ internal static class NodeCommand
             keyRotation,
             noAgent,
             netnsPrefix,
+            dataPathPort,
             dnsAddr,
             dnsUpstream,
             dnsTtl,
@@ -190,6 +198,12 @@ internal static class NodeCommand
                 return 2;
             }
 
+            if (parse.GetValue(dataPathPort) is < 0 or > 65535)
+            {
+                await Console.Error.WriteLineAsync($"Error: --data-path-port {parse.GetValue(dataPathPort)} is not a UDP port: give 1-65535 (4789 is VXLAN's), or 0 for no tunnels").ConfigureAwait(false);
+                return 2;
+            }
+
             System.Net.IPEndPoint? dnsEndpoint = null;
             if (parse.GetValue(dnsAddr) is { } dnsText && dnsText != "off")
             {
@@ -242,6 +256,7 @@ internal static class NodeCommand
                 KeyRotationInterval = rotation,
                 Agent = !parse.GetValue(noAgent),
                 NetnsPrefix = prefix,
+                DataPathPort = parse.GetValue(dataPathPort),
             };
             if (options.SnapshotCount < 100)
             {

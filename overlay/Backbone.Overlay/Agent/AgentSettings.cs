@@ -14,6 +14,9 @@ public sealed record AgentSettings
     /// <summary>Task logs, one file per task.</summary>
     public required string LogDirectory { get; init; }
 
+    /// <summary>The VXLAN port between hosts; 0: no tunnels (containers reach only this host).</summary>
+    public int DataPathPort { get; init; } = DataPlane.DefaultPort;
+
     /// <summary>How often the agent reads the store even when no change was reported (a missed event is repaired within this).</summary>
     public TimeSpan ResyncInterval { get; init; } = TimeSpan.FromSeconds(5);
 }

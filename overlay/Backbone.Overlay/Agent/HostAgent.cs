@@ -146,14 +146,16 @@ public sealed class HostAgent
     /// <summary>One round: read, reconcile the kernel, run processes, publish.</summary>
     public async Task ReconcileOnceAsync(CancellationToken cancellationToken)
     {
-        TxnRequest read = ControlKeys.ReadPrefixes(ControlKeys.TasksPrefix, ControlKeys.NetworksPrefix, ControlKeys.ServicesPrefix, ControlKeys.ContainersPrefix);
+        TxnRequest read = ControlKeys.ReadPrefixes(ControlKeys.TasksPrefix, ControlKeys.NetworksPrefix, ControlKeys.ServicesPrefix, ControlKeys.ContainersPrefix, ControlKeys.EndpointsPrefix);
 
         TxnResponse state = await kv.TxnAsync(read, cancellationToken).ConfigureAwait(false);
         List<TaskRecord> tasks = [.. state.Responses[0].ResponseRange.Kvs.Select(k => TaskRecord.Deserialize(k.Value.Memory))];
         Dictionary<string, NetworkRecord> networks = state.Responses[1].ResponseRange.Kvs.Select(k => NetworkRecord.Deserialize(k.Value.Memory)).ToDictionary(n => n.Id, StringComparer.Ordinal);
         Dictionary<string, ServiceRecord> services = state.Responses[2].ResponseRange.Kvs.Select(k => ServiceRecord.Deserialize(k.Value.Memory)).ToDictionary(s => s.Id, StringComparer.Ordinal);
         List<ContainerRecord> standalone = [.. state.Responses[3].ResponseRange.Kvs.Select(k => ContainerRecord.Deserialize(k.Value.Memory))];
-        DesiredHost desired = DesiredHost.Build(settings.NodeId, settings.Prefix, tasks, standalone, networks, services);
+        List<EndpointRecord> endpoints = [.. state.Responses[4].ResponseRange.Kvs.Select(k => EndpointRecord.Deserialize(k.Value.Memory))];
+        DataPlane? dataPlane = settings.DataPathPort == 0 || settings.NodeAddress.Length == 0 ? null : new DataPlane(settings.NodeAddress, settings.DataPathPort);
+        DesiredHost desired = DesiredHost.Build(settings.NodeId, settings.Prefix, tasks, standalone, networks, services, endpoints, dataPlane);
 
         // Processes first (a container is removed only once nothing runs in it, and a wanted
         // one that must be remade is stopped with its grace period, not killed), then the
@@ -222,6 +224,10 @@ public sealed class HostAgent
         HostAction.DeleteSandbox a => $"removing sandbox {a.Namespace}",
         HostAction.CreateContainer a => $"creating container {a.Container.Namespace}",
         HostAction.DeleteContainer a => $"removing container {a.Container.Namespace}",
+        HostAction.CreateTunnel a => $"creating vxlan VNI {a.Tunnel.Vni} in {a.Tunnel.Sandbox}",
+        HostAction.DeleteTunnel a => $"removing the vxlan of {a.Sandbox}",
+        HostAction.AddPeer a => $"adding peer {a.Peer.Address} ({a.Peer.Mac} at {a.Peer.Vtep}) in {a.Peer.Sandbox}",
+        HostAction.RemovePeer a => $"removing peer {a.Peer.Address} ({a.Peer.Mac}) from {a.Peer.Sandbox}",
         _ => action.ToString(),
     };
 

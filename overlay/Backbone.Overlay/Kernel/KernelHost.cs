@@ -33,12 +33,14 @@ public sealed class KernelHost(int crashAtStep = 0) : IHost
     {
         List<string> names = [.. NetworkNamespace.List().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal)];
         var sandboxes = new List<(SandboxSpec Spec, HashSet<string> Ports)>();
+        var tunnels = new List<TunnelSpec>();
+        var peers = new List<PeerSpec>();
         foreach (string name in names)
         {
             string rest = name[prefix.Length..];
             if (rest.StartsWith("sb-", StringComparison.Ordinal) && int.TryParse(rest.AsSpan(3), NumberStyles.None, CultureInfo.InvariantCulture, out int vni))
             {
-                sandboxes.Add(ObserveSandbox(name, vni));
+                sandboxes.Add(ObserveSandbox(name, vni, tunnels, peers));
             }
         }
 
@@ -48,7 +50,7 @@ public sealed class KernelHost(int crashAtStep = 0) : IHost
             containers.Add(ObserveContainer(name, name[(prefix.Length + 2)..], sandboxes));
         }
 
-        return new HostState([.. sandboxes.Select(s => s.Spec)], containers);
+        return new HostState([.. sandboxes.Select(s => s.Spec)], containers) { Tunnels = tunnels, Peers = peers };
     }
 
     public void Apply(HostAction action)
@@ -68,6 +70,18 @@ public sealed class KernelHost(int crashAtStep = 0) : IHost
                 break;
             case HostAction.DeleteContainer delete:
                 DeleteContainer(delete.Container.Namespace);
+                break;
+            case HostAction.CreateTunnel create:
+                KernelTunnels.Create(create.Tunnel, Step);
+                break;
+            case HostAction.DeleteTunnel delete:
+                KernelTunnels.Delete(delete.Sandbox, Step);
+                break;
+            case HostAction.AddPeer add:
+                KernelTunnels.AddPeer(add.Peer, Step);
+                break;
+            case HostAction.RemovePeer remove:
+                KernelTunnels.RemovePeer(remove.Peer, Step);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(action), action, "unknown host action");
@@ -180,7 +194,7 @@ public sealed class KernelHost(int crashAtStep = 0) : IHost
         }
     }
 
-    private static (SandboxSpec Spec, HashSet<string> Ports) ObserveSandbox(string name, int vni)
+    private static (SandboxSpec Spec, HashSet<string> Ports) ObserveSandbox(string name, int vni, List<TunnelSpec> tunnels, List<PeerSpec> peers)
     {
         var ports = new HashSet<string>(StringComparer.Ordinal);
         try
@@ -196,6 +210,12 @@ public sealed class KernelHost(int crashAtStep = 0) : IHost
             foreach (Link port in links.Where(l => l.MasterIndex == bridge.Index && l.Up))
             {
                 ports.Add(port.Name);
+            }
+
+            if (KernelTunnels.Observe(name, links, bridge) is { } tunnel)
+            {
+                tunnels.Add(tunnel);
+                peers.AddRange(KernelTunnels.ObservePeers(netlink, name, links.First(l => l.Name == TunnelSpec.DeviceName)));
             }
 
             InterfaceAddress? address = netlink.GetAddresses().FirstOrDefault(a => a.LinkIndex == bridge.Index && a.Address.AddressFamily == AddressFamily.InterNetwork);

@@ -40,10 +40,12 @@ public static class AgentStart
             NodeAddress = self.Address,
             Prefix = options.NetnsPrefix,
             LogDirectory = LogDirectoryIn(options.DataDir),
+            DataPathPort = options.DataPathPort,
             ResyncInterval = feed is null ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(5), // without a feed, reading often is all it has
         }, () => registration.LeaseId, time, note, dns is null ? null : dns.SyncContainersAsync);
         Task running = agent.RunAsync(lifetime.ApplicationStopping);
-        note($"agent: running tasks of node {self.Name} (namespaces {options.NetnsPrefix}*)");
+        note($"agent: running tasks of node {self.Name} (namespaces {options.NetnsPrefix}*; "
+            + (options.DataPathPort == 0 ? "no VXLAN tunnels: --data-path-port 0)" : $"VXLAN from {self.Address} to UDP {options.DataPathPort})"));
 
         // Shutdown waits for the tasks to stop (their grace period), so none outlives the node
         // unsupervised; after a leave, the agent then removes all it made (never while its loop

@@ -221,7 +221,9 @@ public sealed partial class TestCluster : IAsyncDisposable
     public string? AgentPrefixOf(ClusterMember member) => agentPrefix is null ? null : $"{agentPrefix}{member.Name}-";
 
     private IReadOnlyList<string> AgentFlagsFor(string name) =>
-        [.. agentPrefix is null ? ["--no-agent"] : (string[])["--netns-prefix", $"{agentPrefix}{name}-"], .. ClusterMember.DnsFlags];
+        // Every member shares this one network namespace, where two VXLAN devices of one VNI on
+        // one port cannot both exist: no tunnels (the lab gives each host a namespace for that).
+        [.. agentPrefix is null ? ["--no-agent"] : (string[])["--netns-prefix", $"{agentPrefix}{name}-", "--data-path-port", "0"], .. ClusterMember.DnsFlags];
 
     private ClusterMember NewMember()
     {
