@@ -5,7 +5,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$root"
 
-# Real peers the tests drive: etcdctl (client), etcd (the differential anchor), dig and kdig (DNS), ip and ping (the agent).
+# Real peers the tests drive: etcdctl (client), etcd (the differential anchor), dig and kdig (DNS), ip, bridge, ping and tcpdump (the agent and the overlay).
 need=()
 command -v etcdctl >/dev/null || need+=(etcd-client)
 command -v etcd >/dev/null || need+=(etcd-server)
@@ -14,6 +14,8 @@ command -v flock >/dev/null || need+=(util-linux)
 command -v ping >/dev/null || need+=(iputils-ping)
 command -v ip >/dev/null || need+=(iproute2)
 command -v kdig >/dev/null || need+=(knot-dnsutils)
+command -v tcpdump >/dev/null || need+=(tcpdump)
+command -v bridge >/dev/null || need+=(iproute2)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test.sh: installing ${need[*]} ..."
   if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
