@@ -14,4 +14,5 @@ root.Subcommands.Add(ExecCommand.Create());
 root.Subcommands.Add(EchoCommands.Server());
 root.Subcommands.Add(EchoCommands.Client());
 root.Subcommands.Add(LabCommand.Create());
+root.Subcommands.Add(Backbone.Cli.Demo.DemoCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

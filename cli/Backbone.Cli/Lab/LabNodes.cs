@@ -21,7 +21,7 @@ internal static class LabNodes
     {
         Directory.CreateDirectory(host.DataDir);
         string log = Path.Combine(host.DataDir, "node.log");
-        (string program, string[] prefix) = Self();
+        (string program, string[] prefix) = SelfCli.Invocation();
 
         // sh only to redirect and detach: exec setsid PROGRAM ARGS... >>LOG 2>&1 </dev/null, the
         // arguments passed as sh's own ($0 "$@"), never spliced into the script.
@@ -111,14 +111,6 @@ internal static class LabNodes
         {
             return false;
         }
-    }
-
-    /// <summary>How to run this CLI again: the apphost, or `dotnet backbone.dll`.</summary>
-    private static (string Program, string[] Prefix) Self()
-    {
-        string process = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell which program this is");
-        string entry = System.Reflection.Assembly.GetEntryAssembly()?.Location ?? "";
-        return Path.GetFileNameWithoutExtension(process) == "dotnet" && entry.Length > 0 ? (process, [entry]) : (process, []);
     }
 
     private static string Tail(LabHost host)
