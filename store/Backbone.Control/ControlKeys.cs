@@ -20,6 +20,9 @@ public static class ControlKeys
     public const string TasksPrefix = "/bb/tasks/";
     public const string NodesPrefix = "/bb/nodes/";
 
+    /// <summary>Each node's view of which other nodes it cannot reach (<c>/bb/reach/&lt;nodeId&gt;</c>, under the reporter's lease).</summary>
+    public const string ReachPrefix = "/bb/reach/";
+
     /// <summary>Standalone containers (`container run`), their names, and how they run as their agents report.</summary>
     public const string ContainersPrefix = "/bb/containers/";
     public const string ContainerNamesPrefix = "/bb/names/containers/";
@@ -56,6 +59,8 @@ public static class ControlKeys
     public static byte[] ServiceName(string name) => Bytes(ServiceNamesPrefix + name);
 
     /// <summary>The prefix of a service's tasks, <c>/bb/tasks/&lt;svcId&gt;/&lt;slot&gt;</c>.</summary>
+    public static string Reach(string reporterId) => ReachPrefix + reporterId;
+
     public static string Tasks(string serviceId) => TasksPrefix + serviceId + "/";
 
     public static byte[] KeyRing(string networkId) => Bytes(KeysPrefix + networkId);

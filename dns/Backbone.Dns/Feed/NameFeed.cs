@@ -1,6 +1,7 @@
 using Backbone.Control;
 using Backbone.Control.Endpoints;
 using Backbone.Control.Networks;
+using Backbone.Control.Nodes;
 using Backbone.Control.Services;
 using Backbone.Dns.Names;
 using Etcdserverpb;
@@ -60,12 +61,12 @@ public sealed class NameFeed(IKeyValue kv, IChangeFeed? feed, NameTableOptions o
 
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
-        TxnResponse state = await kv.TxnAsync(ControlKeys.ReadPrefixes(ControlKeys.NetworksPrefix, ControlKeys.ServicesPrefix, ControlKeys.EndpointsPrefix), cancellationToken).ConfigureAwait(false);
+        TxnResponse state = await kv.TxnAsync(ControlKeys.ReadPrefixes(ControlKeys.NetworksPrefix, ControlKeys.ServicesPrefix, ControlKeys.EndpointsPrefix, ControlKeys.ReachPrefix), cancellationToken).ConfigureAwait(false);
         var source = new NameSource(
             [.. state.Responses[0].ResponseRange.Kvs.Select(k => NetworkRecord.Deserialize(k.Value.Memory))],
             [.. state.Responses[1].ResponseRange.Kvs.Select(k => ServiceRecord.Deserialize(k.Value.Memory))],
             [.. state.Responses[2].ResponseRange.Kvs.Select(k => EndpointRecord.Deserialize(k.Value.Memory))],
-            new HashSet<string>(StringComparer.Ordinal)); // down nodes come from the 7946 prober (issue 6); a dead node's endpoints already go with its lease
+            DownNodes.From(state.Responses[3].ResponseRange.Kvs.Select(k => ReachRecord.Deserialize(k.Value.Memory)))); // the agents' probes on 7946: before a dead node's lease runs out
         current = NameTable.Build(source, options);
         Revision = state.Header.Revision;
         Interlocked.Increment(ref builds);

@@ -2,6 +2,7 @@ using Backbone.Control;
 using Backbone.Control.Containers;
 using Backbone.Control.Endpoints;
 using Backbone.Control.Networks;
+using Backbone.Control.Nodes;
 using Backbone.Control.Scheduling;
 using Backbone.Control.Services;
 using Backbone.Overlay.Reconcile;
@@ -146,7 +147,7 @@ public sealed class HostAgent
     /// <summary>One round: read, reconcile the kernel, run processes, publish.</summary>
     public async Task ReconcileOnceAsync(CancellationToken cancellationToken)
     {
-        TxnRequest read = ControlKeys.ReadPrefixes(ControlKeys.TasksPrefix, ControlKeys.NetworksPrefix, ControlKeys.ServicesPrefix, ControlKeys.ContainersPrefix, ControlKeys.EndpointsPrefix);
+        TxnRequest read = ControlKeys.ReadPrefixes(ControlKeys.TasksPrefix, ControlKeys.NetworksPrefix, ControlKeys.ServicesPrefix, ControlKeys.ContainersPrefix, ControlKeys.EndpointsPrefix, ControlKeys.ReachPrefix);
 
         TxnResponse state = await kv.TxnAsync(read, cancellationToken).ConfigureAwait(false);
         List<TaskRecord> tasks = [.. state.Responses[0].ResponseRange.Kvs.Select(k => TaskRecord.Deserialize(k.Value.Memory))];
@@ -155,7 +156,8 @@ public sealed class HostAgent
         List<ContainerRecord> standalone = [.. state.Responses[3].ResponseRange.Kvs.Select(k => ContainerRecord.Deserialize(k.Value.Memory))];
         List<EndpointRecord> endpoints = [.. state.Responses[4].ResponseRange.Kvs.Select(k => EndpointRecord.Deserialize(k.Value.Memory))];
         DataPlane? dataPlane = settings.DataPathPort == 0 || settings.NodeAddress.Length == 0 ? null : new DataPlane(settings.NodeAddress, settings.DataPathPort);
-        DesiredHost desired = DesiredHost.Build(settings.NodeId, settings.Prefix, tasks, standalone, networks, services, endpoints, dataPlane);
+        IReadOnlySet<string> down = DownNodes.From(state.Responses[5].ResponseRange.Kvs.Select(k => ReachRecord.Deserialize(k.Value.Memory)));
+        DesiredHost desired = DesiredHost.Build(settings.NodeId, settings.Prefix, tasks, standalone, networks, services, endpoints, dataPlane, down);
 
         // Processes first (a container is removed only once nothing runs in it, and a wanted
         // one that must be remade is stopped with its grace period, not killed), then the
