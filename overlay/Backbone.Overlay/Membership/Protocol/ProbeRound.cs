@@ -1,0 +1,35 @@
+namespace Backbone.Overlay.Membership.Protocol;
+
+/// <summary>
+/// One probe of one member, lasting one protocol period from <see cref="StartedAt"/>:
+/// <code>
+/// StartedAt           direct UDP ping (nonce N)
+/// FallbackAt          no ack yet: ping-req(N) to k helpers, and a TCP ping(N)
+/// EndsAt              no ack of any kind: the member becomes suspect
+/// </code>
+/// Any ack echoing N from the target (UDP or TCP) or from one of <see cref="Helpers"/> about the
+/// target answers the round. A round stays registered until <see cref="EndsAt"/> even when
+/// answered, so a member is never in two rounds at once.
+/// </summary>
+internal sealed class ProbeRound(ulong nonce, MemberEntry target, TimeSpan startedAt, TimeSpan fallbackAt, TimeSpan endsAt)
+{
+    public ulong Nonce { get; } = nonce;
+
+    public MemberEntry Target { get; } = target;
+
+    public TimeSpan StartedAt { get; } = startedAt;
+
+    public TimeSpan FallbackAt { get; } = fallbackAt;
+
+    public TimeSpan EndsAt { get; } = endsAt;
+
+    public bool FallbackSent { get; set; }
+
+    public bool Answered { get; set; }
+
+    /// <summary>The members asked to ping the target for us: only their relayed acks count.</summary>
+    public string[] Helpers { get; set; } = [];
+
+    /// <summary>When this round next needs the loop.</summary>
+    public TimeSpan NextDeadline => Answered || FallbackSent ? EndsAt : FallbackAt;
+}
