@@ -60,6 +60,9 @@ public enum MembershipCounter
     /// <summary>Probe rounds that ended with no ack of any kind (each makes its member suspect).</summary>
     FailedRounds,
 
+    /// <summary>Ticks so late (over half the probe timeout) that this detector must have been stalled: its deadlines were postponed.</summary>
+    Stalls,
+
     /// <summary>Send and receive errors from the sockets, other than shutdown.</summary>
     SocketErrors,
 

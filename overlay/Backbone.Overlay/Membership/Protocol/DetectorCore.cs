@@ -51,6 +51,9 @@ internal sealed partial class DetectorCore
 
     private TimeSpan nextPeriodAt;
 
+    /// <summary>False until the first <see cref="Tick"/>: before it there is no deadline the loop could have missed.</summary>
+    private bool ticked;
+
     /// <param name="firstNonce">From a cryptographic random source in production (README.md, "Replays"); tests pass fixed ones.</param>
     public DetectorCore(MembershipOptions options, TimeProvider time, Random random, ulong firstNonce, MembershipCounters counters)
     {
@@ -101,6 +104,13 @@ internal sealed partial class DetectorCore
     public void Tick()
     {
         TimeSpan now = Now;
+        TimeSpan late = now - NextDeadline;
+        if (ticked && late > StallThreshold)
+        {
+            Postpone(late);
+        }
+
+        ticked = true;
         dueRounds.Clear();
         foreach (ProbeRound round in rounds.Values)
         {
@@ -134,6 +144,38 @@ internal sealed partial class DetectorCore
             nextPeriodAt = now + options.ProtocolPeriod;
             StartPeriod(now);
         }
+    }
+
+    /// <summary>
+    /// A tick this much later than the deadline it was due at means this detector was not running
+    /// (a long GC pause, a starved or frozen process): its receiver did not run either, so the
+    /// answers of that time may not even have been read yet.
+    /// </summary>
+    private TimeSpan StallThreshold => options.ProbeTimeout / 2;
+
+    /// <summary>
+    /// After a stall, moves every round, suspicion and the next period later by its length, so our
+    /// own absence is not taken for everyone else's (Lifeguard's point: a slow prober must not
+    /// declare healthy members dead). Without it, a 1.5 s pause would declare every member dead
+    /// at once. The cost: a member that died during the stall is declared that much later.
+    /// </summary>
+    private void Postpone(TimeSpan by)
+    {
+        counters.Increment(MembershipCounter.Stalls);
+        foreach (ProbeRound round in rounds.Values)
+        {
+            round.Postpone(by);
+        }
+
+        foreach (MemberEntry member in members.Values)
+        {
+            if (member.State == MemberState.Suspect)
+            {
+                member.SuspectedAt += by;
+            }
+        }
+
+        nextPeriodAt += by;
     }
 
     /// <summary>Moves what the core wants sent into <paramref name="into"/>, in order.</summary>

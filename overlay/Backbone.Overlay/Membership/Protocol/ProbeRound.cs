@@ -17,11 +17,11 @@ internal sealed class ProbeRound(ulong nonce, MemberEntry target, TimeSpan start
 
     public MemberEntry Target { get; } = target;
 
-    public TimeSpan StartedAt { get; } = startedAt;
+    public TimeSpan StartedAt { get; private set; } = startedAt;
 
-    public TimeSpan FallbackAt { get; } = fallbackAt;
+    public TimeSpan FallbackAt { get; private set; } = fallbackAt;
 
-    public TimeSpan EndsAt { get; } = endsAt;
+    public TimeSpan EndsAt { get; private set; } = endsAt;
 
     public bool FallbackSent { get; set; }
 
@@ -29,6 +29,14 @@ internal sealed class ProbeRound(ulong nonce, MemberEntry target, TimeSpan start
 
     /// <summary>The members asked to ping the target for us: only their relayed acks count.</summary>
     public string[] Helpers { get; set; } = [];
+
+    /// <summary>Moves the whole round later: the time the detector itself was not running does not count against the target.</summary>
+    public void Postpone(TimeSpan by)
+    {
+        StartedAt += by;
+        FallbackAt += by;
+        EndsAt += by;
+    }
 
     /// <summary>When this round next needs the loop.</summary>
     public TimeSpan NextDeadline => Answered || FallbackSent ? EndsAt : FallbackAt;

@@ -48,7 +48,8 @@ public sealed class DetectorCoreTests
         Assert.Contains("no ack within 500 ms", suspect.Reason, StringComparison.Ordinal);
         Assert.Single(Sent()); // suspects are probed every period
 
-        Step(Suspicion - TimeSpan.FromMilliseconds(1));
+        StepMany(Suspicion - TimeSpan.FromMilliseconds(10)); // ticking as the loop does, at every deadline
+        Step(TimeSpan.FromMilliseconds(9));
         Assert.Empty(Changes());
         Step(TimeSpan.FromMilliseconds(1));
         MemberStateChange dead = Assert.Single(Changes());
@@ -268,6 +269,29 @@ public sealed class DetectorCoreTests
         Assert.Equal(Period, core.NextDeadline - core.Now);
     }
 
+    /// <summary>The detector itself froze for 3 s mid-round; the acks of that time are read only after its first tick.</summary>
+    [Fact]
+    public void OurOwnStallMakesNobodySuspect()
+    {
+        MakeAlive(["b", "c"]);
+        Step(Period);
+        List<Outgoing> pings = Sent();
+        Assert.NotEmpty(pings);
+
+        time.Advance(TimeSpan.FromSeconds(3));
+        core.Tick();
+        Assert.Equal(1, counters[MembershipCounter.Stalls]);
+        Assert.Empty(Changes());
+        foreach (Outgoing ping in pings)
+        {
+            core.Receive(AckFrom(Decode(ping).To, Decode(ping).Nonce), ping.To, ProbeChannel.Udp);
+        }
+
+        StepMany(TimeSpan.FromSeconds(3), answer: true);
+        Assert.Empty(Changes());
+        Assert.Equal(1, counters[MembershipCounter.Stalls]);
+    }
+
     [Fact]
     public void TheMemberListIsReplacedWithoutEventsAndAMovedMemberIsProbedAtItsNewAddress()
     {
@@ -384,13 +408,20 @@ public sealed class DetectorCoreTests
     }
 
     /// <summary>Advances in 10 ms ticks, as the loop would wake; returns what the last tick sent (earlier sends are dropped).</summary>
-    private List<Outgoing> StepMany(TimeSpan by)
+    private List<Outgoing> StepMany(TimeSpan by, bool answer = false)
     {
         List<Outgoing> last = [];
         for (TimeSpan done = TimeSpan.Zero; done < by; done += TimeSpan.FromMilliseconds(10))
         {
             Step(TimeSpan.FromMilliseconds(10));
             last = Sent();
+            if (answer)
+            {
+                foreach (Outgoing ping in last.Where(o => o.Channel == ProbeChannel.Udp))
+                {
+                    core.Receive(AckFrom(Decode(ping).To, Decode(ping).Nonce), ping.To, ProbeChannel.Udp);
+                }
+            }
         }
 
         return last;
