@@ -120,14 +120,26 @@ internal sealed partial class DetectorCore
 
     /// <summary>
     /// A message from a member we do not believe alive makes us probe it now rather than at its
-    /// turn. The message itself proves nothing (it could be a replay); the ack to our fresh nonce
-    /// does. One round per member at a time bounds how often this can be provoked.
+    /// turn: a new round, or, when a round is in flight (its ping may have gone to the member
+    /// before it restarted), that round's ping once more. The message itself proves nothing (it
+    /// could be a replay); the ack to our nonce does. At most two pings per round bound how often
+    /// this can be provoked.
     /// </summary>
     private void ProbeIfDoubted(string nodeId)
     {
-        if (members.TryGetValue(nodeId, out MemberEntry? member) && member.State != MemberState.Alive && member.Round is null)
+        if (!members.TryGetValue(nodeId, out MemberEntry? member) || member.State == MemberState.Alive)
+        {
+            return;
+        }
+
+        if (member.Round is null)
         {
             StartRound(member, Now);
+        }
+        else if (!member.Round.Repinged && !member.Round.Answered)
+        {
+            member.Round.Repinged = true;
+            Send(member.EndPoint, ProbeMessage.Ping(member.Round.Nonce, self, member.NodeId));
         }
     }
 }

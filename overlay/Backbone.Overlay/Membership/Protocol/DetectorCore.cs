@@ -199,10 +199,21 @@ internal sealed partial class DetectorCore
         foreach (string nodeId in periodTargets)
         {
             MemberEntry member = members[nodeId];
-            if (member.Round is null)
+            if (member.Round is { } inFlight)
             {
-                StartRound(member, now);
+                // A round started off the beat (a new member, a challenge) is still running. If it
+                // is undecided, let it decide (should it fail, the member becomes suspect and is
+                // probed every period anyway). If it was answered, its job is done: end it and
+                // probe on the beat, or the member would wait a whole pass for its next turn.
+                if (!inFlight.Answered)
+                {
+                    continue;
+                }
+
+                EndRound(inFlight);
             }
+
+            StartRound(member, now);
         }
 
         // Members not known to be alive are probed every period besides their turn: a false

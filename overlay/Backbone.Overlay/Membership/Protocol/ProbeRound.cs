@@ -27,6 +27,9 @@ internal sealed class ProbeRound(ulong nonce, MemberEntry target, TimeSpan start
 
     public bool Answered { get; set; }
 
+    /// <summary>Its ping was sent a second time because the target was heard from meanwhile (once per round).</summary>
+    public bool Repinged { get; set; }
+
     /// <summary>The members asked to ping the target for us: only their relayed acks count.</summary>
     public string[] Helpers { get; set; } = [];
 

@@ -47,20 +47,38 @@ internal sealed class SimulatedCluster
     public MembershipOptions OptionsFor(SimNode node) => configure(new MembershipOptions { NodeId = node.Id, Key = node.Key });
 
     /// <summary>Starts every node that is not running, each given the whole member list (itself included, as the store would).</summary>
-    public void StartAll()
+    public void StartAll(bool withMembers = true)
     {
         foreach (SimNode node in Nodes.Where(n => n.Core is null))
         {
-            Start(node.Id);
+            Start(node.Id, withMembers);
         }
     }
 
-    public void Start(string id)
+    /// <param name="withMembers">
+    /// False: the core starts with no members and ticks once, as the real detector does before its
+    /// owner's first <see cref="GiveMembers"/>; its periods then run off the beat of the list's arrival.
+    /// </param>
+    public void Start(string id, bool withMembers = true)
     {
         SimNode node = this[id];
         node.Counters = new MembershipCounters();
         node.Core = new DetectorCore(OptionsFor(node), Time, new Random(random.Next()), (ulong)random.NextInt64(), node.Counters);
-        node.Core.SetMembers(Nodes.Select(n => new MemberAddress(n.Id, n.EndPoint)).ToArray());
+        if (withMembers)
+        {
+            GiveMembers(id);
+        }
+        else
+        {
+            node.Core.Tick();
+        }
+    }
+
+    /// <summary>Gives the node the whole member list, itself included, as the store would.</summary>
+    public void GiveMembers(string id)
+    {
+        SimNode node = this[id];
+        node.Core!.SetMembers(Nodes.Select(n => new MemberAddress(n.Id, n.EndPoint)).ToArray());
         Drain(node);
     }
 
