@@ -23,7 +23,7 @@ namespace Backbone.Overlay.Membership;
 /// </remarks>
 public sealed partial class FailureDetector : IAsyncDisposable
 {
-    /// <summary>Received messages handled before the loop looks at its timers again, so a flood cannot starve probing.</summary>
+    /// <summary>Received messages handled before the loop looks at its deadlines again, so a flood cannot starve probing.</summary>
     private const int MaxBatch = 256;
 
     private readonly MembershipOptions options;
@@ -106,7 +106,11 @@ public sealed partial class FailureDetector : IAsyncDisposable
     /// <see cref="ArgumentException"/> for invalid options and <see cref="SocketException"/> when
     /// the port cannot be bound.
     /// </summary>
-    /// <param name="time">The clock for every timer (the system's when null).</param>
+    /// <param name="time">
+    /// The clock the protocol's deadlines and the TCP timeouts are read from (the system's when
+    /// null). The protocol loop waits for those deadlines in real time, so a fake clock is for the
+    /// core's tests (<see cref="DetectorCore"/>), not for this class.
+    /// </param>
     /// <param name="note">Told about unexpected errors (socket failures, a handler's exception); never about per-packet events.</param>
     public static FailureDetector Start(MembershipOptions options, TimeProvider? time = null, Action<string>? note = null)
     {

@@ -4,7 +4,7 @@ namespace Backbone.Overlay.Membership.Protocol;
 
 /// <summary>
 /// Something for the protocol loop: a received message (with, for an accepted TCP connection, where
-/// to hand the reply), or a bare wake-up (timer, new member list) when <see cref="Message"/> is null.
+/// to hand the reply), or a bare wake-up (a new member list) when <see cref="Message"/> is null.
 /// </summary>
 internal readonly record struct Inbound(byte[]? Message, IPEndPoint? From, ProbeChannel Channel, TaskCompletionSource<byte[]?>? Reply)
 {
