@@ -68,6 +68,9 @@ public sealed record NodeOptions
     /// <summary>The start of every namespace name the agent makes (<c>bb-</c>); give nodes sharing one host (a lab, tests) one each.</summary>
     public string NetnsPrefix { get; init; } = Backbone.Overlay.Reconcile.HostNames.DefaultPrefix;
 
+    /// <summary>The agents' liveness probes (UDP and TCP, 7946); 0: none.</summary>
+    public int ProbePort { get; init; } = Backbone.Overlay.Membership.MembershipOptions.DefaultPort;
+
     /// <summary>The VXLAN port between hosts (4789); 0: the agent makes no tunnels.</summary>
     public int DataPathPort { get; init; } = Backbone.Overlay.Agent.DataPlane.DefaultPort;
 

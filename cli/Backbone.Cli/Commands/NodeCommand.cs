@@ -102,6 +102,13 @@ internal static class NodeCommand
             DefaultValueFactory = _ => Backbone.Overlay.Agent.DataPlane.DefaultPort,
         };
 
+        Option<int> probePort = new("--probe-port")
+        {
+            Description = "UDP and TCP port of the agents' liveness probes (SWIM), the same on every node: a dead host's containers leave "
+                + "DNS and the tunnels within about 3 s; 0: none (they leave when its lease runs out, 10 s)",
+            DefaultValueFactory = _ => Backbone.Overlay.Membership.MembershipOptions.DefaultPort,
+        };
+
         Option<string> dnsAddr = new("--dns-addr")
         {
             Description = "HOST:PORT where the DNS server answers every network's names (and name.network forms) for the host; off: none. "
@@ -143,6 +150,7 @@ internal static class NodeCommand
             noAgent,
             netnsPrefix,
             dataPathPort,
+            probePort,
             dnsAddr,
             dnsUpstream,
             dnsTtl,
@@ -195,6 +203,12 @@ internal static class NodeCommand
             if (prefix.Length is 0 or > 32 || !prefix.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-'))
             {
                 await Console.Error.WriteLineAsync($"Error: --netns-prefix \"{prefix}\" must be 1-32 characters of a-z, 0-9 and '-', e.g. bb-h1-").ConfigureAwait(false);
+                return 2;
+            }
+
+            if (parse.GetValue(probePort) is < 0 or > 65535)
+            {
+                await Console.Error.WriteLineAsync($"Error: --probe-port {parse.GetValue(probePort)} is not a port: give 1-65535 (7946 by default), or 0 for no probes").ConfigureAwait(false);
                 return 2;
             }
 
@@ -257,6 +271,7 @@ internal static class NodeCommand
                 Agent = !parse.GetValue(noAgent),
                 NetnsPrefix = prefix,
                 DataPathPort = parse.GetValue(dataPathPort),
+                ProbePort = parse.GetValue(probePort),
             };
             if (options.SnapshotCount < 100)
             {

@@ -2,6 +2,8 @@ using Backbone.Control;
 using Backbone.Control.Nodes;
 using Backbone.Overlay.Agent;
 using Backbone.Overlay.Kernel;
+using Backbone.Overlay.Membership;
+using Etcdserverpb;
 using Backbone.Server.Cluster;
 using Microsoft.Extensions.Hosting;
 
@@ -44,6 +46,11 @@ public static class AgentStart
             ResyncInterval = feed is null ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(5), // without a feed, reading often is all it has
         }, () => registration.LeaseId, time, note, dns is null ? null : dns.SyncContainersAsync);
         Task running = agent.RunAsync(lifetime.ApplicationStopping);
+        if (options.ProbePort != 0)
+        {
+            _ = ProbeAsync(options, kv, registration, self, time, note, lifetime.ApplicationStopping);
+        }
+
         note($"agent: running tasks of node {self.Name} (namespaces {options.NetnsPrefix}*; "
             + (options.DataPathPort == 0 ? "no VXLAN tunnels: --data-path-port 0)" : $"VXLAN from {self.Address} to UDP {options.DataPathPort})"));
 
@@ -76,5 +83,43 @@ public static class AgentStart
                 }
             }
         });
+    }
+
+    /// <summary>
+    /// The failure detector on --probe-port (7946) and its reports: keyed with the cluster's
+    /// worker secret (every member may know it), bound to the node's advertise address. A
+    /// standalone node (no cluster secrets) or a port in use leaves it off, with a note.
+    /// </summary>
+    private static async Task ProbeAsync(NodeOptions options, IKeyValue kv, NodeRegistration registration, NodeRecord self, TimeProvider time,
+        Action<string> note, CancellationToken stopping)
+    {
+        try
+        {
+            RangeResponse found = await kv.RangeAsync(new RangeRequest { Key = Google.Protobuf.ByteString.CopyFrom(ClusterSecrets.Key) }, stopping).ConfigureAwait(false);
+            if (found.Kvs.Count == 0)
+            {
+                note("agent: no liveness probes (a standalone node: no cluster secret to key them with)");
+                return;
+            }
+
+            ClusterSecrets secrets = MessagePack.MessagePackSerializer.Deserialize<ClusterSecrets>(found.Kvs[0].Value.Memory);
+            FailureDetector detector = FailureDetector.Start(new MembershipOptions
+            {
+                NodeId = self.Id,
+                Key = MembershipKey.Derive(secrets.WorkerSecret),
+                BindAddress = System.Net.IPAddress.Parse(self.Address),
+                Port = options.ProbePort,
+            }, time, note);
+            await using var reporter = new ReachReporter(kv, detector, options.ProbePort, () => registration.LeaseId, time, note);
+            note($"agent: probing the other nodes from {detector.LocalEndPoint} (udp, tcp)");
+            await reporter.RunAsync(stopping).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or ArgumentException or FormatException)
+        {
+            note($"agent: no liveness probes on {self.Address}:{options.ProbePort}: {e.Message}. Give --probe-port another port (the same on every node), or 0 for none: a dead host's containers then leave DNS only when its lease runs out");
+        }
     }
 }

@@ -222,8 +222,9 @@ public sealed partial class TestCluster : IAsyncDisposable
 
     private IReadOnlyList<string> AgentFlagsFor(string name) =>
         // Every member shares this one network namespace, where two VXLAN devices of one VNI on
-        // one port cannot both exist: no tunnels (the lab gives each host a namespace for that).
-        [.. agentPrefix is null ? ["--no-agent"] : (string[])["--netns-prefix", $"{agentPrefix}{name}-", "--data-path-port", "0"], .. ClusterMember.DnsFlags];
+        // one port cannot both exist, and one probe port serves one node: no tunnels, no probes
+        // (the lab gives each host a namespace for those).
+        [.. agentPrefix is null ? ["--no-agent"] : (string[])["--netns-prefix", $"{agentPrefix}{name}-", "--data-path-port", "0", "--probe-port", "0"], .. ClusterMember.DnsFlags];
 
     private ClusterMember NewMember()
     {

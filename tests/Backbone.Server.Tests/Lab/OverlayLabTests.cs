@@ -101,6 +101,54 @@ public sealed class OverlayLabTests
         Assert.DoesNotContain("vx-", (await Tool.RunAsync("ip", ["-n", $"{lab.Prefix}host-1", "link"])).Stdout, StringComparison.Ordinal);
     }
 
+    [SkippableFact]
+    public async Task AKilledHostLeavesDnsAndTheTunnelsBeforeItsLeaseRunsOutAndComesBackClean()
+    {
+        Skip.IfNot(HostNamespaces.IsRoot, "the lab makes network namespaces and links: run the tests as root");
+        await using LabRun lab = await LabRun.UpAsync(3);
+        Assert.Equal(0, (await lab.CliAsync("network", "create", "--subnet", "10.78.0.0/24", "front")).ExitCode);
+        Assert.Equal(0, (await lab.CliAsync("service", "create", "--name", "web", "--replicas", "3", "--network", "front", "--", "sleep", "infinity")).ExitCode);
+        Dictionary<int, (string Container, string Address)> tasks = [];
+        await Poll.UntilAsync(async () => (tasks = await RunningTasksAsync(lab)).Count == 3, Converge, () => "three running tasks, one per host");
+        string vni = (await lab.CliAsync("network", "inspect", "front")).Stdout.Split("\"Vni\":")[1].Split(',')[0].Trim();
+        string victim = tasks[3].Address;
+        string sandbox1 = $"{lab.AgentPrefix(1)}sb-{vni}";
+        await Poll.UntilAsync(async () => (await FdbAsync(sandbox1)).Any(l => l.StartsWith(Mac(victim), StringComparison.Ordinal)), Converge, () => "host-1 has host-3's container in its FDB");
+        Assert.Contains(victim, await HostDnsAsync(lab, 1, "tasks.web"));
+
+        // SIGKILL host-3's node: no goodbye, its lease (10 s) still holds its records.
+        int pid = int.Parse((await Tool.RunAsync("ip", ["netns", "pids", $"{lab.Prefix}host-3"])).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[0], System.Globalization.CultureInfo.InvariantCulture);
+        var killed = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal(0, (await Tool.RunAsync("kill", ["-9", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])).ExitCode);
+
+        // The others' probes find it dead: it leaves host-1's DNS and FDB while its endpoint is
+        // still in the store, so the probes did it, not the lease.
+        await Poll.UntilAsync(async () => !(await HostDnsAsync(lab, 1, "tasks.web")).Contains(victim) && !(await FdbAsync(sandbox1)).Any(l => l.StartsWith(Mac(victim), StringComparison.Ordinal)),
+            Converge, () => "host-3's task left host-1's DNS and FDB");
+        TimeSpan gone = killed.Elapsed;
+        string endpoints = (await lab.CliAsync("kv", "get", "/bb/endpoints/", "--prefix", "--keys-only")).Stdout;
+        Assert.True(endpoints.Contains(tasks[3].Container[^12..], StringComparison.Ordinal),
+            $"host-3's endpoint was already gone from the store after {gone.TotalSeconds:0.0} s: the lease, not the probes, removed it");
+        Console.WriteLine($"host-3's task left host-1's DNS and FDB {gone.TotalSeconds:0.00} s after the kill");
+
+        // The scheduler replaces its task on the living hosts once its lease is gone.
+        await Poll.UntilAsync(async () => (await RunningTasksAsync(lab)) is { Count: 2 } running && (await lab.CliAsync("service", "ps", "web")).Stdout.Split('\n').Count(l => l.Contains(" running ", StringComparison.Ordinal)) == 3,
+            TimeSpan.FromSeconds(60), () => "three running tasks on hosts 1 and 2");
+
+        // Host-3 comes back: reachable again, and its agent removes the container of the task that moved.
+        string log = Path.Combine(lab.DataDir, "host-3", "node.log");
+        Assert.Equal(0, (await Tool.RunAsync("sh", ["-c", $"ip netns exec {lab.Prefix}host-3 setsid {NodeProcess.Script()} node --data-dir {Path.Combine(lab.DataDir, "host-3")} --netns-prefix {lab.AgentPrefix(3)} >>{log} 2>&1 </dev/null &"])).ExitCode);
+        await Poll.UntilAsync(async () => (await HostNamespaces.ListAsync(lab.AgentPrefix(3) + "c-")).Count == 0 && (await HostDnsAsync(lab, 1, "tasks.web")).Count == 3,
+            TimeSpan.FromSeconds(60), () => "host-3 back, with no container left of its moved task");
+    }
+
+    /// <summary>The addresses the host listener of host <paramref name="host"/> (127.0.0.1:8600 in its namespace) gives for <paramref name="name"/>.</summary>
+    private static async Task<List<string>> HostDnsAsync(LabRun lab, int host, string name)
+    {
+        Tool.Result dig = await Tool.RunAsync("ip", ["netns", "exec", $"{lab.Prefix}host-{host}", Tool.Require("dig", "dnsutils"), "@127.0.0.1", "-p", "8600", "+short", "+time=1", "+tries=1", name]);
+        return [.. dig.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => char.IsAsciiDigit(l[0]))];
+    }
+
     /// <summary>The running tasks of `web` by host index: their container namespace and address.</summary>
     private static async Task<Dictionary<int, (string Container, string Address)>> RunningTasksAsync(LabRun lab)
     {
