@@ -142,6 +142,65 @@ public sealed class OverlayLabTests
             TimeSpan.FromSeconds(60), () => "host-3 back, with no container left of its moved task");
     }
 
+    [SkippableFact]
+    public async Task TwoNetworksWithTheSameNamesStayApart()
+    {
+        Skip.IfNot(HostNamespaces.IsRoot, "the lab makes network namespaces and links: run the tests as root");
+        await using LabRun lab = await LabRun.UpAsync(2);
+        Assert.Equal(0, (await lab.CliAsync("network", "create", "--subnet", "10.79.0.0/24", "red")).ExitCode);
+        Assert.Equal(0, (await lab.CliAsync("network", "create", "--subnet", "10.80.0.0/24", "blue")).ExitCode);
+        foreach ((string service, string network) in new[] { ("alpha", "red"), ("beta", "blue") })
+        {
+            Tool.Result created = await lab.CliAsync("service", "create", "--name", service, "--replicas", "2", "--endpoint-mode", "dnsrr", "--network", network, "--alias", "app", "--", "sleep", "infinity");
+            Assert.True(created.ExitCode == 0, created.All);
+        }
+
+        Dictionary<string, List<(int Host, string Container, string Address)>> tasks = [];
+        await Poll.UntilAsync(async () =>
+        {
+            tasks = new() { ["alpha"] = await TasksOfAsync(lab, "alpha"), ["beta"] = await TasksOfAsync(lab, "beta") };
+            return tasks.Values.All(t => t.Count == 2 && t.Select(x => x.Host).Distinct().Count() == 2);
+        }, Converge, () => "two running tasks of each service, one per host");
+
+        // From a red container: `app` and `tasks.app` are red's only; blue's names do not exist for it.
+        string red = tasks["alpha"].First(t => t.Host == 1).Container;
+        string[] redAddresses = [.. tasks["alpha"].Select(t => t.Address).Order()];
+        await Poll.UntilAsync(async () => AddressesIn((await InAsync(red, "getent", "ahosts", "app")).Stdout).SequenceEqual(redAddresses), Converge, () => "app resolves to red's tasks");
+        Assert.Equal(redAddresses, AddressesIn((await InAsync(red, "getent", "ahosts", "tasks.app")).Stdout));
+        Assert.NotEqual(0, (await InAsync(red, "getent", "hosts", "beta")).ExitCode);
+        Assert.NotEqual(0, (await InAsync(red, "getent", "hosts", "tasks.beta")).ExitCode);
+
+        // Nor can it reach blue's task on the other host, while red's there answers.
+        string blueThere = tasks["beta"].First(t => t.Host == 2).Address;
+        string redThere = tasks["alpha"].First(t => t.Host == 2).Address;
+        Assert.Equal(0, (await InAsync(red, "ping", "-c", "1", "-W", "2", redThere)).ExitCode);
+        Assert.NotEqual(0, (await InAsync(red, "ping", "-c", "1", "-W", "1", blueThere)).ExitCode);
+
+        // And each network's tunnel on host 2 knows only its own network's remote container.
+        foreach ((string service, string network) in new[] { ("alpha", "red"), ("beta", "blue") })
+        {
+            string vni = (await lab.CliAsync("network", "inspect", network)).Stdout.Split("\"Vni\":")[1].Split(',')[0].Trim();
+            string remote = tasks[service].First(t => t.Host == 1).Address;
+            Assert.Equal([$"{Mac(remote)} dst {lab.HostAddress(1)}"], await FdbAsync($"{lab.AgentPrefix(2)}sb-{vni}"));
+        }
+    }
+
+    private static async Task<List<(int Host, string Container, string Address)>> TasksOfAsync(LabRun lab, string service)
+    {
+        var found = new List<(int, string, string)>();
+        foreach (string line in (await lab.CliAsync("service", "ps", service)).Stdout.Split('\n').Skip(1))
+        {
+            string[] columns = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (columns.Length >= 5 && columns[3] == "running" && columns[2].StartsWith("host-", StringComparison.Ordinal))
+            {
+                int host = int.Parse(columns[2]["host-".Length..], System.Globalization.CultureInfo.InvariantCulture);
+                found.Add((host, $"{lab.AgentPrefix(host)}c-{columns[0]}", columns[4].Split('=')[1]));
+            }
+        }
+
+        return found;
+    }
+
     /// <summary>The addresses the host listener of host <paramref name="host"/> (127.0.0.1:8600 in its namespace) gives for <paramref name="name"/>.</summary>
     private static async Task<List<string>> HostDnsAsync(LabRun lab, int host, string name)
     {
