@@ -210,6 +210,29 @@ if [ "$freshness_samples" != 0 ] && [[ " $only " == *" backbone "* ]]; then
 fi
 
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$freshness"; }
+
+# The issue's targets for Backbone, met or not, from this run's lines (nothing without a Backbone line).
+targets() {
+  local line
+  line="$(grep '^backbone|' "$work/results" || true)"
+  [ -n "$line" ] || return 0
+  local best_c
+  best_c="$(awk -F'|' '$1 != "backbone" && $10 > best { best = $10; who = $2 } END { if (best) print best, who }' "$work/results")"
+  echo "Backbone against the issue's targets (this run):"
+  echo
+  echo "| target | Backbone | met |"
+  echo "|---|---|---|"
+  awk -F'|' -v best="${best_c%% *}" -v who="${best_c#* }" -v p99f="$(field p99_ms)" -v rate="$rate" '
+    function yes(c) { return c ? "yes" : "**no**" }
+    {
+      printf "| CPU per query at %d/s ≤ 5 µs | %s µs | %s |\n", rate, $3, yes($3 <= 5)
+      printf "| p99 at %d/s < 0.2 ms | %s ms | %s |\n", rate, $5, yes($5 < 0.2)
+      printf "| lost in the burst < 100 | %s | %s |\n", $8, yes($8 < 100)
+      if (best) printf "| full-load qps ≥ the best C server'"'"'s (%s, %s) | %s | %s |\n", who, best, $10, yes($10 >= best)
+      if (p99f != "") printf "| freshness p99 < 20 ms | %s ms | %s |\n", p99f, yes(p99f < 20)
+    }' <<<"$line"
+  echo
+}
 mkdir -p bench/results
 out=bench/results/dns-latest.md
 commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
@@ -228,6 +251,7 @@ commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "|---|---|---|---|---|---|---|---|---|"
   awk -F'|' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $2, $3, $4, $5, $6, $7, $8, $9, $10 }' "$work/results"
   echo
+  targets
   if [ -n "$freshness" ]; then
     echo "Freshness (3-member Backbone cluster; a task endpoint added or removed through n1, the leader, until"
     echo "n3's DNS listener answers with it; from sending the write): $(field samples) samples, p50 $(field p50_ms) ms,"
