@@ -1,7 +1,7 @@
 # Sourced by bench/dns/run.sh: checking a server's answers with dig, and the dnsperf points.
 # Needs $host, $work, $data, $zone, $queries, $clk_tck, and the running server's $name, $port, $server_pid.
 
-# utime + stime, in clock ticks, of a process and all its descendants (NSD serves from a child
+# "utime stime", in clock ticks, of a process and all its descendants (NSD serves from a child
 # process; the others are one process, threads included in its own counters).
 tree_ticks() {
   local pids
@@ -12,14 +12,15 @@ tree_ticks() {
       while (n) { n = 0; for (p in parent) if (!(p in found) && (parent[p] in found)) { found[p] = 1; n++ } }
       for (p in found) print p
     }')"
-  local total=0 pid fields
+  local user=0 system=0 pid fields
   for pid in $pids; do
     # Field 2 (comm) may hold spaces: count from after its closing parenthesis (state is field 3).
     fields="$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null)" || continue
     set -- $fields
-    total=$((total + ${12} + ${13}))
+    user=$((user + ${12}))
+    system=$((system + ${13}))
   done
-  echo "$total"
+  echo "$user $system"
 }
 
 # Status and sorted answer data of one dig question, on one line: "NOERROR 10.200.0.2 ...".
@@ -114,20 +115,21 @@ percentiles() {
 
 # Every point against the running server; appends one line to $work/results.
 measure() {
-  local before after completed cpu p50 p99 qps lost burst_lost burst_qps full_qps
+  local user0 system0 user1 system1 completed cpu user_share p50 p99 qps lost burst_lost burst_qps full_qps
   require_server
   perf warmup -Q "$rate" -l "$warmup"
   require_server
-  before="$(tree_ticks "$server_pid")"
+  read -r user0 system0 < <(tree_ticks "$server_pid")
   perf fixed -Q "$rate" -l "$duration" -v
-  after="$(tree_ticks "$server_pid")"
+  read -r user1 system1 < <(tree_ticks "$server_pid")
   require_noerror "$work/$name.fixed.out"
   completed="$(stat_of "$work/$name.fixed.out" completed)"
-  cpu="$(awk -v t=$((after - before)) -v hz="$clk_tck" -v n="$completed" 'BEGIN { printf "%.2f", t / hz * 1e6 / n }')"
+  cpu="$(awk -v t=$((user1 + system1 - user0 - system0)) -v hz="$clk_tck" -v n="$completed" 'BEGIN { printf "%.2f", t / hz * 1e6 / n }')"
+  user_share="$(awk -v u=$((user1 - user0)) -v t=$((user1 + system1 - user0 - system0)) 'BEGIN { printf "%.0f", t ? 100 * u / t : 0 }')"
   read -r p50 p99 < <(percentiles "$work/$name.fixed.out")
   qps="$(stat_of "$work/$name.fixed.out" qps)"
   lost="$(stat_of "$work/$name.fixed.out" lost)"
-  echo "  $name at $rate/s: $cpu µs CPU per query, p50 $p50 ms, p99 $p99 ms, $qps qps, $lost lost" >&2
+  echo "  $name at $rate/s: $cpu µs CPU per query ($user_share% in user space), p50 $p50 ms, p99 $p99 ms, $qps qps, $lost lost" >&2
   require_server
   perf burst -c 32 -q 2000 -l "$burst_duration"
   burst_lost="$(stat_of "$work/$name.burst.out" lost)"
@@ -138,5 +140,5 @@ measure() {
   full_qps="$(stat_of "$work/$name.full.out" qps)"
   echo "  $name full load (-c $full_clients -q $full_outstanding): $full_qps qps, $(stat_of "$work/$name.full.out" lost) lost" >&2
   require_server
-  echo "$name|$(server_version "$name")|$cpu|$p50|$p99|$qps|$lost|$burst_lost|$burst_qps|$full_qps" >>"$work/results"
+  echo "$name|$(server_version "$name")|$cpu|$user_share|$p50|$p99|$qps|$lost|$burst_lost|$burst_qps|$full_qps" >>"$work/results"
 }
