@@ -11,7 +11,7 @@ namespace Backbone.DnsBench;
 /// Freshness: how long after a store write another node's DNS server answers with it. A dnsrr
 /// service "fresh" keeps one running task; each sample adds a second running task endpoint or
 /// removes it (a scale up or down by one, the write an agent makes when a task starts or goes),
-/// sent to the node at --endpoint, while --dns (another node's listener) is asked back to back
+/// sent to the node at --endpoint, while --dns (another node's listener) is asked every --poll-ms
 /// until the answer count changes. Timed from the moment the write is sent, so a change the
 /// other node shows before the writer's acknowledgement arrives is timed as what it is.
 /// </summary>
@@ -33,7 +33,7 @@ public static class FreshnessProbe
 
         using var probe = new DnsProbe(options.Dns!, $"{ServiceName}.{network.Name}.", TimeSpan.FromMilliseconds(200));
         await endpoints.PutAsync(steady, cancellationToken).ConfigureAwait(false);
-        if (WaitFor(probe, 1, Stopwatch.GetTimestamp(), TimeSpan.FromSeconds(30)) is null)
+        if (WaitFor(probe, 1, Stopwatch.GetTimestamp(), TimeSpan.FromSeconds(30), options.PollMs) is null)
         {
             throw new TimeoutException($"{options.Dns} did not answer {ServiceName}.{network.Name}. with one address within 30 s of its first task");
         }
@@ -51,7 +51,7 @@ public static class FreshnessProbe
             long acknowledgedAt = 0;
             Task<TxnResponse> write = up ? endpoints.PutAsync(scaled, cancellationToken) : endpoints.DeleteAsync(scaled, cancellationToken);
             Task noted = write.ContinueWith(_ => Volatile.Write(ref acknowledgedAt, Stopwatch.GetTimestamp()), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            TimeSpan? seen = WaitFor(probe, up ? 2 : 1, start, SampleLimit);
+            TimeSpan? seen = WaitFor(probe, up ? 2 : 1, start, SampleLimit, options.PollMs);
             await write.ConfigureAwait(false);
             await noted.ConfigureAwait(false);
             if (seen is null)
@@ -69,13 +69,18 @@ public static class FreshnessProbe
     }
 
     /// <summary>Asks until the answer has <paramref name="count"/> addresses; the time since <paramref name="start"/> then, or null past the limit.</summary>
-    private static TimeSpan? WaitFor(DnsProbe probe, int count, long start, TimeSpan limit)
+    private static TimeSpan? WaitFor(DnsProbe probe, int count, long start, TimeSpan limit, int pollMs)
     {
         while (Stopwatch.GetElapsedTime(start) < limit)
         {
             if (probe.AnswerCount() == count)
             {
                 return Stopwatch.GetElapsedTime(start);
+            }
+
+            if (pollMs > 0)
+            {
+                Thread.Sleep(pollMs);
             }
         }
 

@@ -27,6 +27,7 @@
 #   BENCH_FULL_CLIENTS      dnsperf -c at full load (4)
 #   BENCH_FULL_OUTSTANDING  dnsperf -q at full load (200)
 #   BENCH_FRESHNESS         freshness samples (200; 0 skips the cluster)
+#   BENCH_FRESHNESS_POLL_MS pause between the freshness probe's questions (1; 0: back to back)
 #   BENCH_KEEP_WORK         1 keeps the work directory (configs, zones, logs, dnsperf outputs)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -39,6 +40,7 @@ burst_duration="${BENCH_BURST:-5}"
 full_clients="${BENCH_FULL_CLIENTS:-4}"
 full_outstanding="${BENCH_FULL_OUTSTANDING:-200}"
 freshness_samples="${BENCH_FRESHNESS:-200}"
+freshness_poll_ms="${BENCH_FRESHNESS_POLL_MS:-1}"
 all_servers="backbone unbound nsd knot dnsmasq"
 only="$(tr ',' ' ' <<<"${BENCH_ONLY:-$all_servers}")"
 host=127.0.0.1 # never anything else: this script loads only the local machine
@@ -205,7 +207,7 @@ if [ "$freshness_samples" != 0 ] && [[ " $only " == *" backbone "* ]]; then
   done
   dnsbench seed --endpoint "$first_client" --network "$zone" --out "$work/cluster-data.txt" 2>>"$work/backbone-cluster-1.log" ||
     { echo "run.sh: seeding the cluster failed:" >&2; tail -5 "$work/backbone-cluster-1.log" >&2; exit 1; }
-  freshness="$(dnsbench freshness --endpoint "$first_client" --dns "$host:${dns_ports[2]}" --network "$zone" --samples "$freshness_samples" 2>>"$work/backbone-cluster-1.log")" ||
+  freshness="$(dnsbench freshness --endpoint "$first_client" --dns "$host:${dns_ports[2]}" --network "$zone" --samples "$freshness_samples" --poll-ms "$freshness_poll_ms" 2>>"$work/backbone-cluster-1.log")" ||
     { echo "run.sh: the freshness probe failed:" >&2; tail -5 "$work/backbone-cluster-1.log" >&2; exit 1; }
   echo "  backbone ${freshness#RESULT }" >&2
   stop_cluster
@@ -256,7 +258,7 @@ commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
   targets
   if [ -n "$freshness" ]; then
     echo "Freshness (3-member Backbone cluster; a task endpoint added or removed through n1, the leader, until"
-    echo "n3's DNS listener answers with it; from sending the write): $(field samples) samples, p50 $(field p50_ms) ms,"
+    echo "n3's DNS listener, asked every $freshness_poll_ms ms, answers with it; from sending the write): $(field samples) samples, p50 $(field p50_ms) ms,"
     echo "p99 $(field p99_ms) ms, max $(field max_ms) ms, $(field failed) not seen within 5 s; the write's own acknowledgement"
     echo "p50 $(field ack_p50_ms) ms, p99 $(field ack_p99_ms) ms."
     echo
