@@ -1,19 +1,22 @@
 # Sourced by bench/dns/run.sh: checking a server's answers with dig, and the dnsperf points.
 # Needs $host, $work, $data, $zone, $queries, $clk_tck, and the running server's $name, $port, $server_pid.
 
-# "utime stime", in clock ticks, of a process and all its descendants (NSD serves from a child
-# process; the others are one process, threads included in its own counters).
-tree_ticks() {
-  local pids
-  pids="$(ps -e -o pid=,ppid= | awk -v root="$1" '
+# A process and all its descendants, one pid a line.
+process_tree() {
+  ps -e -o pid=,ppid= | awk -v root="$1" '
     { parent[$1] = $2 }
     END {
       found[root] = 1; n = 1
       while (n) { n = 0; for (p in parent) if (!(p in found) && (parent[p] in found)) { found[p] = 1; n++ } }
       for (p in found) print p
-    }')"
+    }'
+}
+
+# "utime stime", in clock ticks, of a process and all its descendants (NSD serves from a child
+# process; the others are one process, threads included in its own counters).
+tree_ticks() {
   local user=0 system=0 pid fields
-  for pid in $pids; do
+  for pid in $(process_tree "$1"); do
     # Field 2 (comm) may hold spaces: count from after its closing parenthesis (state is field 3).
     fields="$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null)" || continue
     set -- $fields

@@ -15,7 +15,7 @@
 #   - full load: dnsperf -c FULL_CLIENTS -q FULL_OUTSTANDING for DURATION s: qps.
 # Last, freshness: a 3-member Backbone cluster, seeded the same way; a write on n1 (a task
 # endpoint added or removed) until n3's DNS listener answers with it, timed over N samples.
-# Writes bench/results/dns-latest.md. About 7 minutes, plus any build. Traffic stays on 127.0.0.1.
+# Writes bench/results/dns-latest.md. About 6 minutes, plus any build. Traffic stays on 127.0.0.1.
 #
 # Environment (all optional):
 #   BENCH_ONLY              servers to measure, e.g. "backbone" or "backbone,nsd" (default: all of
@@ -61,8 +61,8 @@ cluster_pids=()
 
 # Stops a process we started and every process under it (NSD's children), by pid.
 stop_tree() {
-  local pid=$1 children
-  children="$(ps -e -o pid=,ppid= | awk -v p="$pid" '$2 == p { print $1 }')"
+  local pid=$1 children child
+  children="$(process_tree "$pid" | grep -v -x "$pid" || true)"
   kill -TERM "$pid" 2>/dev/null || true
   for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   kill -KILL "$pid" 2>/dev/null || true
