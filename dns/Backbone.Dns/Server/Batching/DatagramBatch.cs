@@ -45,8 +45,20 @@ internal sealed unsafe class DatagramBatch : IDisposable
             packets[i] = GC.AllocateArray<byte>(MaxQuery, pinned: true);
             replies[i] = GC.AllocateArray<byte>(DnsResponder.OurUdpPayload, pinned: true);
             receiveVectors[i] = new IoVector { Base = (nint)Unsafe.AsPointer(ref packets[i][0]), Length = MaxQuery };
+            received[i].Header = new MessageHeader
+            {
+                Name = (nint)(addresses + (i * AddressSize)),
+                NameLength = AddressSize,
+                Vectors = (nint)(receiveVectors + i),
+                VectorCount = 1,
+            };
         }
+
+        armed = capacity;
     }
+
+    /// <summary>How many slots are ready for the next receive; the others' headers hold what the last one wrote.</summary>
+    private int armed;
 
     public int Capacity { get; }
 
@@ -56,21 +68,20 @@ internal sealed unsafe class DatagramBatch : IDisposable
     /// </summary>
     public int Receive(int socket, out int errno)
     {
-        for (int i = 0; i < Capacity; i++)
+        // Only the slots the last call filled need re-arming (the kernel wrote their address
+        // length, flags and byte count; the pointers never change): at a modest rate a call takes
+        // one or two datagrams, and re-arming all 64 would cost more than answering them.
+        for (int i = 0; i < armed; i++)
         {
-            received[i].Header = new MessageHeader
-            {
-                Name = (nint)(addresses + (i * AddressSize)),
-                NameLength = AddressSize,
-                Vectors = (nint)(receiveVectors + i),
-                VectorCount = 1,
-            };
+            received[i].Header.NameLength = AddressSize;
+            received[i].Header.Flags = 0;
             received[i].Length = 0;
             replyLengths[i] = 0;
         }
 
         int count = ReceiveMany(socket, received, (uint)Capacity, MsgWaitForOne, 0);
         errno = count < 0 ? Marshal.GetLastPInvokeError() : 0;
+        armed = Math.Max(count, 0);
         return count;
     }
 
