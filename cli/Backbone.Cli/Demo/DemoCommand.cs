@@ -15,20 +15,21 @@ namespace Backbone.Cli.Demo;
 /// </summary>
 internal static class DemoCommand
 {
-    private const string Prefix = "demo-";
-    private const string Subnet = "172.31.212.0/24";
-    private const string DataDir = "/var/lib/backbone-lab/demo";
+    private const string DefaultPrefix = "demo-";
+    private const string DefaultSubnet = "172.31.212.0/24";
     private static readonly TimeSpan Converge = TimeSpan.FromSeconds(60);
 
     public static Command Create()
     {
         Option<bool> keep = new("--keep") { Description = "Leave the lab running at the end, and print how to look around in it" };
+        Option<string> prefix = new("--prefix") { Description = "Start of every name the demo's lab makes (two demos at once need two)", DefaultValueFactory = _ => DefaultPrefix };
+        Option<string> subnet = new("--subnet") { Description = "The demo lab's underlay /24", DefaultValueFactory = _ => DefaultSubnet };
         Command demo = new("demo", "Run the whole overlay story on this machine: 3 hosts (network namespaces, each a node), an overlay network,\n"
             + "a 3-replica service and a client container; DNS, ping and HTTP across hosts over VXLAN; each host's VXLAN device\n"
             + "and FDB entries; then remove it all. Needs root (namespaces, links). Takes about a minute.\n"
             + "Example: sudo ./backbone demo --keep")
         {
-            keep,
+            keep, prefix, subnet,
         };
         demo.SetAction(async (parse, cancellationToken) =>
         {
@@ -40,27 +41,41 @@ internal static class DemoCommand
 
             try
             {
-                return await RunAsync(parse.GetValue(keep), cancellationToken).ConfigureAwait(false);
+                var names = new DemoNames(parse.GetValue(prefix)!, parse.GetValue(subnet)!);
+                LabPlan.Create(names.Prefix, names.Subnet, 3, names.DataDir); // bad flags fail here, before anything is made
+                return await RunAsync(names, parse.GetValue(keep), cancellationToken).ConfigureAwait(false);
+            }
+            catch (ArgumentException e)
+            {
+                await Console.Error.WriteLineAsync($"Error: {e.Message}").ConfigureAwait(false);
+                return 2;
             }
             catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or System.Net.Sockets.SocketException or Backbone.Overlay.Netlink.NetlinkException)
             {
                 await Console.Error.WriteLineAsync($"Error: {e.Message}").ConfigureAwait(false);
-                await Console.Error.WriteLineAsync($"The lab is left as it is for a look (node logs under {DataDir}); `backbone lab down --prefix {Prefix} --data-dir {DataDir}` removes it").ConfigureAwait(false);
+                var names = new DemoNames(parse.GetValue(prefix)!, parse.GetValue(subnet)!);
+                await Console.Error.WriteLineAsync($"The lab is left as it is for a look (node logs under {names.DataDir}); `backbone lab down --prefix {names.Prefix} --data-dir {names.DataDir}` removes it").ConfigureAwait(false);
                 return 1;
             }
         });
         return demo;
     }
 
-    private static async Task<int> RunAsync(bool keep, CancellationToken cancellationToken)
+    /// <summary>The demo lab's names: its prefix, underlay, and data directory (derived from the prefix).</summary>
+    private sealed record DemoNames(string Prefix, string Subnet)
+    {
+        public string DataDir => Path.Combine("/var/lib/backbone-lab", Prefix.TrimEnd('-'));
+    }
+
+    private static async Task<int> RunAsync(DemoNames names, bool keep, CancellationToken cancellationToken)
     {
         var total = Stopwatch.StartNew();
-        string[] lab = ["--prefix", Prefix, "--data-dir", DataDir];
+        string[] lab = ["--prefix", names.Prefix, "--data-dir", names.DataDir];
         await SelfCli.RunAsync(["lab", "down", .. lab]).ConfigureAwait(false); // a demo left by --keep
 
         await Step(1, "three hosts: network namespaces on an underlay bridge, each running a node (3 managers)", async () =>
-            Indent(await SelfCli.MustAsync(["lab", "up", "--hosts", "3", "--subnet", Subnet, .. lab]).ConfigureAwait(false)));
-        LabPlan plan = LabPlan.Create(Prefix, Subnet, 3, DataDir);
+            Indent(await SelfCli.MustAsync(["lab", "up", "--hosts", "3", "--subnet", names.Subnet, .. lab]).ConfigureAwait(false)));
+        LabPlan plan = LabPlan.Create(names.Prefix, names.Subnet, 3, names.DataDir);
         string endpoints = string.Join(',', plan.Hosts.Select(h => h.ClientEndpoint));
         Task<string> Cli(params string[] args) => SelfCli.MustAsync(["--endpoints", endpoints, .. args]);
 
@@ -150,8 +165,8 @@ internal static class DemoCommand
             Console.WriteLine($"  export BACKBONE_ENDPOINTS={endpoints}");
             Console.WriteLine("  ./backbone service ps web");
             Console.WriteLine("  ./backbone exec client -- ping -c 3 tasks.web         # from the client, on host-1");
-            Console.WriteLine($"  ip netns exec {Prefix}host-2 ip -d link                 # a host's own view");
-            Console.WriteLine($"  ./backbone lab down --prefix {Prefix} --data-dir {DataDir}   # removes it all");
+            Console.WriteLine($"  ip netns exec {names.Prefix}host-2 ip -d link                 # a host's own view");
+            Console.WriteLine($"  ./backbone lab down --prefix {names.Prefix} --data-dir {names.DataDir}   # removes it all");
             return 0;
         }
 
