@@ -20,6 +20,9 @@ public sealed class DnsListener : IAsyncDisposable
     private const int AnyPortAttempts = 16;
     private static readonly TimeSpan TcpIdle = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long stopping waits for TCP connections to close themselves before closing them.</summary>
+    private static readonly TimeSpan ConnectionGrace = TimeSpan.FromSeconds(1);
+
     /// <summary>TCP connections served at once per listener.</summary>
     public const int MaxTcpConnections = 256;
 
@@ -122,9 +125,17 @@ public sealed class DnsListener : IAsyncDisposable
         }
 
         tcp.Dispose();
-        foreach (Socket connection in open.Keys)
+
+        // Connections end themselves as their reads are cancelled, closing with a FIN. Disposing
+        // one under a pending read would reset it instead, so only those still open after a
+        // moment are disposed here (in a container they hold its namespace, which must go).
+        Task connectionsEnded = Task.WhenAll(open.Values);
+        if (await Task.WhenAny(connectionsEnded, Task.Delay(ConnectionGrace)).ConfigureAwait(false) != connectionsEnded)
         {
-            connection.Dispose();
+            foreach (Socket connection in open.Keys)
+            {
+                connection.Dispose();
+            }
         }
 
         await udpStopped.Task.ConfigureAwait(false);

@@ -143,6 +143,38 @@ public sealed class OverlayLabTests
     }
 
     [SkippableFact]
+    public async Task AScaledUpTaskOnAnotherHostIsReachableOnceItRuns()
+    {
+        Skip.IfNot(HostNamespaces.IsRoot, "the lab makes network namespaces and links: run the tests as root");
+        await using LabRun lab = await LabRun.UpAsync(3);
+        Assert.Equal(0, (await lab.CliAsync("network", "create", "--subnet", "10.81.0.0/24", "front")).ExitCode);
+        Assert.Equal(0, (await lab.CliAsync("service", "create", "--name", "web", "--replicas", "1", "--network", "front", "--", "sleep", "infinity")).ExitCode);
+        Dictionary<int, (string Container, string Address)> tasks = [];
+        await Poll.UntilAsync(async () => (tasks = await RunningTasksAsync(lab)).Count == 1, Converge, () => "web's one task runs");
+        int first = tasks.Keys.Single();
+
+        // Scale to 3: the scheduler spreads the new tasks over the other two hosts.
+        Assert.Equal(0, (await lab.CliAsync("service", "scale", "web=3")).ExitCode);
+        await Poll.UntilAsync(async () => (tasks = await RunningTasksAsync(lab)).Count == 3, Converge, () => "three tasks run, one per host");
+
+        // As soon as `service ps` says running, the first host reaches each new one: its agent
+        // programmed the peer from the same store write. A few pings allow for the watch's delivery.
+        var reported = System.Diagnostics.Stopwatch.StartNew();
+        foreach ((int host, (string _, string address)) in tasks.Where(t => t.Key != first))
+        {
+            bool reached = false;
+            for (int attempt = 0; attempt < 5 && !reached; attempt++)
+            {
+                reached = (await InAsync(tasks[first].Container, "ping", "-c", "1", "-W", "1", address)).ExitCode == 0;
+            }
+
+            Assert.True(reached, $"host-{first}'s task could not reach the new task {address} on host-{host}");
+        }
+
+        Console.WriteLine($"the new tasks answered host-{first} {reported.Elapsed.TotalMilliseconds:0} ms after `service ps` showed them running");
+    }
+
+    [SkippableFact]
     public async Task TwoNetworksWithTheSameNamesStayApart()
     {
         Skip.IfNot(HostNamespaces.IsRoot, "the lab makes network namespaces and links: run the tests as root");
