@@ -81,7 +81,7 @@ public sealed partial class RouteNetlink
             request.AddAddress(Rtnl.Neighbour.Destination, remote);
         }
 
-        return DeleteEntry(request, "delete fdb entry", remote is null ? $"{FormatMac(mac)} on link {linkIndex}" : FdbTarget(linkIndex, mac, remote));
+        return DeleteEntry(request, "delete fdb entry", remote is null ? $"{MacText.Format(mac)} on link {linkIndex}" : FdbTarget(linkIndex, mac, remote));
     }
 
     /// <summary>NUD_PERMANENT, as `bridge fdb ... permanent` and Docker's entries: the driver's ageing never removes it.</summary>
@@ -104,7 +104,7 @@ public sealed partial class RouteNetlink
     }
 
     private static string FdbTarget(int linkIndex, PhysicalAddress mac, IPAddress remote) =>
-        $"{FormatMac(mac)} dst {remote} on link {linkIndex}";
+        $"{MacText.Format(mac)} dst {remote} on link {linkIndex}";
 
     /// <summary>The vxlan driver's refusal of a remote of the other IP family, which the generic text leaves unexplained.</summary>
     private static string? FdbHint(int errno) =>

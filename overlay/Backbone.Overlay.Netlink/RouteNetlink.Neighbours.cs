@@ -94,7 +94,7 @@ public sealed partial class RouteNetlink
         (byte)(address.AddressFamily == AddressFamily.InterNetworkV6 ? Rtnl.AfInet6 : Rtnl.AfInet);
 
     private static string NeighbourTarget(int linkIndex, IPAddress address, PhysicalAddress mac) =>
-        $"{address} lladdr {FormatMac(mac)} on link {linkIndex}";
+        $"{address} lladdr {MacText.Format(mac)} on link {linkIndex}";
 
     /// <summary>Sends a delete; the kernel's ENOENT (nothing to delete) becomes false.</summary>
     private bool DeleteEntry(NetlinkMessageBuilder request, string operation, string target)
@@ -109,8 +109,4 @@ public sealed partial class RouteNetlink
             return false;
         }
     }
-
-    /// <summary>02:42:0a:00:00:05, as `ip` and `bridge` print it (PhysicalAddress.ToString gives 02420A000005).</summary>
-    private static string FormatMac(PhysicalAddress mac) =>
-        string.Join(':', mac.GetAddressBytes().Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
 }

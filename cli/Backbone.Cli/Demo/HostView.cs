@@ -24,14 +24,14 @@ internal static class HostView
             text.Append(CultureInfo.InvariantCulture, $"      {sandbox}: vxlan0 vni {vxlan.Vni} local {vxlan.Local} dstport {vxlan.Port} {(vxlan.Learning ? "learning" : "nolearning")}{(vxlan.Proxy ? " proxy" : "")} mtu {device.Mtu}\n");
             foreach (FdbEntry entry in netlink.GetFdb(device.Index).Where(f => f.Remote is not null && f.Mac.GetAddressBytes().Any(b => b != 0)))
             {
-                string mac = string.Join(':', entry.Mac.GetAddressBytes().Select(b => b.ToString("x2", CultureInfo.InvariantCulture)));
+                string mac = MacText.Format(entry.Mac);
                 string owner = plan.Hosts.FirstOrDefault(h => h.Address == entry.Remote!.ToString())?.Name ?? "?";
                 text.Append(CultureInfo.InvariantCulture, $"        fdb   {mac} dst {entry.Remote} ({owner})\n");
             }
 
             foreach (Neighbour neighbour in netlink.GetNeighbours(device.Index).Where(n => n.Address.AddressFamily == AddressFamily.InterNetwork && n.State.HasFlag(NeighbourState.Permanent)))
             {
-                text.Append(CultureInfo.InvariantCulture, $"        neigh {neighbour.Address} lladdr {string.Join(':', neighbour.Mac!.GetAddressBytes().Select(b => b.ToString("x2", CultureInfo.InvariantCulture)))} permanent\n");
+                text.Append(CultureInfo.InvariantCulture, $"        neigh {neighbour.Address} lladdr {MacText.Format(neighbour.Mac!)} permanent\n");
             }
         }
 

@@ -249,7 +249,7 @@ public sealed class KernelHost(int crashAtStep = 0) : IHost
 
                 // Its sandbox: the one whose subnet holds the address and whose bridge has the container's port.
                 string sandbox = address is null ? "" : sandboxes.FirstOrDefault(s => s.Ports.Contains(veth) && SameSubnet(s.Spec.GatewayCidr, address)).Spec?.Namespace ?? "";
-                string mac = link.Mac is null ? "" : string.Join(':', link.Mac.GetAddressBytes().Select(b => b.ToString("x2", CultureInfo.InvariantCulture)));
+                string mac = link.Mac is null ? "" : MacText.Format(link.Mac);
                 interfaces.Add(new InterfaceSpec(link.Name, sandbox, veth, cidr, mac, link.Mtu));
             }
 

@@ -38,7 +38,7 @@ internal static class KernelTunnels
     {
         IReadOnlyList<FdbEntry> fdb = netlink.GetFdb(device.Index);
         var remotes = fdb.Where(f => f.Remote is not null && f.Mac.GetAddressBytes().Any(b => b != 0))
-            .GroupBy(f => Mac(f.Mac)).ToDictionary(g => g.Key, g => g.First().Remote!.ToString(), StringComparer.Ordinal);
+            .GroupBy(f => MacText.Format(f.Mac)).ToDictionary(g => g.Key, g => g.First().Remote!.ToString(), StringComparer.Ordinal);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (Neighbour neighbour in netlink.GetNeighbours(device.Index))
         {
@@ -47,7 +47,7 @@ internal static class KernelTunnels
                 continue; // the kernel's own (multicast, NOARP) entries
             }
 
-            string mac = Mac(neighbour.Mac);
+            string mac = MacText.Format(neighbour.Mac);
             seen.Add(mac);
             yield return new PeerSpec(sandbox, neighbour.Address.ToString(), mac, remotes.GetValueOrDefault(mac, ""));
         }
@@ -127,6 +127,4 @@ internal static class KernelTunnels
 
     private static int Device(RouteNetlink netlink, string sandbox) =>
         netlink.FindLink(TunnelSpec.DeviceName)?.Index ?? throw new InvalidOperationException($"sandbox {sandbox} has no {TunnelSpec.DeviceName}");
-
-    private static string Mac(PhysicalAddress mac) => string.Join(':', mac.GetAddressBytes().Select(b => b.ToString("x2", CultureInfo.InvariantCulture)));
 }

@@ -240,19 +240,13 @@ public sealed class OverlayLabTests
         return [.. dig.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => char.IsAsciiDigit(l[0]))];
     }
 
-    /// <summary>The running tasks of `web` by host index: their container namespace and address.</summary>
+    /// <summary>The running tasks of `web` by host index: their container namespace and address (one per host: the last listed wins).</summary>
     private static async Task<Dictionary<int, (string Container, string Address)>> RunningTasksAsync(LabRun lab)
     {
         var found = new Dictionary<int, (string, string)>();
-        foreach (string line in (await lab.CliAsync("service", "ps", "web")).Stdout.Split('\n').Skip(1))
+        foreach ((int host, string container, string address) in await TasksOfAsync(lab, "web"))
         {
-            string[] columns = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (columns.Length >= 5 && columns[3] == "running" && columns[2].StartsWith("host-", StringComparison.Ordinal))
-            {
-                int host = int.Parse(columns[2]["host-".Length..], System.Globalization.CultureInfo.InvariantCulture);
-                string container = $"{lab.AgentPrefix(host)}c-{columns[0]}";
-                found[host] = (container, columns[4].Split('=')[1]);
-            }
+            found[host] = (container, address);
         }
 
         return found;
