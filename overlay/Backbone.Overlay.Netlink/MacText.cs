@@ -12,4 +12,8 @@ public static class MacText
         ArgumentNullException.ThrowIfNull(mac);
         return string.Join(':', mac.GetAddressBytes().Select(b => b.ToString("x2", CultureInfo.InvariantCulture)));
     }
+
+    /// <summary>The form <see cref="Format"/> writes, back to an address.</summary>
+    /// <exception cref="FormatException">Not six hex pairs.</exception>
+    public static PhysicalAddress Parse(string text) => PhysicalAddress.Parse(text.Replace(':', '-').ToUpperInvariant());
 }

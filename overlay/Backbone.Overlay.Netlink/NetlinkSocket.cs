@@ -27,6 +27,14 @@ internal sealed class NetlinkSocket : IDisposable
     /// <summary>A bound on the datagrams one exchange may read, so a misbehaving peer cannot keep us reading forever.</summary>
     public const int DatagramsPerExchangeMax = 1_000_000;
 
+    /// <summary>
+    /// Requests per datagram in <see cref="ExecuteAll"/>. The kernel queues an ack per request on
+    /// our socket while it works through the datagram and drops acks (ENOBUFS) once the receive
+    /// buffer is full; 32 small acks stay far below any buffer the kernel gives (its floor is a
+    /// few KiB per skb, 32 of them well under the 208 KiB default).
+    /// </summary>
+    public const int BatchMessagesMax = 32;
+
     private const int EIntr = 4;
 
     private readonly INetlinkTransport _transport;
@@ -73,6 +81,26 @@ internal sealed class NetlinkSocket : IDisposable
         throw new NetlinkException(operation, target, EIntr, hint: $"the dump was interrupted by concurrent changes {DumpAttemptsMax} times in a row");
     }
 
+    /// <summary>
+    /// Sends change requests several to a datagram (at most <see cref="BatchMessagesMax"/>), each
+    /// with its own sequence number and ack, and waits for every ack: one system call each way
+    /// for a whole batch instead of one per request. The kernel carries out a datagram's messages
+    /// in order and goes on after a refusal, so each request succeeds or fails on its own.
+    /// </summary>
+    /// <returns>The refusals, in request order (empty when all were done); a request's <c>Tolerated</c> errno is not one.</returns>
+    /// <exception cref="NetlinkException">The kernel did not answer in time (ETIMEDOUT), or the send failed.</exception>
+    public List<NetlinkException> ExecuteAll(IReadOnlyList<NetlinkRequest> requests)
+    {
+        List<NetlinkException> refusals = [];
+        for (int start = 0; start < requests.Count; start += BatchMessagesMax)
+        {
+            int count = Math.Min(BatchMessagesMax, requests.Count - start);
+            ExchangeBatch(requests, start, count, refusals);
+        }
+
+        return refusals;
+    }
+
     public void Dispose() => _transport.Dispose();
 
     /// <returns>Whether the kernel flagged the answer as interrupted (NLM_F_DUMP_INTR).</returns>
@@ -113,6 +141,61 @@ internal sealed class NetlinkSocket : IDisposable
             }
 
             throw new InvalidOperationException($"netlink: {operation} {target}: no end after {DatagramsPerExchangeMax} datagrams");
+        }
+        finally
+        {
+            Volatile.Write(ref _busy, 0);
+        }
+    }
+
+    private void ExchangeBatch(IReadOnlyList<NetlinkRequest> requests, int start, int count, List<NetlinkException> refusals)
+    {
+        if (Interlocked.Exchange(ref _busy, 1) != 0)
+        {
+            throw new InvalidOperationException("a netlink socket does one exchange at a time; use one RouteNetlink per thread");
+        }
+
+        try
+        {
+            uint first = _sequence + 1;
+            var datagram = new List<byte>();
+            for (int i = 0; i < count; i++)
+            {
+                ReadOnlySpan<byte> message = requests[start + i].Message.Finish(++_sequence);
+                datagram.AddRange(message);
+                datagram.AddRange(new byte[NetlinkMessageBuilder.Align(message.Length) - message.Length]);
+            }
+
+            _transport.Send(datagram.ToArray());
+            var answered = new bool[count];
+            int pending = count;
+            NetlinkRequest last = requests[start + count - 1];
+            for (int read = 0; pending > 0 && read < DatagramsPerExchangeMax; read++)
+            {
+                NetlinkMessageReader reader = new(_receiveBuffer.AsSpan(0, Receive(last.Operation, $"{last.Target} (a batch of {count})")));
+                while (reader.TryRead(out NetlinkMessage message))
+                {
+                    long index = (long)message.Sequence - first;
+                    if (index < 0 || index >= count || answered[index] || message.Type != Rtnl.Message.Error)
+                    {
+                        continue; // an answer to an abandoned exchange
+                    }
+
+                    answered[index] = true;
+                    pending--;
+                    NetlinkRequest request = requests[start + (int)index];
+                    int errno = NetlinkError.Decode(message, out string? kernelMessage);
+                    if (errno != 0 && errno != request.Tolerated)
+                    {
+                        refusals.Add(new NetlinkException(request.Operation, request.Target, errno, kernelMessage, request.Hint?.Invoke(errno)));
+                    }
+                }
+            }
+
+            if (pending > 0)
+            {
+                throw new InvalidOperationException($"netlink: a batch of {count} requests: {pending} unanswered after {DatagramsPerExchangeMax} datagrams");
+            }
         }
         finally
         {

@@ -60,7 +60,10 @@ public sealed partial class RouteNetlink
             NewFdbRequest(linkIndex, mac, remote, Rtnl.Flags.Create | Rtnl.Flags.Replace),
             "replace fdb entry",
             FdbTarget(linkIndex, mac, remote),
-            errno => errno == Errno.EOPNOTSUPP ? "the kernel replaces unicast MACs only (the all-zeros and multicast entries hold several remotes)" : FdbHint(errno));
+            ReplaceFdbHint);
+
+    internal static string? ReplaceFdbHint(int errno) =>
+        errno == Errno.EOPNOTSUPP ? "the kernel replaces unicast MACs only (the all-zeros and multicast entries hold several remotes)" : FdbHint(errno);
 
     /// <summary>
     /// Like `bridge fdb del MAC dev VXLAN [dst REMOTE] self`: removes the device's own entry for
@@ -69,7 +72,10 @@ public sealed partial class RouteNetlink
     /// </summary>
     /// <returns>False if the device had no entry for <paramref name="mac"/> (the kernel's ENOENT), so removing twice is not an error.</returns>
     /// <exception cref="NetlinkException">Any other refusal, such as ENODEV for a missing link.</exception>
-    public bool DeleteFdb(int linkIndex, PhysicalAddress mac, IPAddress? remote = null)
+    public bool DeleteFdb(int linkIndex, PhysicalAddress mac, IPAddress? remote = null) =>
+        DeleteEntry(DeleteFdbRequest(linkIndex, mac, remote), "delete fdb entry", DeleteFdbTarget(linkIndex, mac, remote));
+
+    internal static NetlinkMessageBuilder DeleteFdbRequest(int linkIndex, PhysicalAddress mac, IPAddress? remote)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(linkIndex);
         ArgumentNullException.ThrowIfNull(mac);
@@ -81,11 +87,14 @@ public sealed partial class RouteNetlink
             request.AddAddress(Rtnl.Neighbour.Destination, remote);
         }
 
-        return DeleteEntry(request, "delete fdb entry", remote is null ? $"{MacText.Format(mac)} on link {linkIndex}" : FdbTarget(linkIndex, mac, remote));
+        return request;
     }
 
+    internal static string DeleteFdbTarget(int linkIndex, PhysicalAddress mac, IPAddress? remote) =>
+        remote is null ? $"{MacText.Format(mac)} on link {linkIndex}" : FdbTarget(linkIndex, mac, remote);
+
     /// <summary>NUD_PERMANENT, as `bridge fdb ... permanent` and Docker's entries: the driver's ageing never removes it.</summary>
-    private static NetlinkMessageBuilder NewFdbRequest(int linkIndex, PhysicalAddress mac, IPAddress remote, ushort flags)
+    internal static NetlinkMessageBuilder NewFdbRequest(int linkIndex, PhysicalAddress mac, IPAddress remote, ushort flags)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(linkIndex);
         ArgumentNullException.ThrowIfNull(mac);
@@ -103,10 +112,10 @@ public sealed partial class RouteNetlink
         return request;
     }
 
-    private static string FdbTarget(int linkIndex, PhysicalAddress mac, IPAddress remote) =>
+    internal static string FdbTarget(int linkIndex, PhysicalAddress mac, IPAddress remote) =>
         $"{MacText.Format(mac)} dst {remote} on link {linkIndex}";
 
     /// <summary>The vxlan driver's refusal of a remote of the other IP family, which the generic text leaves unexplained.</summary>
-    private static string? FdbHint(int errno) =>
+    internal static string? FdbHint(int errno) =>
         errno == Errno.EAFNOSUPPORT ? "the remote is not of the vxlan device's address family (its local address's)" : null;
 }

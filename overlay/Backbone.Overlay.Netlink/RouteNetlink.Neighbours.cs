@@ -45,14 +45,17 @@ public sealed partial class RouteNetlink
     /// <summary>Like `ip neigh del ADDRESS dev LINK`.</summary>
     /// <returns>False if the link had no entry for <paramref name="address"/> (the kernel's ENOENT), so removing twice is not an error.</returns>
     /// <exception cref="NetlinkException">Any other refusal, such as ENODEV for a missing link.</exception>
-    public bool DeleteNeighbour(int linkIndex, IPAddress address)
+    public bool DeleteNeighbour(int linkIndex, IPAddress address) =>
+        DeleteEntry(DeleteNeighbourRequest(linkIndex, address), "delete neighbour", $"{address} on link {linkIndex}");
+
+    internal static NetlinkMessageBuilder DeleteNeighbourRequest(int linkIndex, IPAddress address)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(linkIndex);
         ArgumentNullException.ThrowIfNull(address);
         NetlinkMessageBuilder request = NetlinkSocket.Request(Rtnl.Message.DeleteNeighbour);
         request.Write(new NdMsg { Family = NeighbourFamily(address), Index = linkIndex });
         request.AddAddress(Rtnl.Neighbour.Destination, address);
-        return DeleteEntry(request, "delete neighbour", $"{address} on link {linkIndex}");
+        return request;
     }
 
     /// <summary>
@@ -78,7 +81,7 @@ public sealed partial class RouteNetlink
         target);
 
     /// <summary>A permanent entry: never probed or aged out, and kept when the link loses carrier.</summary>
-    private static NetlinkMessageBuilder NewNeighbourRequest(int linkIndex, IPAddress address, PhysicalAddress mac, ushort flags)
+    internal static NetlinkMessageBuilder NewNeighbourRequest(int linkIndex, IPAddress address, PhysicalAddress mac, ushort flags)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(linkIndex);
         ArgumentNullException.ThrowIfNull(address);
@@ -93,7 +96,7 @@ public sealed partial class RouteNetlink
     private static byte NeighbourFamily(IPAddress address) =>
         (byte)(address.AddressFamily == AddressFamily.InterNetworkV6 ? Rtnl.AfInet6 : Rtnl.AfInet);
 
-    private static string NeighbourTarget(int linkIndex, IPAddress address, PhysicalAddress mac) =>
+    internal static string NeighbourTarget(int linkIndex, IPAddress address, PhysicalAddress mac) =>
         $"{address} lladdr {MacText.Format(mac)} on link {linkIndex}";
 
     /// <summary>Sends a delete; the kernel's ENOENT (nothing to delete) becomes false.</summary>

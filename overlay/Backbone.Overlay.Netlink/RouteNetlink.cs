@@ -30,6 +30,9 @@ public sealed partial class RouteNetlink : IDisposable
     /// </summary>
     public static RouteNetlink OpenIn(string namespaceName) => NetworkNamespace.Run(namespaceName, Open);
 
+    /// <summary>A batch of FDB and neighbour changes on this socket, sent by <see cref="RouteBatch.Commit"/>.</summary>
+    public RouteBatch Batch() => new(_socket);
+
     public void Dispose() => _socket.Dispose();
 
     private static string LinkTarget(int index) => $"link {index}";

@@ -228,8 +228,7 @@ public sealed class HostAgent
         HostAction.DeleteContainer a => $"removing container {a.Container.Namespace}",
         HostAction.CreateTunnel a => $"creating vxlan VNI {a.Tunnel.Vni} in {a.Tunnel.Sandbox}",
         HostAction.DeleteTunnel a => $"removing the vxlan of {a.Sandbox}",
-        HostAction.AddPeer a => $"adding peer {a.Peer.Address} ({a.Peer.Mac} at {a.Peer.Vtep}) in {a.Peer.Sandbox}",
-        HostAction.RemovePeer a => $"removing peer {a.Peer.Address} ({a.Peer.Mac}) from {a.Peer.Sandbox}",
+        HostAction.UpdatePeers a => $"updating the peers of {a.Sandbox} ({a.Removed.Count} going, {a.Added.Count} coming)",
         _ => action.ToString(),
     };
 

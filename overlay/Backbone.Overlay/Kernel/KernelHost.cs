@@ -16,15 +16,16 @@ namespace Backbone.Overlay.Kernel;
 /// so that the reconciler remakes them; any other failure to read throws, so that a passing
 /// error never makes the agent tear down healthy containers.
 /// </summary>
-public sealed class KernelHost(int crashAtStep = 0) : IHost
+public sealed class KernelHost(CrashPoint? crashAt = null) : IHost
 {
     /// <summary>
     /// Fault injection for the crash tests: the node kills itself (SIGKILL, as a crash: no
-    /// shutdown code runs) just before this kernel change, counted from its start. 0: never.
+    /// shutdown code runs) just before the kernel change <see cref="CrashPoint"/> names. Unset: never.
     /// </summary>
     public const string CrashAtStepVariable = "BACKBONE_AGENT_CRASH_AT_STEP";
 
     private int steps;
+    private string currentKind = "";
 
     /// <summary>What containers resolve with: the embedded DNS server inside their namespace.</summary>
     public const string ResolvConf = "nameserver 127.0.0.11\noptions ndots:0\n";
@@ -55,6 +56,7 @@ public sealed class KernelHost(int crashAtStep = 0) : IHost
 
     public void Apply(HostAction action)
     {
+        currentKind = CrashPoint.KindOf(action);
         switch (action)
         {
             case HostAction.CreateSandbox create:
@@ -77,11 +79,8 @@ public sealed class KernelHost(int crashAtStep = 0) : IHost
             case HostAction.DeleteTunnel delete:
                 KernelTunnels.Delete(delete.Sandbox, Step);
                 break;
-            case HostAction.AddPeer add:
-                KernelTunnels.AddPeer(add.Peer, Step);
-                break;
-            case HostAction.RemovePeer remove:
-                KernelTunnels.RemovePeer(remove.Peer, Step);
+            case HostAction.UpdatePeers update:
+                KernelTunnels.UpdatePeers(update, Step);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(action), action, "unknown host action");
@@ -90,9 +89,14 @@ public sealed class KernelHost(int crashAtStep = 0) : IHost
 
     private void Step()
     {
-        if (++steps == crashAtStep)
+        if (crashAt is null || (crashAt.Kind is not null && crashAt.Kind != currentKind))
         {
-            Console.Error.WriteLine($"agent: crash injected before kernel change {steps} ({CrashAtStepVariable})");
+            return;
+        }
+
+        if (++steps == crashAt.Step)
+        {
+            Console.Error.WriteLine($"agent: crash injected before kernel change {steps} ({CrashAtStepVariable}={crashAt})");
             Runtime.Interop.kill(Environment.ProcessId, 9);
         }
     }
@@ -146,7 +150,7 @@ public sealed class KernelHost(int crashAtStep = 0) : IHost
 
                 Link inner = inside.FindLink(nic.Name) ?? throw new InvalidOperationException($"{nic.Name} did not arrive in {container.Namespace}");
                 Step();
-                inside.SetMac(inner.Index, PhysicalAddress.Parse(nic.Mac.Replace(':', '-').ToUpperInvariant()));
+                inside.SetMac(inner.Index, MacText.Parse(nic.Mac));
                 (IPAddress address, int length) = ParseCidr(nic.AddressCidr);
                 Step();
                 inside.AddAddress(inner.Index, address, length);

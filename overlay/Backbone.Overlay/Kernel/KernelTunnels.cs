@@ -100,30 +100,60 @@ internal static class KernelTunnels
         }
     }
 
-    /// <summary>The neighbour (for proxy ARP) and the FDB entry (where frames go), each replacing whatever was there.</summary>
-    public static void AddPeer(PeerSpec peer, Action step)
+    /// <summary>
+    /// One sandbox's peer changes over one socket, in three batches: the entries that go, then
+    /// the FDB entries that come (where frames go), then their neighbours (for proxy ARP), each
+    /// replacing whatever was there for its MAC or address. A neighbour is only ever made after
+    /// its FDB entry, so proxy ARP never answers for a MAC the device cannot yet send to; a crash
+    /// between batches leaves halves the next observation reports and the next round makes whole.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The kernel refused some of the changes (the rest were made); they are named.</exception>
+    public static void UpdatePeers(HostAction.UpdatePeers update, Action step)
     {
-        using RouteNetlink inside = RouteNetlink.OpenIn(peer.Sandbox);
-        int device = Device(inside, peer.Sandbox);
-        PhysicalAddress mac = PhysicalAddress.Parse(peer.Mac.Replace(':', '-').ToUpperInvariant());
-        step();
-        inside.ReplaceFdb(device, mac, IPAddress.Parse(peer.Vtep));
-        step();
-        inside.ReplaceNeighbour(device, IPAddress.Parse(peer.Address), mac);
-    }
-
-    public static void RemovePeer(PeerSpec peer, Action step)
-    {
-        using RouteNetlink inside = RouteNetlink.OpenIn(peer.Sandbox);
-        int device = Device(inside, peer.Sandbox);
-        step();
-        if (peer.Address.Length > 0)
+        using RouteNetlink inside = RouteNetlink.OpenIn(update.Sandbox);
+        int device = Device(inside, update.Sandbox);
+        RouteBatch batch = inside.Batch();
+        var refused = new List<NetlinkException>();
+        foreach (PeerSpec peer in update.Removed)
         {
-            inside.DeleteNeighbour(device, IPAddress.Parse(peer.Address));
+            if (peer.Address.Length > 0)
+            {
+                batch.DeleteNeighbour(device, IPAddress.Parse(peer.Address));
+            }
+
+            batch.DeleteFdb(device, Mac(peer));
         }
 
-        inside.DeleteFdb(device, PhysicalAddress.Parse(peer.Mac.Replace(':', '-').ToUpperInvariant()));
+        Commit(batch, step, refused);
+        foreach (PeerSpec peer in update.Added)
+        {
+            batch.ReplaceFdb(device, Mac(peer), IPAddress.Parse(peer.Vtep));
+        }
+
+        Commit(batch, step, refused);
+        foreach (PeerSpec peer in update.Added)
+        {
+            batch.ReplaceNeighbour(device, IPAddress.Parse(peer.Address), Mac(peer));
+        }
+
+        Commit(batch, step, refused);
+        if (refused.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"{refused.Count} of the changes to {update.Sandbox}'s peers were refused: {string.Join("; ", refused.Take(3).Select(e => e.Message))}{(refused.Count > 3 ? "; ..." : "")}");
+        }
     }
+
+    private static void Commit(RouteBatch batch, Action step, List<NetlinkException> refused)
+    {
+        if (batch.Count > 0)
+        {
+            step();
+            refused.AddRange(batch.Commit());
+        }
+    }
+
+    private static PhysicalAddress Mac(PeerSpec peer) => MacText.Parse(peer.Mac);
 
     private static int Device(RouteNetlink netlink, string sandbox) =>
         netlink.FindLink(TunnelSpec.DeviceName)?.Index ?? throw new InvalidOperationException($"sandbox {sandbox} has no {TunnelSpec.DeviceName}");

@@ -21,9 +21,16 @@ public abstract record HostAction
     /// <summary>The sandbox's VXLAN device, with every FDB and neighbour entry on it.</summary>
     public sealed record DeleteTunnel(string Sandbox) : HostAction;
 
-    /// <summary>A remote container's neighbour and FDB entries (replacing any for its address or MAC).</summary>
-    public sealed record AddPeer(PeerSpec Peer) : HostAction;
+    /// <summary>
+    /// The remote containers of one sandbox's tunnel that change: <paramref name="Removed"/>'s
+    /// neighbour and FDB entries (as observed) go, then <paramref name="Added"/>'s come (replacing
+    /// any for their address or MAC). One action per sandbox, so the kernel gets them as one batch.
+    /// </summary>
+    public sealed record UpdatePeers(string Sandbox, IReadOnlyList<PeerSpec> Removed, IReadOnlyList<PeerSpec> Added) : HostAction
+    {
+        public bool Equals(UpdatePeers? other) =>
+            other is not null && Sandbox == other.Sandbox && Removed.SequenceEqual(other.Removed) && Added.SequenceEqual(other.Added);
 
-    /// <summary>A remote container's entries, as observed.</summary>
-    public sealed record RemovePeer(PeerSpec Peer) : HostAction;
+        public override int GetHashCode() => HashCode.Combine(Sandbox, Removed.Count, Added.Count);
+    }
 }

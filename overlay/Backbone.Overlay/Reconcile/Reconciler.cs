@@ -4,9 +4,10 @@ namespace Backbone.Overlay.Reconcile;
 /// The difference between what a host has and what it should have, as ordered actions: first the
 /// containers that must go, then sandboxes that must go, then new sandboxes, then the tunnels
 /// (VXLAN devices) that go or come, then the peers (remote containers' FDB and neighbour entries)
-/// that go or come, then new containers (a container needs its sandbox's bridge). A tunnel made
-/// again, or in a new sandbox, gets every peer; otherwise only the peers that differ change. An object that exists but differs from its spec is
-/// deleted and created again; a sandbox that is recreated takes its containers with it. Pure and
+/// that go or come, one action per sandbox (the kernel takes them as one batch), then new
+/// containers (a container needs its sandbox's bridge). A tunnel made again, or in a new sandbox,
+/// gets every peer; otherwise only the peers that differ change. An object that exists but
+/// differs from its spec is deleted and created again; a sandbox that is recreated takes its containers with it. Pure and
 /// idempotent: once the actions are applied, observing again yields no actions; after a crash
 /// midway, observing again yields what is left.
 /// </summary>
@@ -102,14 +103,14 @@ public static class Reconciler
         // that goes go with it.
         var wantPeers = new HashSet<PeerSpec>(desired.Peers.Where(p => wantTunnels.ContainsKey(p.Sandbox)));
         var havePeers = new HashSet<PeerSpec>(observed.Peers.Where(p => haveTunnels.ContainsKey(p.Sandbox) && wantTunnels.ContainsKey(p.Sandbox) && !fresh.Contains(p.Sandbox)));
-        foreach (PeerSpec gone in havePeers.Where(p => !wantPeers.Contains(p)).OrderBy(p => (p.Sandbox, p.Address), Comparer<(string, string)>.Default))
+        var removed = havePeers.Where(p => !wantPeers.Contains(p)).ToLookup(p => p.Sandbox, StringComparer.Ordinal);
+        var added = wantPeers.Where(p => !havePeers.Contains(p)).ToLookup(p => p.Sandbox, StringComparer.Ordinal);
+        foreach (string sandbox in removed.Select(g => g.Key).Union(added.Select(g => g.Key), StringComparer.Ordinal).Order(StringComparer.Ordinal))
         {
-            actions.Add(new HostAction.RemovePeer(gone));
-        }
-
-        foreach (PeerSpec added in wantPeers.Where(p => !havePeers.Contains(p)).OrderBy(p => (p.Sandbox, p.Address), Comparer<(string, string)>.Default))
-        {
-            actions.Add(new HostAction.AddPeer(added));
+            actions.Add(new HostAction.UpdatePeers(sandbox, Ordered(removed[sandbox]), Ordered(added[sandbox])));
         }
     }
+
+    private static PeerSpec[] Ordered(IEnumerable<PeerSpec> peers) =>
+        [.. peers.OrderBy(p => p.Address, StringComparer.Ordinal).ThenBy(p => p.Mac, StringComparer.Ordinal)];
 }

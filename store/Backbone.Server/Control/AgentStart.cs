@@ -35,8 +35,7 @@ public static class AgentStart
             return;
         }
 
-        int crashAt = int.TryParse(Environment.GetEnvironmentVariable(KernelHost.CrashAtStepVariable), out int step) ? step : 0;
-        var agent = new HostAgent(kv, feed, new KernelHost(crashAt), new AgentSettings
+        var agent = new HostAgent(kv, feed, new KernelHost(CrashPoint.Parse(Environment.GetEnvironmentVariable(KernelHost.CrashAtStepVariable))), new AgentSettings
         {
             NodeId = self.Id,
             NodeAddress = self.Address,

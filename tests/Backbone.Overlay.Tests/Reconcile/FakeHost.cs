@@ -37,13 +37,16 @@ internal sealed class FakeHost
                 Assert.True(tunnels.Remove(delete.Sandbox), $"no tunnel in {delete.Sandbox}");
                 peers.RemoveAll(p => p.Sandbox == delete.Sandbox);
                 break;
-            case HostAction.AddPeer add:
-                Assert.True(tunnels.ContainsKey(add.Peer.Sandbox), $"no tunnel in {add.Peer.Sandbox} for peer {add.Peer.Address}");
-                peers.RemoveAll(p => p.Sandbox == add.Peer.Sandbox && (p.Address == add.Peer.Address || p.Mac == add.Peer.Mac)); // the kernel replaces by address (neigh) and MAC (fdb)
-                peers.Add(add.Peer);
-                break;
-            case HostAction.RemovePeer remove:
-                Assert.True(peers.Remove(remove.Peer), $"no peer {remove.Peer}");
+            case HostAction.UpdatePeers update:
+                Assert.True(tunnels.ContainsKey(update.Sandbox), $"no tunnel in {update.Sandbox} for its peers");
+                Assert.All(update.Removed.Concat(update.Added), p => Assert.Equal(update.Sandbox, p.Sandbox));
+                Assert.All(update.Removed, p => Assert.True(peers.Remove(p), $"no peer {p}"));
+                foreach (PeerSpec add in update.Added)
+                {
+                    peers.RemoveAll(p => p.Sandbox == add.Sandbox && (p.Address == add.Address || p.Mac == add.Mac)); // the kernel replaces by address (neigh) and MAC (fdb)
+                    peers.Add(add);
+                }
+
                 break;
             case HostAction.CreateContainer create:
                 Assert.All(create.Container.Interfaces, i => Assert.True(sandboxes.ContainsKey(i.SandboxNamespace), $"no sandbox {i.SandboxNamespace} for {create.Container.Namespace}"));

@@ -103,7 +103,7 @@ public sealed class ReconcilerTests
         HostState desired = WithTunnel([Peer(App, "10.0.0.7", "192.168.9.2"), Peer(App, "10.0.0.8", "192.168.9.3")], Container("task1aaaaaaaaaaa", App, "10.0.0.2"));
         IReadOnlyList<HostAction> actions = Reconciler.Diff(desired, HostState.Empty);
         Assert.Equal(
-            [typeof(HostAction.CreateSandbox), typeof(HostAction.CreateTunnel), typeof(HostAction.AddPeer), typeof(HostAction.AddPeer), typeof(HostAction.CreateContainer)],
+            [typeof(HostAction.CreateSandbox), typeof(HostAction.CreateTunnel), typeof(HostAction.UpdatePeers), typeof(HostAction.CreateContainer)],
             actions.Select(a => a.GetType()));
         AssertConverges(new FakeHost(), desired);
     }
@@ -122,7 +122,7 @@ public sealed class ReconcilerTests
         PeerSpec moved = stays with { Vtep = "192.168.9.4" };
         HostState desired = WithTunnel([moved, comes], local);
         IReadOnlyList<HostAction> actions = Reconciler.Diff(desired, host.Observe());
-        Assert.Equal([new HostAction.RemovePeer(stays), new HostAction.RemovePeer(goes), new HostAction.AddPeer(moved), new HostAction.AddPeer(comes)], actions);
+        Assert.Equal([new HostAction.UpdatePeers(App.Namespace, [stays, goes], [moved, comes])], actions); // one batch for the sandbox
         AssertConverges(host, desired);
     }
 
@@ -137,7 +137,7 @@ public sealed class ReconcilerTests
         // The data port changed: the device is made again, with its entries; the sandbox and container stay.
         HostState desired = new HostState([App], [local]) { Tunnels = [Tunnel(App) with { Port = 4790 }], Peers = [peer] };
         Assert.Equal(
-            [typeof(HostAction.DeleteTunnel), typeof(HostAction.CreateTunnel), typeof(HostAction.AddPeer)],
+            [typeof(HostAction.DeleteTunnel), typeof(HostAction.CreateTunnel), typeof(HostAction.UpdatePeers)],
             Reconciler.Diff(desired, host.Observe()).Select(a => a.GetType()));
         AssertConverges(host, desired);
 

@@ -54,5 +54,34 @@ internal sealed class LabRun : IAsyncDisposable
 
     public static Task<Tool.Result> Backbone(string[] args) => Tool.RunAsync(NodeProcess.Script(), args, timeout: TimeSpan.FromSeconds(300));
 
+    /// <summary>
+    /// Starts host <paramref name="host"/>'s node again (after a kill), as `lab up` did, from its
+    /// stored state, appending to its log; <paramref name="crashAt"/> sets the agent's crash point
+    /// (<c>BACKBONE_AGENT_CRASH_AT_STEP</c>). nsenter enters the network namespace only, as `lab up`
+    /// does: `ip netns exec` would also give the node a mount namespace of its own, where the
+    /// namespaces its agent names (bind mounts under /run/netns) would die with it.
+    /// </summary>
+    public async Task StartNodeAsync(int host, string? crashAt = null)
+    {
+        string data = Path.Combine(DataDir, $"host-{host}");
+        const string Variable = global::Backbone.Overlay.Kernel.KernelHost.CrashAtStepVariable;
+        string environment = crashAt is null ? "" : $"env {Variable}={crashAt} ";
+        Tool.Result started = await Tool.RunAsync("sh", ["-c", $"nsenter --net=/run/netns/{Prefix}host-{host} setsid {environment}{NodeProcess.Script()} node --data-dir {data} --netns-prefix {AgentPrefix(host)} >>{NodeLog(host)} 2>&1 </dev/null &"]);
+        Assert.True(started.ExitCode == 0, started.All);
+    }
+
+    /// <summary>Sends <paramref name="signal"/> to host <paramref name="host"/>'s node, the one process of its namespace.</summary>
+    public async Task SignalNodeAsync(int host, string signal)
+    {
+        string pid = Assert.Single(await NodePidsAsync(host));
+        Assert.Equal(0, (await Tool.RunAsync("kill", [$"-{signal}", pid])).ExitCode);
+    }
+
+    /// <summary>The processes in host <paramref name="host"/>'s namespace: its node's, or none while it is down (tasks run in their containers' namespaces).</summary>
+    public async Task<string[]> NodePidsAsync(int host) =>
+        (await Tool.RunAsync("ip", ["netns", "pids", $"{Prefix}host-{host}"])).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    public string NodeLog(int host) => Path.Combine(DataDir, $"host-{host}", "node.log");
+
     public async ValueTask DisposeAsync() => await Backbone(["lab", "down", .. LabFlags]);
 }

@@ -2,6 +2,7 @@ using Backbone.Server.Tests.Cluster;
 using Backbone.Server.Tests.Control;
 using Backbone.Server.Tests.Crash;
 using Backbone.Server.Tests.Support;
+using static Backbone.Server.Tests.Lab.LabLook;
 
 namespace Backbone.Server.Tests.Lab;
 
@@ -35,7 +36,7 @@ public sealed class OverlayLabTests
         }, Converge, () => "three running tasks, one per host:\n" + string.Join('\n', tasks));
 
         // The tunnel on each host: the network's VNI, our port, learning off, proxy ARP, on the sandbox's bridge.
-        string vni = (await lab.CliAsync("network", "inspect", "front")).Stdout.Split("\"Vni\":")[1].Split(',')[0].Trim();
+        string vni = await VniAsync(lab, "front");
         foreach ((int host, _) in tasks)
         {
             string link = await HostNamespaces.LinksAsync($"{lab.AgentPrefix(host)}sb-{vni}");
@@ -110,16 +111,15 @@ public sealed class OverlayLabTests
         Assert.Equal(0, (await lab.CliAsync("service", "create", "--name", "web", "--replicas", "3", "--network", "front", "--", "sleep", "infinity")).ExitCode);
         Dictionary<int, (string Container, string Address)> tasks = [];
         await Poll.UntilAsync(async () => (tasks = await RunningTasksAsync(lab)).Count == 3, Converge, () => "three running tasks, one per host");
-        string vni = (await lab.CliAsync("network", "inspect", "front")).Stdout.Split("\"Vni\":")[1].Split(',')[0].Trim();
+        string vni = await VniAsync(lab, "front");
         string victim = tasks[3].Address;
         string sandbox1 = $"{lab.AgentPrefix(1)}sb-{vni}";
         await Poll.UntilAsync(async () => (await FdbAsync(sandbox1)).Any(l => l.StartsWith(Mac(victim), StringComparison.Ordinal)), Converge, () => "host-1 has host-3's container in its FDB");
         Assert.Contains(victim, await HostDnsAsync(lab, 1, "tasks.web"));
 
         // SIGKILL host-3's node: no goodbye, its lease (10 s) still holds its records.
-        int pid = int.Parse((await Tool.RunAsync("ip", ["netns", "pids", $"{lab.Prefix}host-3"])).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[0], System.Globalization.CultureInfo.InvariantCulture);
         var killed = System.Diagnostics.Stopwatch.StartNew();
-        Assert.Equal(0, (await Tool.RunAsync("kill", ["-9", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])).ExitCode);
+        await lab.SignalNodeAsync(3, "KILL");
 
         // The others' probes find it dead: it leaves host-1's DNS and FDB while its endpoint is
         // still in the store, so the probes did it, not the lease.
@@ -136,8 +136,7 @@ public sealed class OverlayLabTests
             TimeSpan.FromSeconds(60), () => "three running tasks on hosts 1 and 2");
 
         // Host-3 comes back: reachable again, and its agent removes the container of the task that moved.
-        string log = Path.Combine(lab.DataDir, "host-3", "node.log");
-        Assert.Equal(0, (await Tool.RunAsync("sh", ["-c", $"ip netns exec {lab.Prefix}host-3 setsid {NodeProcess.Script()} node --data-dir {Path.Combine(lab.DataDir, "host-3")} --netns-prefix {lab.AgentPrefix(3)} >>{log} 2>&1 </dev/null &"])).ExitCode);
+        await lab.StartNodeAsync(3);
         await Poll.UntilAsync(async () => (await HostNamespaces.ListAsync(lab.AgentPrefix(3) + "c-")).Count == 0 && (await HostDnsAsync(lab, 1, "tasks.web")).Count == 3,
             TimeSpan.FromSeconds(60), () => "host-3 back, with no container left of its moved task");
     }
@@ -211,62 +210,11 @@ public sealed class OverlayLabTests
         // And each network's tunnel on host 2 knows only its own network's remote container.
         foreach ((string service, string network) in new[] { ("alpha", "red"), ("beta", "blue") })
         {
-            string vni = (await lab.CliAsync("network", "inspect", network)).Stdout.Split("\"Vni\":")[1].Split(',')[0].Trim();
+            string vni = await VniAsync(lab, network);
             string remote = tasks[service].First(t => t.Host == 1).Address;
             Assert.Equal([$"{Mac(remote)} dst {lab.HostAddress(1)}"], await FdbAsync($"{lab.AgentPrefix(2)}sb-{vni}"));
         }
     }
-
-    private static async Task<List<(int Host, string Container, string Address)>> TasksOfAsync(LabRun lab, string service)
-    {
-        var found = new List<(int, string, string)>();
-        foreach (string line in (await lab.CliAsync("service", "ps", service)).Stdout.Split('\n').Skip(1))
-        {
-            string[] columns = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (columns.Length >= 5 && columns[3] == "running" && columns[2].StartsWith("host-", StringComparison.Ordinal))
-            {
-                int host = int.Parse(columns[2]["host-".Length..], System.Globalization.CultureInfo.InvariantCulture);
-                found.Add((host, $"{lab.AgentPrefix(host)}c-{columns[0]}", columns[4].Split('=')[1]));
-            }
-        }
-
-        return found;
-    }
-
-    /// <summary>The addresses the host listener of host <paramref name="host"/> (127.0.0.1:8600 in its namespace) gives for <paramref name="name"/>.</summary>
-    private static async Task<List<string>> HostDnsAsync(LabRun lab, int host, string name)
-    {
-        Tool.Result dig = await Tool.RunAsync("ip", ["netns", "exec", $"{lab.Prefix}host-{host}", Tool.Require("dig", "dnsutils"), "@127.0.0.1", "-p", "8600", "+short", "+time=1", "+tries=1", name]);
-        return [.. dig.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => char.IsAsciiDigit(l[0]))];
-    }
-
-    /// <summary>The running tasks of `web` by host index: their container namespace and address (one per host: the last listed wins).</summary>
-    private static async Task<Dictionary<int, (string Container, string Address)>> RunningTasksAsync(LabRun lab)
-    {
-        var found = new Dictionary<int, (string, string)>();
-        foreach ((int host, string container, string address) in await TasksOfAsync(lab, "web"))
-        {
-            found[host] = (container, address);
-        }
-
-        return found;
-    }
-
-    private static Task<Tool.Result> InAsync(string container, params string[] command) =>
-        Tool.RunAsync("ip", ["netns", "exec", container, .. command], timeout: TimeSpan.FromSeconds(60));
-
-    private static async Task<string[]> FdbAsync(string sandbox) =>
-        [.. (await Tool.RunAsync("bridge", ["-n", sandbox, "fdb", "show", "dev", "vxlan0"])).Stdout.Split('\n')
-            .Where(l => l.Contains(" dst ", StringComparison.Ordinal)).Select(l => string.Join(' ', l.Split(' ').Take(3))).Order()];
-
-    private static async Task<string[]> NeighboursAsync(string sandbox) =>
-        [.. (await Tool.RunAsync("ip", ["-n", sandbox, "-4", "neigh", "show", "dev", "vxlan0"])).Stdout.Split('\n')
-            .Where(l => l.Contains("PERMANENT", StringComparison.Ordinal)).Select(l => l.Split(' ')[0]).Order()];
-
-    private static string[] AddressesIn(string getent) =>
-        [.. getent.Split('\n').Where(l => l.Contains("STREAM", StringComparison.Ordinal)).Select(l => l.Split(' ')[0]).Order()];
-
-    private static string Mac(string ipv4) => Backbone.Overlay.Reconcile.HostNames.MacFor(ipv4);
 
     /// <summary>tcpdump on host 1's underlay link while <paramref name="traffic"/> runs; tcpdump decodes UDP 4789 as VXLAN.</summary>
     private static async Task<Tool.Result> CaptureVxlanAsync(LabRun lab, Func<Task<Tool.Result>> traffic)
