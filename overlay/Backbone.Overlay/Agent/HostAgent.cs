@@ -37,6 +37,13 @@ public sealed class HostAgent
     private readonly TimeProvider time;
 
     /// <summary>
+    /// The store revision up to which every change is known to this agent: what its last round
+    /// read, and the agent's own writes right after it. A change notice at or below it (the echo
+    /// of its own publication) wakes no round.
+    /// </summary>
+    private long seenThrough;
+
+    /// <summary>
     /// Told which containers exist as wanted (namespace → network ids) so that per-container
     /// services (the DNS listener at 127.0.0.11) follow them; called before containers are removed
     /// (without them: an open socket would keep a removed namespace alive) and after new ones are built.
@@ -171,7 +178,10 @@ public sealed class HostAgent
         Apply(actions);
         host.SweepOrphans(settings.Prefix);
 
-        HashSet<ContainerSpec> built = [.. host.Observe(settings.Prefix).Containers];
+        // Containers as they are now: observed again only when some were made or removed (a
+        // round that only changes peers, as most rounds after a remote change do, skips it).
+        bool containersChanged = actions.Any(a => a is HostAction.CreateContainer or HostAction.DeleteContainer or HostAction.DeleteSandbox);
+        HashSet<ContainerSpec> built = [.. containersChanged ? host.Observe(settings.Prefix).Containers : observed.Containers];
         List<Workload> ready = [.. desired.Workloads.Where(w => built.Contains(desired.State.Containers.First(c => c.Namespace == w.Container.Namespace)))];
         await SyncContainerServicesAsync(desired, [.. ready.Select(w => w.Container.Namespace)]).ConfigureAwait(false);
         supervisor.StartMissing(ready);
@@ -181,7 +191,25 @@ public sealed class HostAgent
         }
 
         await PublishAsync(desired, cancellationToken).ConfigureAwait(false);
+        Volatile.Write(ref seenThrough, SeenThrough(state.Header.Revision, publisher.LastWrites));
         Rounds++;
+    }
+
+    /// <summary>
+    /// <paramref name="read"/>, or the last of <paramref name="writes"/> when they follow it with
+    /// no revision between (no one else wrote between the round's read and its writes).
+    /// </summary>
+    internal static long SeenThrough(long read, IReadOnlyList<long> writes)
+    {
+        for (int i = 0; i < writes.Count; i++)
+        {
+            if (writes[i] != read + i + 1)
+            {
+                return read;
+            }
+        }
+
+        return read + writes.Count;
     }
 
     /// <summary>Tells the per-container services which of the desired containers to serve now (those in <paramref name="serve"/>).</summary>
@@ -327,9 +355,12 @@ public sealed class HostAgent
         {
             try
             {
-                await foreach (long _ in feed!.ChangesAsync("/bb/", stopping).ConfigureAwait(false))
+                await foreach (long revision in feed!.ChangesAsync("/bb/", stopping).ConfigureAwait(false))
                 {
-                    Wake();
+                    if (revision > Volatile.Read(ref seenThrough))
+                    {
+                        Wake();
+                    }
                 }
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)

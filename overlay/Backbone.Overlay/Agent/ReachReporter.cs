@@ -17,7 +17,7 @@ namespace Backbone.Overlay.Agent;
 /// </summary>
 public sealed class ReachReporter(IKeyValue kv, FailureDetector detector, int probePort, Func<long> lease, TimeProvider time, Action<string> note) : IAsyncDisposable
 {
-    /// <summary>How often the member list is read again, and the report rewritten even if unchanged (a lost write heals).</summary>
+    /// <summary>How often the member list is read again (and the report written, when it changed or the lease did).</summary>
     private static readonly TimeSpan Refresh = TimeSpan.FromSeconds(1);
 
     private volatile TaskCompletionSource changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -61,7 +61,11 @@ public sealed class ReachReporter(IKeyValue kv, FailureDetector detector, int pr
 
     private async Task RoundAsync(CancellationToken cancellationToken)
     {
-        RangeResponse nodes = await kv.RangeAsync(ControlKeys.PrefixRange(ControlKeys.NodesPrefix), cancellationToken).ConfigureAwait(false);
+        // Serializable: this replica's copy, no round trip to the leader each second; a node
+        // that joined a moment ago is probed a round later, which costs nothing.
+        RangeRequest read = ControlKeys.PrefixRange(ControlKeys.NodesPrefix);
+        read.Serializable = true;
+        RangeResponse nodes = await kv.RangeAsync(read, cancellationToken).ConfigureAwait(false);
         var members = new List<MemberAddress>();
         foreach (Mvccpb.KeyValue kvp in nodes.Kvs)
         {

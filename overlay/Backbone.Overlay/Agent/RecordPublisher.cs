@@ -16,6 +16,11 @@ public sealed class RecordPublisher(IKeyValue kv)
 
     private readonly Dictionary<string, (ByteString Value, long Lease)> published = new(StringComparer.Ordinal);
 
+    /// <summary>The store revision each Txn of the last <see cref="PublishAsync"/> made, in order (empty when it wrote nothing).</summary>
+    public IReadOnlyList<long> LastWrites => lastWrites;
+
+    private readonly List<long> lastWrites = [];
+
     /// <summary>Counts a key as written (found in the store at start-up), so it is deleted if no longer wanted.</summary>
     public void Adopt(string key) => published.TryAdd(key, (ByteString.Empty, -1));
 
@@ -36,11 +41,12 @@ public sealed class RecordPublisher(IKeyValue kv)
             ops.Add((key, new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = ByteString.CopyFromUtf8(key) } }, null));
         }
 
+        lastWrites.Clear();
         foreach ((string Key, RequestOp Op, ByteString? Value)[] chunk in ops.Chunk(OpsPerTxn))
         {
             var txn = new TxnRequest();
             txn.Success.AddRange(chunk.Select(c => c.Op));
-            await kv.TxnAsync(txn, cancellationToken).ConfigureAwait(false);
+            lastWrites.Add((await kv.TxnAsync(txn, cancellationToken).ConfigureAwait(false)).Header.Revision);
             foreach ((string key, _, ByteString? value) in chunk)
             {
                 if (value is null)
