@@ -91,7 +91,7 @@ internal static class NodeCommand
         Option<string> netnsPrefix = new("--netns-prefix")
         {
             Description = "Start of the name of every network namespace this node's agent makes (sandboxes PREFIXsb-VNI, containers PREFIXc-ID). "
-                + "Give each node sharing one host its own; give the same one at every restart",
+                + "Give each node sharing one host its own (kept in the data directory, as the other agent, DNS and metrics flags)",
             DefaultValueFactory = _ => Backbone.Overlay.Reconcile.HostNames.DefaultPrefix,
         };
 
@@ -123,7 +123,7 @@ internal static class NodeCommand
         Option<string?> metricsAddr = new("--metrics-addr")
         {
             Description = "IP:PORT where Prometheus scrapes GET /metrics (text format 0.0.4, HTTP/1.1 cleartext: its own listener, never the client port). "
-                + "Default: off. Port 0 takes any free port (the node prints it). The metrics are listed in docs/operations.md and docs/dns.md, \"Metrics\"",
+                + "Default: off (give off to turn it off again). Port 0 takes any free port (the node prints it). The metrics are listed in docs/operations.md and docs/dns.md, \"Metrics\"",
         };
 
         Option<long> snapshotCount = new("--snapshot-count")
@@ -136,7 +136,8 @@ internal static class NodeCommand
             + "Standalone:   backbone node --name n1 --data-dir /var/lib/backbone --listen-client 127.0.0.1:2379\n"
             + "New cluster:  backbone node --init --name n1 --data-dir D1 --advertise-addr 10.0.0.1 --listen-client 10.0.0.1:2379\n"
             + "Add manager:  backbone node --join 10.0.0.1:2379 --token BBTKN-1-... --name n2 --data-dir D2 --advertise-addr 10.0.0.2 --listen-client 10.0.0.2:2379\n"
-            + "Restart:      backbone node --data-dir D1   (everything else is kept in the data directory)\n"
+            + "Restart:      backbone node --data-dir D1   (everything else is kept in the data directory: the cluster's settings,\n"
+            + "              and the agent, DNS, metrics and Raft flags given before, in node-flags.json; a flag given again replaces its kept value)\n"
             + "Then: etcdctl --endpoints 127.0.0.1:2379 put hello world\n"
             + "Client TLS:   backbone node --data-dir D --listen-client 10.0.0.1:2379 --client-cert server.crt --client-key server.key [--client-ca clients-ca.crt]\n"
             + "Then: etcdctl --endpoints https://10.0.0.1:2379 --cacert ca.crt [--cert client.crt --key client.key] put hello world\n"
@@ -160,8 +161,26 @@ internal static class NodeCommand
         command.Subcommands.Add(NodeAdminCommands.Remove());
         command.Subcommands.Add(NodeAdminCommands.Promote());
         command.Subcommands.Add(NodeAdminCommands.Demote());
+        Option[] kept = [electionTimeout, snapshotCount, addressPool, addressPoolMask, keyRotation, noAgent, netnsPrefix, dataPathPort, probePort, dnsAddr, dnsUpstream, dnsTtl, metricsAddr];
         command.SetAction(async (parse, cancellationToken) =>
         {
+            SortedDictionary<string, string[]> keptFlags;
+            try
+            {
+                (parse, keptFlags) = KeptNodeFlags.Merge(parse, parse.GetValue(dataDir)!, kept);
+            }
+            catch (InvalidDataException e)
+            {
+                await Console.Error.WriteLineAsync($"Error: {e.Message}").ConfigureAwait(false);
+                return 2;
+            }
+
+            if (parse.Errors.Count > 0)
+            {
+                await Console.Error.WriteLineAsync($"Error: the flags kept in {KeptNodeFlags.PathIn(parse.GetValue(dataDir)!)}: {string.Join("; ", parse.Errors.Select(e => e.Message))}; give the flag again to replace it").ConfigureAwait(false);
+                return 2;
+            }
+
             NodeOptions options = new()
             {
                 Name = parse.GetValue(name),
@@ -233,7 +252,7 @@ internal static class NodeCommand
             }
 
             System.Net.IPEndPoint? metricsEndpoint = null;
-            if (parse.GetValue(metricsAddr) is { } metricsText)
+            if (parse.GetValue(metricsAddr) is { } metricsText && metricsText != "off")
             {
                 try
                 {
@@ -285,6 +304,7 @@ internal static class NodeCommand
                 return 2;
             }
 
+            KeptNodeFlags.Save(options.DataDir, keptFlags);
             return await RunAsync(options, cancellationToken).ConfigureAwait(false);
         });
         return command;

@@ -23,6 +23,12 @@ public sealed class NodeProcess : IAsyncDisposable
 
     public string Endpoint => $"127.0.0.1:{Port}";
 
+    /// <summary>Flags added after the usual ones at the next <see cref="Start"/>.</summary>
+    public List<string> ExtraArguments { get; } = [];
+
+    /// <summary>Starts with `node --data-dir DIR` and <see cref="ExtraArguments"/> alone, as an operator restarts a node whose flags are kept.</summary>
+    public bool DataDirOnly { get; set; }
+
     /// <summary>What the process printed so far (stdout and stderr).</summary>
     public string Output
     {
@@ -58,7 +64,8 @@ public sealed class NodeProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string arg in new[] { "node", "--name", "crash", "--data-dir", DataDir, "--listen-client", Endpoint })
+        string[] usual = DataDirOnly ? ["node", "--data-dir", DataDir] : ["node", "--name", "crash", "--data-dir", DataDir, "--listen-client", Endpoint];
+        foreach (string arg in usual.Concat(ExtraArguments))
         {
             start.ArgumentList.Add(arg);
         }

@@ -55,8 +55,9 @@ internal sealed class LabRun : IAsyncDisposable
     public static Task<Tool.Result> Backbone(string[] args) => Tool.RunAsync(NodeProcess.Script(), args, timeout: TimeSpan.FromSeconds(300));
 
     /// <summary>
-    /// Starts host <paramref name="host"/>'s node again (after a kill), as `lab up` did, from its
-    /// stored state, appending to its log; <paramref name="crashAt"/> sets the agent's crash point
+    /// Starts host <paramref name="host"/>'s node again (after a kill) with `--data-dir` alone, as
+    /// an operator would: its cluster settings and the flags `lab up` gave it are kept there. It
+    /// appends to its log; <paramref name="crashAt"/> sets the agent's crash point
     /// (<c>BACKBONE_AGENT_CRASH_AT_STEP</c>). nsenter enters the network namespace only, as `lab up`
     /// does: `ip netns exec` would also give the node a mount namespace of its own, where the
     /// namespaces its agent names (bind mounts under /run/netns) would die with it.
@@ -66,7 +67,7 @@ internal sealed class LabRun : IAsyncDisposable
         string data = Path.Combine(DataDir, $"host-{host}");
         const string Variable = global::Backbone.Overlay.Kernel.KernelHost.CrashAtStepVariable;
         string environment = crashAt is null ? "" : $"env {Variable}={crashAt} ";
-        Tool.Result started = await Tool.RunAsync("sh", ["-c", $"nsenter --net=/run/netns/{Prefix}host-{host} setsid {environment}{NodeProcess.Script()} node --data-dir {data} --netns-prefix {AgentPrefix(host)} >>{NodeLog(host)} 2>&1 </dev/null &"]);
+        Tool.Result started = await Tool.RunAsync("sh", ["-c", $"nsenter --net=/run/netns/{Prefix}host-{host} setsid {environment}{NodeProcess.Script()} node --data-dir {data} >>{NodeLog(host)} 2>&1 </dev/null &"]);
         Assert.True(started.ExitCode == 0, started.All);
     }
 
