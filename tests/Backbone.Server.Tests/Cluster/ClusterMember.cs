@@ -113,7 +113,7 @@ public sealed partial class ClusterMember : IAsyncDisposable
     /// </summary>
     public async Task StartAsync(IEnumerable<string> args)
     {
-        args = [.. args, .. AgentFlags]; // at every start: a restart with only --data-dir would run the agent with the default prefix
+        args = [.. args, .. AgentFlags]; // at every start (the node keeps them too), so a test that changes them between starts is obeyed
         if (State is RunState.Running or RunState.Paused)
         {
             throw new InvalidOperationException($"{Name} is already running");
