@@ -29,9 +29,9 @@ internal sealed class NetlinkSocket : IDisposable
 
     /// <summary>
     /// Requests per datagram in <see cref="ExecuteAll"/>. The kernel queues an ack per request on
-    /// our socket while it works through the datagram and drops acks (ENOBUFS) once the receive
-    /// buffer is full; 32 small acks stay far below any buffer the kernel gives (its floor is a
-    /// few KiB per skb, 32 of them well under the 208 KiB default).
+    /// our socket while it works through the datagram, and drops acks (ENOBUFS) once the receive
+    /// buffer is full; each queued ack costs about 1 KiB of it (the socket buffer's overhead, not
+    /// the 36-byte message), so 32 stay far below the 208 KiB default, let alone the 1 MiB we ask for.
     /// </summary>
     public const int BatchMessagesMax = 32;
 
@@ -168,6 +168,7 @@ internal sealed class NetlinkSocket : IDisposable
 
             _transport.Send(datagram.ToArray());
             var answered = new bool[count];
+            var refused = new NetlinkException?[count];
             int pending = count;
             NetlinkRequest last = requests[start + count - 1];
             for (int read = 0; pending > 0 && read < DatagramsPerExchangeMax; read++)
@@ -187,7 +188,7 @@ internal sealed class NetlinkSocket : IDisposable
                     int errno = NetlinkError.Decode(message, out string? kernelMessage);
                     if (errno != 0 && errno != request.Tolerated)
                     {
-                        refusals.Add(new NetlinkException(request.Operation, request.Target, errno, kernelMessage, request.Hint?.Invoke(errno)));
+                        refused[index] = new NetlinkException(request.Operation, request.Target, errno, kernelMessage, request.Hint?.Invoke(errno));
                     }
                 }
             }
@@ -196,6 +197,8 @@ internal sealed class NetlinkSocket : IDisposable
             {
                 throw new InvalidOperationException($"netlink: a batch of {count} requests: {pending} unanswered after {DatagramsPerExchangeMax} datagrams");
             }
+
+            refusals.AddRange(refused.OfType<NetlinkException>());
         }
         finally
         {

@@ -32,23 +32,29 @@ public sealed class RouteBatchTests
     }
 
     [Fact]
-    public void EachRefusalIsReportedOnItsOwnAndDeletesOfWhatIsGoneAreNot()
+    public void EachRefusalIsReportedOnItsOwnInRequestOrderAndDeletesOfWhatIsGoneAreNot()
     {
-        // seq is the datagram's first request's. The kernel refuses the second request and finds
-        // nothing to delete for the third; the answers arrive out of order.
-        ScriptedTransport kernel = new((_, seq) => [Replies.Concat(Replies.Error(seq + 2, Errno.ENOENT), Replies.Ack(seq)), Replies.Error(seq + 1, Errno.EAFNOSUPPORT, "bad remote")]);
+        // seq is the datagram's first request's. The kernel refuses the second and fourth requests
+        // and finds nothing to delete for the third; the answers arrive out of order.
+        ScriptedTransport kernel = new((_, seq) =>
+        [
+            Replies.Concat(Replies.Error(seq + 3, Errno.EINVAL), Replies.Error(seq + 2, Errno.ENOENT), Replies.Ack(seq)),
+            Replies.Error(seq + 1, Errno.EAFNOSUPPORT, "bad remote"),
+        ]);
         using RouteNetlink netlink = new(new NetlinkSocket(kernel));
         RouteBatch batch = netlink.Batch()
             .ReplaceFdb(7, Mac(1), Remote)
             .ReplaceFdb(7, Mac(2), IPAddress.Parse("fd00::1"))
-            .DeleteFdb(7, Mac(3));
+            .DeleteFdb(7, Mac(3))
+            .ReplaceNeighbour(7, IPAddress.Parse("10.0.0.4"), Mac(4));
 
-        NetlinkException refused = Assert.Single(batch.Commit());
+        IReadOnlyList<NetlinkException> refused = batch.Commit();
 
-        Assert.Equal(Errno.EAFNOSUPPORT, refused.Errno);
-        Assert.StartsWith("netlink: replace fdb entry 02:42:0a:00:00:02 dst fd00::1 on link 7: ", refused.Message, StringComparison.Ordinal);
-        Assert.Contains("bad remote", refused.Message, StringComparison.Ordinal);
-        Assert.EndsWith("hint: the remote is not of the vxlan device's address family (its local address's)", refused.Message, StringComparison.Ordinal);
+        Assert.Equal([Errno.EAFNOSUPPORT, Errno.EINVAL], refused.Select(e => e.Errno));
+        Assert.StartsWith("netlink: replace fdb entry 02:42:0a:00:00:02 dst fd00::1 on link 7: ", refused[0].Message, StringComparison.Ordinal);
+        Assert.Contains("bad remote", refused[0].Message, StringComparison.Ordinal);
+        Assert.EndsWith("hint: the remote is not of the vxlan device's address family (its local address's)", refused[0].Message, StringComparison.Ordinal);
+        Assert.StartsWith("netlink: replace neighbour 10.0.0.4 lladdr 02:42:0a:00:00:04 on link 7: ", refused[1].Message, StringComparison.Ordinal);
     }
 
     [Fact]
