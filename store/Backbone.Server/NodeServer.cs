@@ -583,7 +583,7 @@ public static class NodeServer
             _ = registration.RunAsync(stopping);
             _ = new Backbone.Control.Scheduling.Scheduler(kv, leads, time, note).RunAsync(stopping);
             var changes = new EngineChangeFeed(context);
-            Backbone.Dns.Server.DnsServer? dns = DnsStart.Start(options, kv, changes, time, note, app.Lifetime);
+            Backbone.Dns.Server.DnsServer? dns = DnsStart.Start(options, kv, new EngineEventFeed(context), time, note, app.Lifetime);
             AddDnsMetrics(metrics, dns);
             AgentStart.Start(options, kv, changes, registration, self, time, note, app.Lifetime, dns);
         }
