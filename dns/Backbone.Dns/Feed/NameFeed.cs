@@ -12,8 +12,8 @@ namespace Backbone.Dns.Feed;
 /// a store write as soon as this member applies it. Each new table is swapped in whole: readers
 /// never see half of a change. A watch that fails (its start revision compacted, the store
 /// stopping) ends in a fresh read and a new watch from there; meanwhile the last table answers.
-/// Without an event feed (a worker, which reaches the store only through its managers) it reads
-/// everything every second instead.
+/// Managers watch their own engine; workers watch through a manager's etcd API. Without an event
+/// feed it reads everything every second instead.
 /// </summary>
 public sealed class NameFeed(IKeyValue kv, IEventFeed? feed, NameTableOptions options, TimeProvider time, Action<string> note)
 {
