@@ -13,61 +13,39 @@ namespace Backbone.Dns.Feed;
 /// </summary>
 internal static class NameRecords
 {
-    /// <summary>What a full read covers; the agents' reachability reports find a dead node before its lease runs out.</summary>
-    public static readonly string[] Prefixes = [ControlKeys.NetworksPrefix, ControlKeys.ServicesPrefix, ControlKeys.EndpointsPrefix, ControlKeys.ReachPrefix];
+    /// <summary>One kind of record: its key prefix, and what a put (value deserialized) and a delete do.</summary>
+    private static readonly (string Prefix, Action<NameTableUpdater, string, ReadOnlyMemory<byte>> Put, Action<NameTableUpdater, string> Delete)[] Kinds =
+    [
+        (ControlKeys.EndpointsPrefix, static (u, key, value) => u.PutEndpoint(key, EndpointRecord.Deserialize(value)), static (u, key) => u.DeleteEndpoint(key)),
+        (ControlKeys.ServicesPrefix, static (u, key, value) => u.PutService(key, ServiceRecord.Deserialize(value)), static (u, key) => u.DeleteService(key)),
+        (ControlKeys.NetworksPrefix, static (u, key, value) => u.PutNetwork(key, NetworkRecord.Deserialize(value)), static (u, key) => u.DeleteNetwork(key)),
+        // The agents' reachability reports: they find a dead node before its lease runs out.
+        (ControlKeys.ReachPrefix, static (u, key, value) => u.PutReach(key, ReachRecord.Deserialize(value)), static (u, key) => u.DeleteReach(key)),
+    ];
+
+    /// <summary>What a full read covers.</summary>
+    public static readonly string[] Prefixes = [.. Kinds.Select(k => k.Prefix)];
 
     /// <summary>Applies one key's new value (or its delete); false for a key outside <see cref="Prefixes"/>, which changes nothing.</summary>
     public static bool Apply(NameTableUpdater updater, string key, ReadOnlyMemory<byte> value, bool deleted)
     {
-        if (key.StartsWith(ControlKeys.EndpointsPrefix, StringComparison.Ordinal))
+        foreach ((string prefix, Action<NameTableUpdater, string, ReadOnlyMemory<byte>> put, Action<NameTableUpdater, string> delete) in Kinds)
         {
-            if (deleted)
+            if (key.StartsWith(prefix, StringComparison.Ordinal))
             {
-                updater.DeleteEndpoint(key);
+                if (deleted)
+                {
+                    delete(updater, key);
+                }
+                else
+                {
+                    put(updater, key, value);
+                }
+
+                return true;
             }
-            else
-            {
-                updater.PutEndpoint(key, EndpointRecord.Deserialize(value));
-            }
-        }
-        else if (key.StartsWith(ControlKeys.ServicesPrefix, StringComparison.Ordinal))
-        {
-            if (deleted)
-            {
-                updater.DeleteService(key);
-            }
-            else
-            {
-                updater.PutService(key, ServiceRecord.Deserialize(value));
-            }
-        }
-        else if (key.StartsWith(ControlKeys.NetworksPrefix, StringComparison.Ordinal))
-        {
-            if (deleted)
-            {
-                updater.DeleteNetwork(key);
-            }
-            else
-            {
-                updater.PutNetwork(key, NetworkRecord.Deserialize(value));
-            }
-        }
-        else if (key.StartsWith(ControlKeys.ReachPrefix, StringComparison.Ordinal))
-        {
-            if (deleted)
-            {
-                updater.DeleteReach(key);
-            }
-            else
-            {
-                updater.PutReach(key, ReachRecord.Deserialize(value));
-            }
-        }
-        else
-        {
-            return false;
         }
 
-        return true;
+        return false;
     }
 }
