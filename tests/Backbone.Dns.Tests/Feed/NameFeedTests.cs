@@ -33,9 +33,9 @@ public sealed class NameFeedTests
 
         KeyEvent second = store.Put(EndpointKey(Fixtures.Task(Web, 2, "front", "10.0.0.6")), Fixtures.Task(Web, 2, "front", "10.0.0.6").Serialize());
         events.Send(store.Revision, second);
-        await Poll.UntilAsync(() => feed.Current.Resolve("web", RecordType.A, NameScope.All).Answers.Count == 2, "the second task answers");
+        // The table is swapped in just before the revision is set: wait for both.
+        await Poll.UntilAsync(() => feed.Current.Resolve("web", RecordType.A, NameScope.All).Answers.Count == 2 && feed.Revision == store.Revision, "the second task answers");
         Fixtures.AssertAnswer(feed.Current.Resolve("web", RecordType.A, NameScope.All), "10.0.0.5", "10.0.0.6");
-        Assert.Equal(store.Revision, feed.Revision);
 
         long builds = feed.Builds;
         KeyEvent task = store.Put(ControlKeys.TasksPrefix + Web.Id + "/3", [1, 2, 3]); // not a record the table uses (and not one it could parse)
