@@ -50,9 +50,9 @@ public sealed class NameFeed(IKeyValue kv, IEventFeed? feed, NameTableOptions op
 
                 await FollowAsync(Revision + 1, stopping).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            catch (Exception) when (stopping.IsCancellationRequested)
             {
-                return;
+                return; // the node stops: its watch ends or is cancelled, neither worth a note
             }
             catch (Exception e)
             {
