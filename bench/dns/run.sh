@@ -28,6 +28,7 @@
 #   BENCH_FULL_OUTSTANDING  dnsperf -q at full load (200)
 #   BENCH_FRESHNESS         freshness samples (200; 0 skips the cluster)
 #   BENCH_FRESHNESS_POLL_MS pause between the freshness probe's questions (1; 0: back to back)
+#   BENCH_FRESHNESS_ONLY    1 runs the freshness cluster only: no single node, no dnsperf points
 #   BENCH_KEEP_WORK         1 keeps the work directory (configs, zones, logs, dnsperf outputs)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -41,8 +42,10 @@ full_clients="${BENCH_FULL_CLIENTS:-4}"
 full_outstanding="${BENCH_FULL_OUTSTANDING:-200}"
 freshness_samples="${BENCH_FRESHNESS:-200}"
 freshness_poll_ms="${BENCH_FRESHNESS_POLL_MS:-1}"
+freshness_only="${BENCH_FRESHNESS_ONLY:-0}"
 all_servers="backbone unbound nsd knot dnsmasq"
 only="$(tr ',' ' ' <<<"${BENCH_ONLY:-$all_servers}")"
+[ "$freshness_only" != 1 ] || only=backbone
 host=127.0.0.1 # never anything else: this script loads only the local machine
 ttl=5          # Backbone's default --dns-ttl, given to every server
 clk_tck="$(getconf CLK_TCK)"
@@ -137,42 +140,44 @@ data="$work/data.txt"
 queries="$work/queries.txt"
 
 # Backbone first: seeding it makes the data every server serves.
-name=backbone
-free_udp_port port
-echo "run.sh: Backbone (one node) with its DNS listener on $host:$port; seeding ..." >&2
-start_backbone "$port"
-wait_log "$server_pid" "$work/backbone.log" 'serving the etcd v3 API'
-dnsbench seed --endpoint "$backbone_client" --network "$zone" --out "$data" 2>>"$work/backbone.log" ||
-  { echo "run.sh: seeding failed; its output:" >&2; tail -5 "$work/backbone.log" >&2; exit 1; }
-write_server_data
-# The query file: 20,000 questions, the same order for every server (dnsperf loops over it).
-awk -v zone="$zone" 'BEGIN { srand(42) }
-  $1 == "A" && $2 ~ /^svc/ { n++; svc[n] = $2; address[n] = $3 }
-  END {
-    for (i = 0; i < 20000; i++) {
-      r = rand(); k = 1 + int(rand() * n)
-      if (r < 0.7) print svc[k] "." zone " A"
-      else if (r < 0.8) print "rr." zone " A"
-      else if (r < 0.9) print svc[k] "." zone " AAAA"
-      else { split(address[k], o, "."); print o[4] "." o[3] "." o[2] "." o[1] ".in-addr.arpa PTR" }
-    }
-  }' "$data" >"$queries"
-# Not measured: its data is in the file now; no other server may run beside the one measured.
-case " $only " in *" backbone "*) ;; *) stop_server ;; esac
+if [ "$freshness_only" != 1 ]; then
+  name=backbone
+  free_udp_port port
+  echo "run.sh: Backbone (one node) with its DNS listener on $host:$port; seeding ..." >&2
+  start_backbone "$port"
+  wait_log "$server_pid" "$work/backbone.log" 'serving the etcd v3 API'
+  dnsbench seed --endpoint "$backbone_client" --network "$zone" --out "$data" 2>>"$work/backbone.log" ||
+    { echo "run.sh: seeding failed; its output:" >&2; tail -5 "$work/backbone.log" >&2; exit 1; }
+  write_server_data
+  # The query file: 20,000 questions, the same order for every server (dnsperf loops over it).
+  awk -v zone="$zone" 'BEGIN { srand(42) }
+    $1 == "A" && $2 ~ /^svc/ { n++; svc[n] = $2; address[n] = $3 }
+    END {
+      for (i = 0; i < 20000; i++) {
+        r = rand(); k = 1 + int(rand() * n)
+        if (r < 0.7) print svc[k] "." zone " A"
+        else if (r < 0.8) print "rr." zone " A"
+        else if (r < 0.9) print svc[k] "." zone " AAAA"
+        else { split(address[k], o, "."); print o[4] "." o[3] "." o[2] "." o[1] ".in-addr.arpa PTR" }
+      }
+    }' "$data" >"$queries"
+  # Not measured: its data is in the file now; no other server may run beside the one measured.
+  case " $only " in *" backbone "*) ;; *) stop_server ;; esac
 
-for name in $all_servers; do
-  case " $only " in *" $name "*) ;; *) continue ;; esac
-  if [ "$name" != backbone ]; then
-    [ -z "$server_pid" ] || { echo "run.sh: pid $server_pid still runs; one server at a time" >&2; exit 1; }
-    free_udp_port port
-    echo "run.sh: $(server_version "$name") on $host:$port" >&2
-    "start_$name" "$port"
-  fi
-  wait_answering
-  verify_answers
-  measure
-  stop_server
-done
+  for name in $all_servers; do
+    case " $only " in *" $name "*) ;; *) continue ;; esac
+    if [ "$name" != backbone ]; then
+      [ -z "$server_pid" ] || { echo "run.sh: pid $server_pid still runs; one server at a time" >&2; exit 1; }
+      free_udp_port port
+      echo "run.sh: $(server_version "$name") on $host:$port" >&2
+      "start_$name" "$port"
+    fi
+    wait_answering
+    verify_answers
+    measure
+    stop_server
+  done
+fi
 
 # Freshness: three members, each with its own DNS listener; writes go to n1, n3 is asked.
 freshness=""

@@ -466,7 +466,7 @@ public static class NodeServer
         };
         var registration = new Backbone.Control.Nodes.NodeRegistration(managers, managers, self, note);
         _ = registration.RunAsync(app.Lifetime.ApplicationStopping); // handles its own failures
-        Backbone.Dns.Server.DnsServer? dns = DnsStart.Start(options, managers, feed: null, TimeProvider.System, note, app.Lifetime);
+        Backbone.Dns.Server.DnsServer? dns = DnsStart.Start(options, managers, feed: managers, TimeProvider.System, note, app.Lifetime);
         AddDnsMetrics(metrics, dns);
         AgentStart.Start(options, managers, feed: null, registration, self, TimeProvider.System, note, app.Lifetime, dns);
         return app;
@@ -583,7 +583,7 @@ public static class NodeServer
             _ = registration.RunAsync(stopping);
             _ = new Backbone.Control.Scheduling.Scheduler(kv, leads, time, note).RunAsync(stopping);
             var changes = new EngineChangeFeed(context);
-            Backbone.Dns.Server.DnsServer? dns = DnsStart.Start(options, kv, changes, time, note, app.Lifetime);
+            Backbone.Dns.Server.DnsServer? dns = DnsStart.Start(options, kv, new EngineEventFeed(context), time, note, app.Lifetime);
             AddDnsMetrics(metrics, dns);
             AgentStart.Start(options, kv, changes, registration, self, time, note, app.Lifetime, dns);
         }

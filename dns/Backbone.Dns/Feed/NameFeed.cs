@@ -1,98 +1,65 @@
 using Backbone.Control;
-using Backbone.Control.Endpoints;
-using Backbone.Control.Networks;
-using Backbone.Control.Nodes;
-using Backbone.Control.Services;
 using Backbone.Dns.Names;
 using Etcdserverpb;
 
 namespace Backbone.Dns.Feed;
 
 /// <summary>
-/// Keeps the name table as the store has it: reads networks, services and endpoints at one
-/// revision, builds a new table and swaps it in whole (readers never see half of a change). It
-/// reads again as soon as anything under <c>/bb/</c> changes (a watch), and every few seconds in
-/// any case, so a missed event heals by itself.
+/// Keeps the name table as the store has it. It reads networks, services, endpoints and
+/// reachability reports once at one revision R, then follows a watch on <c>/bb/</c> from R + 1
+/// and applies each revision's events to the table it holds (<see cref="NameTableUpdater"/>:
+/// only the keys a change touches are recomputed, nothing is read again), so an answer reflects
+/// a store write as soon as this member applies it. Each new table is swapped in whole: readers
+/// never see half of a change. A watch that fails (its start revision compacted, the store
+/// stopping) ends in a fresh read and a new watch from there; meanwhile the last table answers.
+/// Managers watch their own engine; workers watch through a manager's etcd API. Without an event
+/// feed it reads everything every second instead.
 /// </summary>
-public sealed class NameFeed(IKeyValue kv, IChangeFeed? feed, NameTableOptions options, TimeProvider time, Action<string> note)
+public sealed class NameFeed(IKeyValue kv, IEventFeed? feed, NameTableOptions options, TimeProvider time, Action<string> note)
 {
-    private static readonly TimeSpan Resync = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Retry = TimeSpan.FromSeconds(1);
+
+    /// <summary>Guards <see cref="updater"/>: the loop and a direct <see cref="RefreshAsync"/> never write it at once.</summary>
+    private readonly Lock gate = new();
+    private readonly NameTableUpdater updater = new(options);
     private volatile NameTable current = NameTable.Empty;
-    private volatile TaskCompletionSource due = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long builds;
+    private long revision;
 
     public NameTable Current => current;
 
-    /// <summary>Tables built so far (tests wait on it).</summary>
+    /// <summary>Tables published so far, whole builds and incremental updates alike (tests wait on it).</summary>
     public long Builds => Interlocked.Read(ref builds);
 
     /// <summary>The store revision the current table reflects.</summary>
-    public long Revision { get; private set; }
+    public long Revision => Interlocked.Read(ref revision);
 
     public async Task RunAsync(CancellationToken stopping)
     {
-        if (feed is not null)
-        {
-            _ = FollowAsync(stopping);
-        }
-
-        TimeSpan quiet = feed is null ? TimeSpan.FromSeconds(1) : Resync;
         while (!stopping.IsCancellationRequested)
         {
-            due = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             try
             {
                 await RefreshAsync(stopping).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                note($"dns: reading names: {e.Message} (answering from the last table meanwhile)");
-            }
-
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-            await Task.WhenAny(due.Task, Task.Delay(quiet, time, wait.Token)).ConfigureAwait(false);
-            await wait.CancelAsync().ConfigureAwait(false);
-        }
-    }
-
-    public async Task RefreshAsync(CancellationToken cancellationToken)
-    {
-        TxnResponse state = await kv.TxnAsync(ControlKeys.ReadPrefixes(ControlKeys.NetworksPrefix, ControlKeys.ServicesPrefix, ControlKeys.EndpointsPrefix, ControlKeys.ReachPrefix), cancellationToken).ConfigureAwait(false);
-        var source = new NameSource(
-            [.. state.Responses[0].ResponseRange.Kvs.Select(k => NetworkRecord.Deserialize(k.Value.Memory))],
-            [.. state.Responses[1].ResponseRange.Kvs.Select(k => ServiceRecord.Deserialize(k.Value.Memory))],
-            [.. state.Responses[2].ResponseRange.Kvs.Select(k => EndpointRecord.Deserialize(k.Value.Memory))],
-            DownNodes.From(state.Responses[3].ResponseRange.Kvs.Select(k => ReachRecord.Deserialize(k.Value.Memory)))); // the agents' probes on 7946: before a dead node's lease runs out
-        current = NameTable.Build(source, options);
-        Revision = state.Header.Revision;
-        Interlocked.Increment(ref builds);
-    }
-
-    private async Task FollowAsync(CancellationToken stopping)
-    {
-        while (!stopping.IsCancellationRequested)
-        {
-            try
-            {
-                await foreach (long _ in feed!.ChangesAsync("/bb/", stopping).ConfigureAwait(false))
+                if (feed is null)
                 {
-                    due.TrySetResult();
+                    await Task.Delay(Poll, time, stopping).ConfigureAwait(false);
+                    continue;
                 }
+
+                await FollowAsync(Revision + 1, stopping).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            catch (Exception) when (stopping.IsCancellationRequested)
             {
-                return;
+                return; // the node stops: its watch ends or is cancelled, neither worth a note
             }
             catch (Exception e)
             {
-                note($"dns: change feed: {e.Message} (reading every {Resync.TotalSeconds:0} s meanwhile)");
+                note($"dns: names: {e.Message} (answering from the last table; reading again in {Retry.TotalSeconds:0} s)");
                 try
                 {
-                    await Task.Delay(TimeSpan.FromSeconds(1), time, stopping).ConfigureAwait(false);
+                    await Task.Delay(Retry, time, stopping).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
@@ -100,5 +67,58 @@ public sealed class NameFeed(IKeyValue kv, IChangeFeed? feed, NameTableOptions o
                 }
             }
         }
+    }
+
+    /// <summary>Reads every name record at one revision and builds the table from them alone.</summary>
+    public async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        TxnResponse state = await kv.TxnAsync(ControlKeys.ReadPrefixes(NameRecords.Prefixes), cancellationToken).ConfigureAwait(false);
+        lock (gate)
+        {
+            updater.Clear();
+            foreach (ResponseOp response in state.Responses)
+            {
+                foreach (Mvccpb.KeyValue record in response.ResponseRange.Kvs)
+                {
+                    NameRecords.Apply(updater, record.Key.ToStringUtf8(), record.Value.Memory, deleted: false);
+                }
+            }
+
+            Publish(updater.Commit(), state.Header.Revision);
+        }
+    }
+
+    /// <summary>Applies the store's events from <paramref name="from"/> on; returns only by throwing (the watch failed or we stop).</summary>
+    private async Task FollowAsync(long from, CancellationToken stopping)
+    {
+        await foreach (EventBatch batch in feed!.EventsAsync("/bb/", from, stopping).ConfigureAwait(false))
+        {
+            lock (gate)
+            {
+                bool changed = false;
+                foreach (KeyEvent change in batch.Events)
+                {
+                    changed |= NameRecords.Apply(updater, change.Key, change.Value, change.IsDelete);
+                }
+
+                if (changed)
+                {
+                    Publish(updater.Commit(), batch.Revision);
+                }
+                else
+                {
+                    Interlocked.Exchange(ref revision, batch.Revision); // tasks, IPAM, keys...: nothing of ours
+                }
+            }
+        }
+
+        throw new InvalidOperationException("the store's watch ended");
+    }
+
+    private void Publish(NameTable table, long atRevision)
+    {
+        current = table;
+        Interlocked.Exchange(ref revision, atRevision);
+        Interlocked.Increment(ref builds);
     }
 }

@@ -10,6 +10,9 @@ internal sealed class NameNode(NameBinding[] bindings)
     /// <summary>Rotation counter for answers merged from several networks; only ever incremented atomically.</summary>
     private int handedOut;
 
+    /// <summary>One per network that has the name, in the networks' store order.</summary>
+    public IReadOnlyList<NameBinding> Bindings => bindings;
+
     /// <summary>Whether some network of <paramref name="scope"/> has this name.</summary>
     public bool IsVisible(NameScope scope)
     {

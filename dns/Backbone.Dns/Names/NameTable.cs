@@ -25,6 +25,9 @@ public sealed class NameTable
     /// <summary>No names: every question is unknown (forwarded, or NXDOMAIN for an empty scope).</summary>
     public static NameTable Empty { get; } = new(new Dictionary<string, NameNode>(StringComparer.Ordinal), new HashSet<string>(StringComparer.Ordinal));
 
+    /// <summary>Every key with its node: for the incremental update and for tests. Never mutate it.</summary>
+    internal IReadOnlyDictionary<string, NameNode> Nodes => names;
+
     /// <summary>How many distinct keys (bare, qualified and reverse names) the table holds: for metrics and logs.</summary>
     public int NameCount => names.Count;
 
@@ -33,6 +36,46 @@ public sealed class NameTable
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(options);
         return new NameTableBuilder(source, options).Build();
+    }
+
+    /// <summary>
+    /// A new table: this one with the binding of each (key, network) in <paramref name="changes"/>
+    /// replaced (a null binding removes the key from that network). Every other key keeps its
+    /// node; this table is not changed, so readers still holding it see it whole.
+    /// </summary>
+    /// <param name="rankOf">A network's place in the store order, which orders a key's bindings as the full build does.</param>
+    internal NameTable With(IReadOnlyList<(string Key, string NetworkId, NameBinding? Binding)> changes, Func<string, int> rankOf)
+    {
+        Dictionary<string, List<NameBinding>> touched = new(StringComparer.Ordinal);
+        foreach ((string key, string networkId, NameBinding? binding) in changes)
+        {
+            if (!touched.TryGetValue(key, out List<NameBinding>? list))
+            {
+                list = names.TryGetValue(key, out NameNode? node) ? [.. node.Bindings] : [];
+                touched.Add(key, list);
+            }
+
+            list.RemoveAll(b => b.NetworkId == networkId);
+            if (binding is not null)
+            {
+                list.Add(binding);
+            }
+        }
+
+        var next = new Dictionary<string, NameNode>(names, StringComparer.Ordinal);
+        foreach ((string key, List<NameBinding> list) in touched)
+        {
+            if (list.Count == 0)
+            {
+                next.Remove(key);
+                continue;
+            }
+
+            list.Sort((x, y) => rankOf(x.NetworkId).CompareTo(rankOf(y.NetworkId)));
+            next[key] = new NameNode([.. list]);
+        }
+
+        return new NameTable(next, externalNetworks);
     }
 
     /// <summary>

@@ -38,8 +38,8 @@ public sealed class DnsMetrics(DnsServer server) : IMetricsSource
         WriteForwarding(writer, server.Forwarder);
 
         writer.Gauge("backbone_dns_names", "Names in the current name table (every form on every network).", server.Names.Current.NameCount);
-        writer.Gauge("backbone_dns_table_revision", "The store revision the current name table was read at.", server.Names.Revision);
-        writer.Counter("backbone_dns_table_builds_total", "Name tables built from the store.", server.Names.Builds);
+        writer.Gauge("backbone_dns_table_revision", "The store revision the current name table reflects (its read, or the last watch event applied).", server.Names.Revision);
+        writer.Counter("backbone_dns_table_builds_total", "Name tables published: whole builds from a read of the store and incremental updates from its watch.", server.Names.Builds);
         writer.Gauge("backbone_dns_container_listeners", "Container namespaces served at 127.0.0.11:53.", server.ContainerListeners);
     }
 

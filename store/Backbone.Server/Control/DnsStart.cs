@@ -15,7 +15,7 @@ namespace Backbone.Server.Control;
 /// </summary>
 public static class DnsStart
 {
-    public static DnsServer? Start(NodeOptions options, IKeyValue kv, IChangeFeed? feed, TimeProvider time, Action<string> note, IHostApplicationLifetime lifetime)
+    public static DnsServer? Start(NodeOptions options, IKeyValue kv, IEventFeed? feed, TimeProvider time, Action<string> note, IHostApplicationLifetime lifetime)
     {
         // Never ourselves: a host resolv.conf naming this node's own listener would loop every forward back in.
         IReadOnlyList<IPEndPoint> upstreams = [.. (options.DnsUpstreams ?? ResolvConf.Nameservers()).Where(u => !u.Equals(options.DnsAddress))];

@@ -10,7 +10,7 @@ namespace Backbone.Server.Control;
 /// members' channels (the cluster certificate where they serve TLS), moving to the next manager
 /// when one cannot be reached.
 /// </summary>
-public sealed class ManagerStore(GrpcPeerLink link, IReadOnlyList<string> managerUrls) : IKeyValue, ILeases
+public sealed class ManagerStore(GrpcPeerLink link, IReadOnlyList<string> managerUrls) : IKeyValue, ILeases, IEventFeed
 {
     private int current;
 
@@ -26,24 +26,40 @@ public sealed class ManagerStore(GrpcPeerLink link, IReadOnlyList<string> manage
     public Task<long> KeepAliveAsync(long id, CancellationToken cancellationToken) =>
         CallAsync(invoker => new ClientLeases(invoker).KeepAliveAsync(id, cancellationToken));
 
+    /// <summary>
+    /// A watch on the current manager. It does not move on by itself: when that manager goes,
+    /// the watch fails, and the caller's next read (which does move on) picks the next one.
+    /// </summary>
+    public IAsyncEnumerable<EventBatch> EventsAsync(string prefix, long startRevision, CancellationToken cancellationToken)
+    {
+        RequireManagers();
+        return new ClientEventFeed(InvokerFor(Volatile.Read(ref current))).EventsAsync(prefix, startRevision, cancellationToken);
+    }
+
     private async Task<T> CallAsync<T>(Func<CallInvoker, Task<T>> call)
     {
-        if (managerUrls.Count == 0)
-        {
-            throw new InvalidOperationException("this worker knows no manager (its cluster.json lists none)");
-        }
-
+        RequireManagers();
         for (int tried = 0; ; tried++)
         {
             int seen = Volatile.Read(ref current);
             try
             {
-                return await call(link.ChannelFor(managerUrls[seen % managerUrls.Count]).CreateCallInvoker()).ConfigureAwait(false);
+                return await call(InvokerFor(seen)).ConfigureAwait(false);
             }
             catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable && tried + 1 < managerUrls.Count)
             {
                 Interlocked.CompareExchange(ref current, (seen + 1) % managerUrls.Count, seen); // that manager is down: the next one
             }
+        }
+    }
+
+    private CallInvoker InvokerFor(int seen) => link.ChannelFor(managerUrls[seen % managerUrls.Count]).CreateCallInvoker();
+
+    private void RequireManagers()
+    {
+        if (managerUrls.Count == 0)
+        {
+            throw new InvalidOperationException("this worker knows no manager (its cluster.json lists none)");
         }
     }
 }
