@@ -88,9 +88,16 @@ public sealed class ConvergenceProbe(ConvergenceOptions options, string networkI
     {
         string name = HostNames.Container(options.ReceiverPrefix, id);
         long until = Stopwatch.GetTimestamp() + (long)(Forgotten.TotalSeconds * Stopwatch.Frequency);
+        string remaining = "";
         while (Stopwatch.GetTimestamp() < until)
         {
-            if (watch.FirstDelete(EndpointKey(id)) is not null && !NetworkNamespace.Exists(name) && !InFdb(options.SenderSandbox, mac))
+            remaining = string.Join(", ", new[]
+            {
+                watch.FirstDelete(EndpointKey(id)) is null ? $"no watch reported {EndpointKey(id)} deleted" : null,
+                NetworkNamespace.Exists(name) ? $"namespace {name} exists" : null,
+                InFdb(options.SenderSandbox, mac) ? $"{options.SenderSandbox} still has a vxlan0 FDB entry for {mac}" : null,
+            }.OfType<string>());
+            if (remaining.Length == 0)
             {
                 await Task.Delay(Settle, cancellationToken).ConfigureAwait(false);
                 return;
@@ -99,14 +106,20 @@ public sealed class ConvergenceProbe(ConvergenceOptions options, string networkI
             await Task.Delay(10, cancellationToken).ConfigureAwait(false);
         }
 
-        throw new TimeoutException($"container {id} was not forgotten within {Forgotten.TotalSeconds:0} s (endpoint, namespace {name}, FDB entry in {options.SenderSandbox})");
+        throw new TimeoutException($"container {id} was not forgotten within {Forgotten.TotalSeconds:0} s: {remaining}");
     }
 
+    /// <summary>
+    /// Whether the sandbox's VXLAN device has its own entry (one with a remote: what the agent
+    /// programs) for the MAC. The bridge's learned entries on that port (from a reply such as an
+    /// ICMP port unreachable) are not counted: they age out by themselves and send nothing
+    /// anywhere without the device's entry.
+    /// </summary>
     private static bool InFdb(string sandbox, PhysicalAddress mac)
     {
         using RouteNetlink netlink = RouteNetlink.OpenIn(sandbox);
         Link device = netlink.FindLink("vxlan0") ?? throw new InvalidOperationException($"{sandbox} has no vxlan0");
-        return netlink.GetFdb(device.Index).Any(f => f.Mac.Equals(mac));
+        return netlink.GetFdb(device.Index).Any(f => f.Remote is not null && f.Mac.Equals(mac));
     }
 
     /// <summary>A permanent neighbour entry for the new address in the sending container: its first datagram needs no ARP.</summary>

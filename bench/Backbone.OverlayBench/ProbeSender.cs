@@ -24,7 +24,9 @@ public sealed class ProbeSender : IDisposable
     private readonly Thread thread;
     private readonly long[] sentAt = new long[MaxRecorded];
     private volatile bool stopping;
-    private long sent;
+
+    /// <summary>Datagrams whose send time is recorded: written before each send, so a datagram that arrived is always counted.</summary>
+    private long recorded;
 
     public ProbeSender(string senderNamespace, IPEndPoint target)
     {
@@ -35,15 +37,16 @@ public sealed class ProbeSender : IDisposable
     }
 
     /// <summary>Stopwatch time datagram <paramref name="sequence"/> was sent, or 0 if not recorded.</summary>
-    public long SentAt(long sequence) => sequence >= 0 && sequence < Math.Min(Interlocked.Read(ref sent), MaxRecorded) ? sentAt[sequence] : 0;
+    public long SentAt(long sequence) => sequence >= 0 && sequence < Volatile.Read(ref recorded) ? sentAt[sequence] : 0;
 
     private void Run()
     {
         byte[] datagram = new byte[DatagramBytes];
-        while (!stopping && sent < MaxRecorded)
+        for (long sequence = 0; !stopping && sequence < MaxRecorded; sequence++)
         {
-            BinaryPrimitives.WriteInt64BigEndian(datagram, sent);
-            sentAt[sent] = Stopwatch.GetTimestamp();
+            BinaryPrimitives.WriteInt64BigEndian(datagram, sequence);
+            sentAt[sequence] = Stopwatch.GetTimestamp();
+            Volatile.Write(ref recorded, sequence + 1);
             try
             {
                 socket.SendTo(datagram, target);
@@ -53,7 +56,6 @@ public sealed class ProbeSender : IDisposable
                 // No route or neighbour yet, or an ICMP error from an earlier datagram: keep sending.
             }
 
-            Interlocked.Increment(ref sent);
             Thread.Sleep(1);
         }
     }
