@@ -11,7 +11,7 @@ public sealed record ConvergenceOptions
     public const string Usage = """
         usage: Backbone.OverlayBench --watch HOST:PORT[,HOST:PORT...] --create HOST:PORT --network NAME
                                      --sender-ns NS --sender-sandbox NS --receiver-prefix PREFIX --out FILE
-                                     [--samples 30] [--port 9999] [--timeout-ms 5000]
+                                     [--samples 30] [--port 9999] [--timeout-ms 5000] [--seed 1]
         Convergence of a lab's overlay, --samples times: a standalone container (sleep infinity) is
         run on NAME through --create (the node that will host it); from the moment its address is
         known, a UDP datagram a millisecond goes to it from --sender-ns (a container on another host,
@@ -20,8 +20,10 @@ public sealed record ConvergenceOptions
         opened as soon as the namespace exists). Every member in --watch is watched on /bb/; the
         first report of the container's endpoint key is its registration. The container is then
         removed and the next sample waits until its endpoint, namespace and --sender-sandbox's FDB
-        entry are gone. Writes one tab-separated line per sample to FILE (times in ms from the run
-        request; see the header line). HOSTs must be on a subnet of this namespace's interfaces.
+        entry are gone, plus 200 ms and a random pause of up to 1 s (from --seed), so samples start at
+        random phases of the agents' periodic reads. Writes one tab-separated line per sample to FILE
+        (times in ms from the run request; see the header). HOSTs must be on a subnet of this
+        namespace's interfaces.
         """;
 
     public required IReadOnlyList<IPEndPoint> Watch { get; init; }
@@ -34,6 +36,7 @@ public sealed record ConvergenceOptions
     public int Samples { get; init; } = 30;
     public int Port { get; init; } = 9999;
     public int TimeoutMs { get; init; } = 5000;
+    public int Seed { get; init; } = 1;
 
     /// <summary>Parses the command line; throws <see cref="ArgumentException"/> with the reason on bad input.</summary>
     public static ConvergenceOptions Parse(string[] args)
@@ -65,6 +68,7 @@ public sealed record ConvergenceOptions
             Samples = Positive("--samples", 30),
             Port = Positive("--port", 9999),
             TimeoutMs = Positive("--timeout-ms", 5000),
+            Seed = Positive("--seed", 1),
         };
         return values.Count == 0 ? options : throw new ArgumentException($"unknown flag {values.Keys.First()}");
     }

@@ -22,6 +22,14 @@ public sealed class ConvergenceProbe(ConvergenceOptions options, string networkI
     /// <summary>After a removal has settled, before the next sample: the agents' rounds after it are done too.</summary>
     private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>
+    /// Plus a random pause of up to this, so samples do not lock onto an agent's periodic read
+    /// (a worker's every second, a manager's every 5 s): each starts at a random phase of it.
+    /// </summary>
+    private const int JitterMsMax = 1000;
+
+    private readonly Random random = new(options.Seed);
+
     public async Task<ConvergenceSample> SampleAsync(int index, CancellationToken cancellationToken)
     {
         var control = new Backbone.Api.Control.Control.ControlClient(creator);
@@ -99,7 +107,7 @@ public sealed class ConvergenceProbe(ConvergenceOptions options, string networkI
             }.OfType<string>());
             if (remaining.Length == 0)
             {
-                await Task.Delay(Settle, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(Settle + TimeSpan.FromMilliseconds(random.Next(JitterMsMax)), cancellationToken).ConfigureAwait(false);
                 return;
             }
 
