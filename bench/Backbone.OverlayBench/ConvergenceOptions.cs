@@ -10,14 +10,15 @@ public sealed record ConvergenceOptions
 {
     public const string Usage = """
         usage: Backbone.OverlayBench --watch HOST:PORT[,HOST:PORT...] --create HOST:PORT --network NAME
-                                     --sender-ns NS --sender-sandbox NS --receiver-prefix PREFIX --out FILE
+                                     --sender-ns NS --sender-sandbox NS --receiver-prefix PREFIX --receiver-sandbox NS --out FILE
                                      [--samples 30] [--port 9999] [--timeout-ms 5000] [--seed 1]
         Convergence of a lab's overlay, --samples times: a standalone container (sleep infinity) is
         run on NAME through --create (the node that will host it); from the moment its address is
         known, a UDP datagram a millisecond goes to it from --sender-ns (a container on another host,
         with a permanent neighbour entry for the new address, so ARP plays no part) until the first
-        one arrives at a socket bound in the new container's namespace (prefix --receiver-prefix,
-        opened as soon as the namespace exists). Every member in --watch is watched on /bb/; the
+        one arrives in --receiver-sandbox (the network's sandbox on the creating host, where a packet
+        socket sees it come out of vxlan0; the container, prefix --receiver-prefix, is built before
+        its endpoint is published, so it is delivered on). Every member in --watch is watched on /bb/; the
         first report of the container's endpoint key is its registration. The container is then
         removed and the next sample waits until its endpoint, namespace and --sender-sandbox's FDB
         entry are gone, plus 200 ms and a random pause of up to 1 s (from --seed), so samples start at
@@ -32,6 +33,7 @@ public sealed record ConvergenceOptions
     public required string SenderNamespace { get; init; }
     public required string SenderSandbox { get; init; }
     public required string ReceiverPrefix { get; init; }
+    public required string ReceiverSandbox { get; init; }
     public required string Out { get; init; }
     public int Samples { get; init; } = 30;
     public int Port { get; init; } = 9999;
@@ -64,6 +66,7 @@ public sealed record ConvergenceOptions
             SenderNamespace = Required("--sender-ns"),
             SenderSandbox = Required("--sender-sandbox"),
             ReceiverPrefix = Required("--receiver-prefix"),
+            ReceiverSandbox = Required("--receiver-sandbox"),
             Out = Required("--out"),
             Samples = Positive("--samples", 30),
             Port = Positive("--port", 9999),

@@ -34,7 +34,7 @@ public sealed class ConvergenceProbe(ConvergenceOptions options, string networkI
     {
         var control = new Backbone.Api.Control.Control.ControlClient(creator);
         TimeSpan limit = TimeSpan.FromMilliseconds(options.TimeoutMs);
-        using var receiver = new ProbeReceiver(options.ReceiverPrefix, options.Port, limit);
+        using var tap = new ArrivalTap(options.ReceiverSandbox, options.Port, limit);
         long start = Stopwatch.GetTimestamp();
         var request = new RunContainerRequest { Name = $"conv{index}", Networks = { options.Network }, Command = { "sleep", "infinity" } };
         Container container = await control.RunContainerAsync(request, cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
@@ -44,11 +44,12 @@ public sealed class ConvergenceProbe(ConvergenceOptions options, string networkI
         ConvergenceSample sample;
         try
         {
+            tap.Expect(IPAddress.Parse(address));
             SetNeighbour(options.SenderNamespace, IPAddress.Parse(address), mac);
             using (var sender = new ProbeSender(options.SenderNamespace, new IPEndPoint(IPAddress.Parse(address), options.Port)))
             {
-                receiver.Wait();
-                sample = Measure(index, container.Id, address, start, acknowledged, receiver, sender);
+                tap.Wait();
+                sample = Measure(index, container.Id, address, start, acknowledged, tap, sender);
             }
 
             // The watch may report after the packet arrived (its delivery is not the data path's): give it a moment.
@@ -58,11 +59,6 @@ public sealed class ConvergenceProbe(ConvergenceOptions options, string networkI
                 await Task.Delay(5, cancellationToken).ConfigureAwait(false);
                 sample = sample with { RegisteredMs = Since(start, watch.FirstPut(EndpointKey(container.Id))), CreatedMs = Since(start, watch.FirstPut(ControlKeys.ContainersPrefix + container.Id)) };
             }
-
-            if (receiver.Namespace is { } seen && seen != HostNames.Container(options.ReceiverPrefix, container.Id))
-            {
-                throw new InvalidOperationException($"sample {index}: listened in {seen}, but the container is {HostNames.Container(options.ReceiverPrefix, container.Id)} (something else made a container meanwhile)");
-            }
         }
         finally
         {
@@ -71,7 +67,6 @@ public sealed class ConvergenceProbe(ConvergenceOptions options, string networkI
                 netlink.DeleteNeighbour(Eth0(netlink, options.SenderNamespace), IPAddress.Parse(address));
             }
 
-            receiver.Dispose(); // before the removal: nothing of ours in the namespace
             await control.RemoveContainerAsync(new ContainerRef { NameOrId = container.Id }, cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
             await WaitForgottenAsync(container.Id, mac, cancellationToken).ConfigureAwait(false);
         }
@@ -79,15 +74,14 @@ public sealed class ConvergenceProbe(ConvergenceOptions options, string networkI
         return sample;
     }
 
-    private ConvergenceSample Measure(int index, string id, string address, long start, long acknowledged, ProbeReceiver receiver, ProbeSender sender) =>
+    private ConvergenceSample Measure(int index, string id, string address, long start, long acknowledged, ArrivalTap tap, ProbeSender sender) =>
         new(index, id, address,
             AcknowledgedMs: Since(start, acknowledged),
             CreatedMs: Since(start, watch.FirstPut(ControlKeys.ContainersPrefix + id)),
             RegisteredMs: Since(start, watch.FirstPut(EndpointKey(id))),
-            ListeningMs: Since(start, receiver.ListeningAt == 0 ? null : receiver.ListeningAt),
-            FirstPacketMs: Since(start, receiver.FirstAt == 0 ? null : receiver.FirstAt),
-            FirstSentMs: Since(start, sender.SentAt(receiver.FirstSequence) is long sent and not 0 ? sent : null),
-            FirstSequence: receiver.FirstSequence);
+            FirstPacketMs: Since(start, tap.FirstAt == 0 ? null : tap.FirstAt),
+            FirstSentMs: Since(start, sender.SentAt(tap.FirstSequence) is long sent and not 0 ? sent : null),
+            FirstSequence: tap.FirstSequence);
 
     private string EndpointKey(string containerId) => ControlKeys.Endpoints(networkId) + containerId;
 
