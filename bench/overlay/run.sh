@@ -154,7 +154,7 @@ build_handmade() {
   ip -n "$host" link set "kvx$vni" netns "$sb"
   ip -n "$sb" link set "kvx$vni" name vxlan0
   ip -n "$sb" link set vxlan0 master br0 up
-  ip -n "$sb" link add ve0 mtu "$mtu" type veth peer name eth0 netns "$c"
+  ip -n "$sb" link add ve0 mtu "$mtu" type veth peer name eth0 netns "$c" mtu "$mtu" # each end its own mtu
   ip -n "$sb" link set ve0 master br0 up
   ip -n "$c" link set lo up
   ip -n "$c" link set eth0 address "$(mac_of "$address")"
@@ -166,6 +166,11 @@ build_handmade() {
 }
 build_handmade 1 2
 build_handmade 2 1
+# The same MTUs as the agent's on every hop of both pairs (a 1500 container end would fragment the VXLAN packets).
+for ns in "${container_ns[1]}" "${container_ns[2]}" "${prefix}kv1-c" "${prefix}kv2-c"; do
+  got="$(ip -n "$ns" -o link show eth0 | sed -n 's/.* mtu \([0-9]*\) .*/\1/p')"
+  [ "$got" = "$mtu" ] || { log "$ns: eth0 has MTU $got, not $mtu"; exit 1; }
+done
 log "kvxlan: ${prefix}kv1-c ($handmade.2) -> ${prefix}kv2-c ($handmade.3), VNI $vni"
 
 # Each path: the client's namespace, the server's namespace and the server's address.
