@@ -76,7 +76,7 @@ lab_started=0
 
 cleanup() {
   local status=$? pid ns
-  for pid in "${server_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${server_pids[@]}" $(cat "$work"/iperf3-server-*.pid 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
   for pid in "${server_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   for ns in "${prefix}kv1-c" "${prefix}kv1-sb" "${prefix}kv2-c" "${prefix}kv2-sb"; do
     ! ip netns list | grep -q "^$ns\b" || ip netns del "$ns" || true
@@ -110,7 +110,7 @@ started="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 started_s="$(date +%s)"
 load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-[ -z "$(git status --porcelain 2>/dev/null)" ] || commit="$commit (dirty tree)"
+[ -z "$(git status --porcelain -- . ':!bench/results' 2>/dev/null)" ] || commit="$commit (dirty tree)"  # results: this run's own output
 
 # The lab, an attachable overlay network, an iperf3 server container on each of host-1 and host-2 and,
 # with a worker (host-4), a container there: convergence is also timed with it sending.
@@ -178,8 +178,11 @@ declare -A from to target
 from[backbone]="${container_ns[1]}"; to[backbone]="${container_ns[2]}"; target[backbone]="${container_address[2]}"
 from[kvxlan]="${prefix}kv1-c";       to[kvxlan]="${prefix}kv2-c";       target[kvxlan]="$handmade.3"
 from[underlay]="${prefix}host-1";    to[underlay]="${prefix}host-2";    target[underlay]="$underlay.2"
+# Each server in a session of its own, as Backbone's (a child of host-2's node, which runs in its own
+# session): with the kernel's autogroup scheduling a session shares the CPU as one group, and a server
+# in this script's session would share the clients' group, less CPU than Backbone's on a busy machine.
 for p in kvxlan underlay; do
-  ip netns exec "${to[$p]}" iperf3 -s -p "$port" >"$work/iperf3-server-$p.log" 2>&1 &
+  setsid ip netns exec "${to[$p]}" iperf3 -s -p "$port" --pidfile "$work/iperf3-server-$p.pid" >"$work/iperf3-server-$p.log" 2>&1 &
   server_pids+=($!)
 done
 for p in $paths; do
