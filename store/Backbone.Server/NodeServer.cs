@@ -468,7 +468,7 @@ public static class NodeServer
         _ = registration.RunAsync(app.Lifetime.ApplicationStopping); // handles its own failures
         Backbone.Dns.Server.DnsServer? dns = DnsStart.Start(options, managers, feed: managers, TimeProvider.System, note, app.Lifetime);
         AddDnsMetrics(metrics, dns);
-        AgentStart.Start(options, managers, feed: null, registration, self, TimeProvider.System, note, app.Lifetime, dns);
+        AgentStart.Start(options, managers, feed: managers, registration, self, TimeProvider.System, note, app.Lifetime, dns); // a watch, as on a manager: a remote change reaches this host's tunnels at once, not at the next poll
         return app;
     }
 

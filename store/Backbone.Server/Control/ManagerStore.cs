@@ -10,7 +10,7 @@ namespace Backbone.Server.Control;
 /// members' channels (the cluster certificate where they serve TLS), moving to the next manager
 /// when one cannot be reached.
 /// </summary>
-public sealed class ManagerStore(GrpcPeerLink link, IReadOnlyList<string> managerUrls) : IKeyValue, ILeases, IEventFeed
+public sealed class ManagerStore(GrpcPeerLink link, IReadOnlyList<string> managerUrls) : IKeyValue, ILeases, IEventFeed, IChangeFeed
 {
     private int current;
 
@@ -34,6 +34,13 @@ public sealed class ManagerStore(GrpcPeerLink link, IReadOnlyList<string> manage
     {
         RequireManagers();
         return new ClientEventFeed(InvokerFor(Volatile.Read(ref current))).EventsAsync(prefix, startRevision, cancellationToken);
+    }
+
+    /// <summary>As <see cref="EventsAsync"/>, revisions only: what the worker's agent follows.</summary>
+    public IAsyncEnumerable<long> ChangesAsync(string prefix, CancellationToken cancellationToken)
+    {
+        RequireManagers();
+        return new ClientChangeFeed(InvokerFor(Volatile.Read(ref current))).ChangesAsync(prefix, cancellationToken);
     }
 
     private async Task<T> CallAsync<T>(Func<CallInvoker, Task<T>> call)
