@@ -69,13 +69,14 @@ public sealed partial class NodeFlagsTests
         }
     }
 
-    /// <summary>Starts the node and returns what it printed in this run once its DNS listener is up.</summary>
+    /// <summary>Starts the node and returns what it printed in this run once its DNS listener and its agent have said how they run (in either order).</summary>
     private static async Task<string> StartAsync(NodeProcess node)
     {
         int from = node.Output.Length;
         node.Start();
         await node.WaitReadyAsync(Patience);
-        await Poll.UntilAsync(() => Task.FromResult(DnsLine().IsMatch(node.Output[from..])), Patience, () => "no DNS listener:\n" + node.Output[from..]);
+        await Poll.UntilAsync(() => Task.FromResult(DnsLine().IsMatch(node.Output[from..]) && node.Output[from..].Contains("agent: ", StringComparison.Ordinal)),
+            Patience, () => "no DNS listener or agent note:\n" + node.Output[from..]);
         return node.Output[from..];
     }
 
