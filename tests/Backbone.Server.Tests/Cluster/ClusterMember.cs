@@ -344,11 +344,13 @@ public sealed partial class ClusterMember : IAsyncDisposable
     /// <summary>BACKBONE_TEST_LOG_DIR: every member's whole output also goes to DIR/NAME.log (soaks; assertion messages carry only the tail).</summary>
     private static readonly string? KeptLogs = Environment.GetEnvironmentVariable("BACKBONE_TEST_LOG_DIR") is { Length: > 0 } kept ? Directory.CreateDirectory(kept).FullName : null;
 
+    /// <summary>A node's start-up line for its DNS host listener; group 1 is HOST:PORT.</summary>
     [GeneratedRegex(@"dns: serving every network's names on (\S+) ")]
-    private static partial Regex DnsLine();
+    internal static partial Regex DnsLine();
 
+    /// <summary>A node's start-up line for its metrics listener; group 1 is the /metrics URL.</summary>
     [GeneratedRegex(@"metrics: serving Prometheus metrics on (\S+)")]
-    private static partial Regex MetricsLine();
+    internal static partial Regex MetricsLine();
 
     [GeneratedRegex(@"serving the etcd v3 API on \S+ \(member ([0-9a-f]+),")]
     private static partial Regex ServingLine();

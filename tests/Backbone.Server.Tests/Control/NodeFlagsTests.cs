@@ -12,7 +12,7 @@ namespace Backbone.Server.Tests.Control;
 /// a restart with `--data-dir` alone runs as before, and a flag given again replaces its kept value.
 /// </summary>
 [Collection(ClusterCollection.Name)]
-public sealed partial class NodeFlagsTests
+public sealed class NodeFlagsTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
@@ -96,11 +96,9 @@ public sealed partial class NodeFlagsTests
         return answer.Split((char[])[' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1];
     }
 
-    [GeneratedRegex(@"dns: serving every network's names on (\S+) ")]
-    private static partial Regex DnsLine();
+    private static Regex DnsLine() => ClusterMember.DnsLine();
 
-    [GeneratedRegex(@"metrics: serving Prometheus metrics on (\S+)")]
-    private static partial Regex MetricsLine();
+    private static Regex MetricsLine() => ClusterMember.MetricsLine();
 
     [Theory]
     [InlineData("--probe-port", "70000", "give 1-65535 (7946 by default), or 0 for no probes")]

@@ -32,7 +32,7 @@ public sealed class AgentCrashLabTests
         Assert.Equal(0, (await lab.CliAsync("service", "create", "--name", "web", "--replicas", "2", "--constraint", "node.name!=host-2", "--network", "front", "--", "sleep", "infinity")).ExitCode);
         Assert.Equal(0, (await lab.CliAsync("service", "create", "--name", "local", "--replicas", "1", "--constraint", "node.name==host-2", "--network", "front", "--", "sleep", "infinity")).ExitCode);
         await WaitForCrashAsync(lab, 2, "tunnel:2");
-        Assert.Contains($"vx-{vni}", (await Tool.RunAsync("ip", ["-n", $"{lab.Prefix}host-2", "-o", "link"])).Stdout, StringComparison.Ordinal);
+        Assert.Contains($"vx-{vni}", await HostNamespaces.LinksAsync($"{lab.Prefix}host-2"), StringComparison.Ordinal);
         Assert.DoesNotContain("vxlan0", await HostNamespaces.LinksAsync(sandbox), StringComparison.Ordinal);
 
         // Restarted to crash again, before its second batch of peer changes: the remote
@@ -44,7 +44,7 @@ public sealed class AgentCrashLabTests
         await WaitForCrashAsync(lab, 2, "peers:2");
         Assert.True((await FdbAsync(sandbox)).Length == 2 && (await NeighboursAsync(sandbox)).Length == 0,
             $"host-2's vxlan0 should hold the FDB entries without their neighbours:\n{(await Tool.RunAsync("bridge", ["-n", sandbox, "fdb", "show"])).Stdout}\n{(await Tool.RunAsync("ip", ["-n", sandbox, "neigh"])).Stdout}\n{File.ReadAllText(lab.NodeLog(2))}");
-        Assert.DoesNotContain($"vx-{vni}", (await Tool.RunAsync("ip", ["-n", $"{lab.Prefix}host-2", "-o", "link"])).Stdout, StringComparison.Ordinal); // the staging device went into the sandbox this time
+        Assert.DoesNotContain($"vx-{vni}", await HostNamespaces.LinksAsync($"{lab.Prefix}host-2"), StringComparison.Ordinal); // the staging device went into the sandbox this time
 
         // Restarted for good: exactly the remote containers in its tunnel, both ways reachable.
         await lab.StartNodeAsync(2);
@@ -53,7 +53,7 @@ public sealed class AgentCrashLabTests
         await Poll.UntilAsync(async () => (await FdbAsync(sandbox)).SequenceEqual(expectedFdb) && (await NeighboursAsync(sandbox)).SequenceEqual(expectedNeighbours),
             Converge, () => $"host-2's vxlan0 holds exactly hosts 1 and 3's containers (fdb: {string.Join(", ", expectedFdb)})");
         Assert.Matches($"vxlan id {vni} local {lab.HostAddress(2).Replace(".", "\\.", StringComparison.Ordinal)} .*dstport 4789 nolearning proxy", await HostNamespaces.LinksAsync(sandbox));
-        Assert.DoesNotContain("vx-", (await Tool.RunAsync("ip", ["-n", $"{lab.Prefix}host-2", "-o", "link"])).Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("vx-", await HostNamespaces.LinksAsync($"{lab.Prefix}host-2"), StringComparison.Ordinal);
 
         (int _, string local, string localAddress) = Assert.Single(await WaitForTasksAsync(lab, "local", 1));
         foreach ((int host, string container, string address) in remote)
