@@ -19,14 +19,16 @@ internal static class KeptNodeFlags
     public static string PathIn(string dataDir) => Path.Combine(dataDir, FileName);
 
     /// <summary>
-    /// The flags of <paramref name="parse"/> among <paramref name="kept"/> that were given, over
-    /// those the file holds; and <paramref name="parse"/> again with the file's flags that were
-    /// not given added, or <paramref name="parse"/> itself when there are none.
+    /// <paramref name="parse"/> again with the file's flags that were not given added (or
+    /// <paramref name="parse"/> itself when there are none), and the flags to keep from now on:
+    /// those of <paramref name="kept"/> that were given, over the file's; null when that is what
+    /// the file holds already.
     /// </summary>
     /// <exception cref="InvalidDataException">The file is not what this class writes; the message names it.</exception>
-    public static (ParseResult Parse, SortedDictionary<string, string[]> Flags) Merge(ParseResult parse, string dataDir, IEnumerable<Option> kept)
+    public static (ParseResult Parse, SortedDictionary<string, string[]>? Changed) Merge(ParseResult parse, string dataDir, IEnumerable<Option> kept)
     {
         SortedDictionary<string, string[]> flags = Load(dataDir);
+        Dictionary<string, string[]> before = new(flags, StringComparer.Ordinal);
         var given = new HashSet<string>(StringComparer.Ordinal);
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (Option option in kept)
@@ -58,14 +60,15 @@ internal static class KeptNodeFlags
             }
         }
 
-        return added.Count == 0 ? (parse, flags) : (parse.RootCommandResult.Command.Parse([.. parse.Tokens.Select(t => t.Value), .. added]), flags);
+        bool same = before.Count == flags.Count && before.All(b => flags.TryGetValue(b.Key, out string[]? v) && v.SequenceEqual(b.Value));
+        ParseResult merged = added.Count == 0 ? parse : parse.RootCommandResult.Command.Parse([.. parse.Tokens.Select(t => t.Value), .. added]);
+        return (merged, same ? null : flags);
     }
 
-    /// <summary>Writes <paramref name="flags"/> (through a temporary file, so a crash leaves the old file or the new one) when they differ from the file's.</summary>
-    public static void Save(string dataDir, SortedDictionary<string, string[]> flags)
+    /// <summary>Writes <paramref name="flags"/> (through a temporary file, so a crash leaves the old file or the new one); null: unchanged, nothing to write.</summary>
+    public static void Save(string dataDir, SortedDictionary<string, string[]>? flags)
     {
-        SortedDictionary<string, string[]> current = Load(dataDir);
-        if (current.Count == flags.Count && current.All(c => flags.TryGetValue(c.Key, out string[]? v) && v.SequenceEqual(c.Value)))
+        if (flags is null)
         {
             return;
         }

@@ -164,7 +164,7 @@ internal static class NodeCommand
         Option[] kept = [electionTimeout, snapshotCount, addressPool, addressPoolMask, keyRotation, noAgent, netnsPrefix, dataPathPort, probePort, dnsAddr, dnsUpstream, dnsTtl, metricsAddr];
         command.SetAction(async (parse, cancellationToken) =>
         {
-            SortedDictionary<string, string[]> keptFlags;
+            SortedDictionary<string, string[]>? keptFlags;
             try
             {
                 (parse, keptFlags) = KeptNodeFlags.Merge(parse, parse.GetValue(dataDir)!, kept);
