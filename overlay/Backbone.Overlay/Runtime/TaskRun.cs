@@ -143,18 +143,12 @@ internal sealed class TaskRun
     /// <summary>Runs on the thread that entered the container: the child is forked from it, so it starts inside.</summary>
     private Process StartProcess()
     {
-        var start = new ProcessStartInfo(Workload.Command[0])
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true, // its own empty stdin, never the node's
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = "/",
-        };
-        foreach (string argument in Workload.Command.Skip(1))
-        {
-            start.ArgumentList.Add(argument);
-        }
+        ProcessStartInfo start = OwnSession.StartInfo(Workload.Command);
+        start.UseShellExecute = false;
+        start.RedirectStandardInput = true; // its own empty stdin, never the node's
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.WorkingDirectory = "/";
 
         start.Environment["BACKBONE_TASK_ID"] = Workload.Id;
         start.Environment["BACKBONE_TASK_NAME"] = Workload.Name;

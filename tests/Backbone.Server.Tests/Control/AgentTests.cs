@@ -57,6 +57,15 @@ public sealed class AgentTests(ITestOutputHelper output)
 
         Tool.Result resolv = await Backbone(endpoint, "exec", "web.2", "--", "cat", "/etc/resolv.conf");
         Assert.Contains("nameserver 127.0.0.11", resolv.Stdout, StringComparison.Ordinal);
+        // Each task leads a session of its own, not its node's: Ctrl-C on a node's terminal is the
+        // node's to handle, and the scheduler weighs the task apart from the node.
+        foreach (string container in namespaces.Where(n => n.Contains("-c-", StringComparison.Ordinal)))
+        {
+            int pid = Assert.Single(await HostNamespaces.PidsAsync(container));
+            Assert.Equal(pid, SessionOf(pid));
+            Assert.NotEqual(SessionOf(cluster[0].Pid), pid);
+        }
+
         Tool.Result eth0 = await Backbone(endpoint, "exec", "web.2", "--", "ip", "-o", "link", "show", "eth0");
         Assert.Contains($"mtu 1450", eth0.Stdout, StringComparison.Ordinal);
         Assert.Contains("02:42:0a:e7:07:", eth0.Stdout, StringComparison.Ordinal); // the MAC follows the address
@@ -163,6 +172,13 @@ public sealed class AgentTests(ITestOutputHelper output)
         Assert.Equal(0, (await Backbone(endpoint, "service", "rm", "web")).ExitCode);
         await Poll.UntilAsync(async () => (await HostNamespaces.ListAsync(mine)).Count == 0, TimeSpan.FromSeconds(30), () => "namespaces left after service rm");
     });
+
+    /// <summary>The session id in /proc/PID/stat: the fourth field after the command's closing parenthesis.</summary>
+    private static int SessionOf(int pid)
+    {
+        string stat = File.ReadAllText($"/proc/{pid}/stat");
+        return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[3], System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     private const string KernelHostCrashVariable = "BACKBONE_AGENT_CRASH_AT_STEP";
 
