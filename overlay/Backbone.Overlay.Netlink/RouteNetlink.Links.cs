@@ -182,6 +182,25 @@ public sealed partial class RouteNetlink
         _socket.Execute(request, "delete", LinkTarget(index));
     }
 
+    /// <summary>
+    /// <see cref="DeleteLink"/>, with a link that is already gone (ENODEV) counted as deleted:
+    /// for teardown that races the kernel, which removes a veth's peer and a dead namespace's
+    /// links on its own, after <see cref="FindLink"/> saw them.
+    /// </summary>
+    /// <returns>Whether this call deleted it (false: it was gone already).</returns>
+    public bool TryDeleteLink(int index)
+    {
+        try
+        {
+            DeleteLink(index);
+            return true;
+        }
+        catch (NetlinkException e) when (e.Errno == Errno.ENODEV)
+        {
+            return false;
+        }
+    }
+
     /// <summary>NLM_F_CREATE|NLM_F_EXCL: creating a name that exists fails with EEXIST instead of changing it.</summary>
     private static NetlinkMessageBuilder CreateLinkRequest(string name, string parameterName, int mtu)
     {

@@ -106,6 +106,20 @@ public sealed class NetlinkSocketTests
     }
 
     [Fact]
+    public void TryDeleteLinkCountsALinkAlreadyGoneAsDeletedAndOtherRefusalsAsErrors()
+    {
+        int refusal = Errno.ENODEV;
+        ScriptedTransport kernel = new((_, seq) => [refusal == 0 ? Replies.Ack(seq) : Replies.Error(seq, refusal)]);
+        using RouteNetlink netlink = new(new NetlinkSocket(kernel));
+
+        Assert.False(netlink.TryDeleteLink(9));
+        refusal = 0;
+        Assert.True(netlink.TryDeleteLink(9));
+        refusal = Errno.EPERM;
+        Assert.Equal(Errno.EPERM, Assert.Throws<NetlinkException>(() => netlink.TryDeleteLink(9)).Errno);
+    }
+
+    [Fact]
     public void FindLinkReadsTheReplyBeforeTheAck()
     {
         ScriptedTransport kernel = new((_, seq) => [Replies.Link(seq, 6, "br0", "bridge", flags: 0), Replies.Ack(seq)]);

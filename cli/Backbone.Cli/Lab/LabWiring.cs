@@ -80,7 +80,9 @@ internal static class LabWiring
         using RouteNetlink here = RouteNetlink.Open();
         if (here.FindLink(plan.GatewayLink) is { } left)
         {
-            here.DeleteLink(left.Index); // its peer is gone with the switch, normally taking it along
+            // Deleting the switch's namespace takes this peer along, but the kernel does it after the
+            // namespace call returns: the link seen here may be gone by the time it is deleted.
+            here.TryDeleteLink(left.Index);
         }
     }
 
