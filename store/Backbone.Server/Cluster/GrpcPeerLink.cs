@@ -112,7 +112,7 @@ public sealed class GrpcPeerLink(MemberTls tls) : IPeerLink, IDisposable
         MaxReceiveMessageSize = null,
         MaxSendMessageSize = null,
         ThrowOperationCanceledOnCancellation = true, // our deadlines surface as cancellation, not as an RPC error
-        HttpHandler = ssl is null ? null : MemberTls.Handler(ssl), // null: grpc-dotnet's own handler, as before client TLS
+        HttpHandler = MemberTls.Handler(ssl), // TLS or not, with keep-alive pings: a frozen member's calls fail instead of hanging
         DisposeHttpClient = true, // the handler is this channel's alone
     });
 

@@ -56,11 +56,28 @@ public sealed class MemberTls(NodeKeys keys, X509Certificate2Collection? clientC
         CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
     };
 
-    /// <summary>A handler for gRPC channels over <paramref name="ssl"/>.</summary>
-    public static SocketsHttpHandler Handler(SslClientAuthenticationOptions ssl) => new()
+    /// <summary>
+    /// How long a connection with calls in flight may go without hearing from the member before an
+    /// HTTP/2 PING asks, and how long the answer may take. A member frozen with its sockets open (a
+    /// SIGSTOP, a hung VM, a partition that drops packets) never closes its connections, so without
+    /// the ping a worker's watch on it would wait forever and the worker's DNS and agent go stale;
+    /// with it the calls fail within about six seconds and their callers move to another manager,
+    /// inside the node lease's 10 s. The answer's allowance is the larger, for a member that is
+    /// only very busy (its PING answers wait for a thread like everything else).
+    /// </summary>
+    public static readonly TimeSpan PingAfter = TimeSpan.FromSeconds(2);
+
+    /// <inheritdoc cref="PingAfter"/>
+    public static readonly TimeSpan PingTimeout = TimeSpan.FromSeconds(4);
+
+    /// <summary>A handler for gRPC channels to other members, over <paramref name="ssl"/> (null: cleartext).</summary>
+    public static SocketsHttpHandler Handler(SslClientAuthenticationOptions? ssl) => new()
     {
         EnableMultipleHttp2Connections = true, // as grpc-dotnet's own handler: past 100 streams, a second connection
-        SslOptions = ssl,
+        SslOptions = ssl ?? new SslClientAuthenticationOptions(),
+        KeepAlivePingDelay = PingAfter,
+        KeepAlivePingTimeout = PingTimeout,
+        KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests, // an idle connection costs nothing
     };
 
     /// <summary>

@@ -15,16 +15,16 @@ public sealed class ManagerStore(GrpcPeerLink link, IReadOnlyList<string> manage
     private int current;
 
     public Task<RangeResponse> RangeAsync(RangeRequest request, CancellationToken cancellationToken) =>
-        CallAsync(invoker => new ClientKeyValue(invoker).RangeAsync(request, cancellationToken));
+        CallAsync(invoker => new ClientKeyValue(invoker).RangeAsync(request, cancellationToken), repeatable: true, cancellationToken);
 
     public Task<TxnResponse> TxnAsync(TxnRequest request, CancellationToken cancellationToken) =>
-        CallAsync(invoker => new ClientKeyValue(invoker).TxnAsync(request, cancellationToken));
+        CallAsync(invoker => new ClientKeyValue(invoker).TxnAsync(request, cancellationToken), repeatable: false, cancellationToken);
 
     public Task<long> GrantAsync(long ttlSeconds, CancellationToken cancellationToken) =>
-        CallAsync(invoker => new ClientLeases(invoker).GrantAsync(ttlSeconds, cancellationToken));
+        CallAsync(invoker => new ClientLeases(invoker).GrantAsync(ttlSeconds, cancellationToken), repeatable: false, cancellationToken);
 
     public Task<long> KeepAliveAsync(long id, CancellationToken cancellationToken) =>
-        CallAsync(invoker => new ClientLeases(invoker).KeepAliveAsync(id, cancellationToken));
+        CallAsync(invoker => new ClientLeases(invoker).KeepAliveAsync(id, cancellationToken), repeatable: true, cancellationToken);
 
     /// <summary>
     /// A watch on the current manager. It does not move on by itself: when that manager goes,
@@ -43,7 +43,12 @@ public sealed class ManagerStore(GrpcPeerLink link, IReadOnlyList<string> manage
         return new ClientChangeFeed(InvokerFor(Volatile.Read(ref current))).ChangesAsync(prefix, cancellationToken);
     }
 
-    private async Task<T> CallAsync<T>(Func<CallInvoker, Task<T>> call)
+    /// <param name="repeatable">
+    /// Whether the call may be sent again to another manager after a failure that came once it was
+    /// sent (the keep-alive's): a read or a lease keep-alive may; a write may not, as the frozen
+    /// manager may have passed it on already, so it fails to its caller, whose next call goes on.
+    /// </param>
+    private async Task<T> CallAsync<T>(Func<CallInvoker, Task<T>> call, bool repeatable, CancellationToken cancellationToken)
     {
         RequireManagers();
         for (int tried = 0; ; tried++)
@@ -53,12 +58,34 @@ public sealed class ManagerStore(GrpcPeerLink link, IReadOnlyList<string> manage
             {
                 return await call(InvokerFor(seen)).ConfigureAwait(false);
             }
-            catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable && tried + 1 < managerUrls.Count)
+            catch (RpcException e) when (IsUnreachable(e) && (repeatable || e.StatusCode == StatusCode.Unavailable) && tried + 1 < managerUrls.Count)
             {
-                Interlocked.CompareExchange(ref current, (seen + 1) % managerUrls.Count, seen); // that manager is down: the next one
+                MoveOn(seen); // that manager is down or frozen: the next one
+            }
+            catch (RpcException e) when (IsUnreachable(e))
+            {
+                MoveOn(seen); // the last one tried: the caller's next call starts on the one after
+                throw;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // The caller's deadline passed (or it stops) with no answer: the next call tries
+                // another manager, should this one hang without failing.
+                MoveOn(seen);
+                throw;
             }
         }
     }
+
+    /// <summary>
+    /// A failure of the way to the manager, not an answer from it: refused or reset (Unavailable),
+    /// or a connection the keep-alive ping gave up on (a frozen manager: Internal, from the HTTP/2 layer).
+    /// </summary>
+    internal static bool IsUnreachable(RpcException e) =>
+        e.StatusCode == StatusCode.Unavailable
+        || (e.StatusCode == StatusCode.Internal && e.Status.DebugException is HttpRequestException or HttpProtocolException or IOException);
+
+    private void MoveOn(int seen) => Interlocked.CompareExchange(ref current, (seen + 1) % managerUrls.Count, seen);
 
     private CallInvoker InvokerFor(int seen) => link.ChannelFor(managerUrls[seen % managerUrls.Count]).CreateCallInvoker();
 

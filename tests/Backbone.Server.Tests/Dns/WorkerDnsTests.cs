@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Backbone.Server.Tests.Cluster;
 using Backbone.Server.Tests.Crash;
 using Backbone.Server.Tests.Support;
@@ -33,6 +34,54 @@ public sealed class WorkerDnsTests(ITestOutputHelper output)
         Assert.Equal(0, (await Backbone(cluster[0], "service", "rm", "api")).ExitCode);
         await Poll.UntilAsync(async () => (await DigAsync(dns, "api.wdnsnet", "+short")).Stdout.Trim() != vip, Patience, () => "the worker still answers a removed service");
         Assert.DoesNotContain("dns: names:", worker.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The manager a worker reads and watches freezes with its sockets open (SIGSTOP): its
+    /// connections never close, so only the channel's keep-alive pings end the worker's watch. The
+    /// worker then reads through another manager and follows its watch: a service created after
+    /// the freeze shows in the worker's answers.
+    /// </summary>
+    [Fact]
+    public async Task AWorkerWhoseManagerFreezesFollowsAnother()
+    {
+        await using TestCluster cluster = await TestCluster.StartAsync(3, "bbwfrz");
+        await cluster.WaitForLeaderAsync(Patience);
+        string workerToken = await BackboneCli.JoinTokenAsync(output, cluster[0].ClientEndpoint, "worker");
+        ClusterMember worker = await cluster.JoinWorkerAsync(workerToken);
+        string dns = worker.DnsEndpoint ?? throw new InvalidOperationException("the worker printed no DNS listener:\n" + worker.Output);
+        Assert.Equal(0, (await Backbone(cluster[0], "network", "create", "--subnet", "10.233.11.0/24", "frznet")).ExitCode);
+        string before = await CreateServiceAsync(cluster[0], "before");
+        await Poll.UntilAsync(async () => (await DigAsync(dns, "before.frznet", "+short")).Stdout.Trim() == before, Patience, () => "the worker never answered before.frznet");
+
+        // The worker starts with the first manager it was given, and stays with it while it answers.
+        Match given = Regex.Match(worker.Output, @"passes every call to the managers \(([^,)]+)");
+        Assert.True(given.Success, "the worker did not say which managers it uses:\n" + worker.Output);
+        ClusterMember watched = Enumerable.Range(0, 3).Select(i => cluster[i]).Single(m => m.ClientUrl == given.Groups[1].Value);
+        ClusterMember other = Enumerable.Range(0, 3).Select(i => cluster[i]).First(m => m != watched);
+        watched.Pause();
+        try
+        {
+            string after = await CreateServiceAsync(other, "after");
+            await Poll.UntilAsync(async () => (await DigAsync(dns, "after.frznet", "+short")).Stdout.Trim() == after, Patience,
+                () => $"the worker never answered a service created while {watched.Name} was frozen:\n{worker.Output}");
+        }
+        finally
+        {
+            watched.Resume();
+        }
+    }
+
+    /// <summary>A service (no replicas) on frznet, created through <paramref name="node"/> however long an election takes; its VIP.</summary>
+    private static async Task<string> CreateServiceAsync(ClusterMember node, string name)
+    {
+        await Poll.UntilAsync(async () =>
+        {
+            Tool.Result created = await Backbone(node, "service", "create", "--name", name, "--replicas", "0", "--network", "frznet", "--", "/bin/true");
+            return created.ExitCode == 0 || created.Stderr.Contains("already exists", StringComparison.Ordinal); // an earlier try that got no answer
+        }, Patience, () => $"service {name} was never created");
+        Tool.Result inspected = await Backbone(node, "service", "inspect", name);
+        return JsonDocument.Parse(inspected.Stdout).RootElement[0].GetProperty("Networks")[0].GetProperty("Vip").GetString()!;
     }
 
     private static Task<Tool.Result> Backbone(ClusterMember node, params string[] args) =>
