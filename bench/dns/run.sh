@@ -21,7 +21,7 @@
 #   BENCH_ONLY              servers to measure, e.g. "backbone" or "backbone,nsd" (default: all of
 #                           backbone unbound nsd knot dnsmasq; Backbone is seeded in any case)
 #   BENCH_DURATION          seconds of the fixed-rate and full-load points (10)
-#   BENCH_WARMUP            seconds at the fixed rate before measuring (3)
+#   BENCH_WARMUP            seconds at the fixed rate before measuring (20)
 #   BENCH_RATE              the fixed rate, queries/s (50000)
 #   BENCH_BURST             seconds of the burst point (5)
 #   BENCH_FULL_CLIENTS      dnsperf -c at full load (4)
@@ -35,7 +35,10 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 
 duration="${BENCH_DURATION:-10}"
-warmup="${BENCH_WARMUP:-3}"
+# 20 s: a Backbone node's JIT is still compiling (tiering up the hot path, with dynamic PGO) for
+# tens of seconds after the load starts, at up to a quarter of its CPU; a resident DNS server is
+# measured in its steady state, and every server gets the same warm-up.
+warmup="${BENCH_WARMUP:-20}"
 rate="${BENCH_RATE:-50000}"
 burst_duration="${BENCH_BURST:-5}"
 full_clients="${BENCH_FULL_CLIENTS:-4}"
