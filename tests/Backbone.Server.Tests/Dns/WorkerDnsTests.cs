@@ -21,14 +21,8 @@ public sealed class WorkerDnsTests(ITestOutputHelper output)
     public async Task AWorkersNamesFollowTheManagersWatch()
     {
         await using TestCluster cluster = await TestCluster.StartAsync(1, "bbwdns");
-        await cluster.WaitForLeaderAsync(Patience);
-        string workerToken = await BackboneCli.JoinTokenAsync(output, cluster[0].ClientEndpoint, "worker");
-        ClusterMember worker = await cluster.JoinWorkerAsync(workerToken);
-        string dns = worker.DnsEndpoint ?? throw new InvalidOperationException("the worker printed no DNS listener:\n" + worker.Output);
-
-        Assert.Equal(0, (await Backbone(cluster[0], "network", "create", "--subnet", "10.233.10.0/24", "wdnsnet")).ExitCode);
-        Assert.Equal(0, (await Backbone(cluster[0], "service", "create", "--name", "api", "--replicas", "0", "--network", "wdnsnet", "--", "/bin/true")).ExitCode);
-        string vip = JsonDocument.Parse((await Backbone(cluster[0], "service", "inspect", "api")).Stdout).RootElement[0].GetProperty("Networks")[0].GetProperty("Vip").GetString()!;
+        (ClusterMember worker, string dns) = await JoinWorkerAsync(cluster, "10.233.10.0/24", "wdnsnet");
+        string vip = await CreateServiceAsync(cluster[0], "api", "wdnsnet");
         await Poll.UntilAsync(async () => (await DigAsync(dns, "api.wdnsnet", "+short")).Stdout.Trim() == vip, Patience, () => "the worker never answered api.wdnsnet");
 
         Assert.Equal(0, (await Backbone(cluster[0], "service", "rm", "api")).ExitCode);
@@ -46,12 +40,8 @@ public sealed class WorkerDnsTests(ITestOutputHelper output)
     public async Task AWorkerWhoseManagerFreezesFollowsAnother()
     {
         await using TestCluster cluster = await TestCluster.StartAsync(3, "bbwfrz");
-        await cluster.WaitForLeaderAsync(Patience);
-        string workerToken = await BackboneCli.JoinTokenAsync(output, cluster[0].ClientEndpoint, "worker");
-        ClusterMember worker = await cluster.JoinWorkerAsync(workerToken);
-        string dns = worker.DnsEndpoint ?? throw new InvalidOperationException("the worker printed no DNS listener:\n" + worker.Output);
-        Assert.Equal(0, (await Backbone(cluster[0], "network", "create", "--subnet", "10.233.11.0/24", "frznet")).ExitCode);
-        string before = await CreateServiceAsync(cluster[0], "before");
+        (ClusterMember worker, string dns) = await JoinWorkerAsync(cluster, "10.233.11.0/24", "frznet");
+        string before = await CreateServiceAsync(cluster[0], "before", "frznet");
         await Poll.UntilAsync(async () => (await DigAsync(dns, "before.frznet", "+short")).Stdout.Trim() == before, Patience, () => "the worker never answered before.frznet");
 
         // The worker starts with the first manager it was given, and stays with it while it answers.
@@ -62,7 +52,7 @@ public sealed class WorkerDnsTests(ITestOutputHelper output)
         watched.Pause();
         try
         {
-            string after = await CreateServiceAsync(other, "after");
+            string after = await CreateServiceAsync(other, "after", "frznet");
             await Poll.UntilAsync(async () => (await DigAsync(dns, "after.frznet", "+short")).Stdout.Trim() == after, Patience,
                 () => $"the worker never answered a service created while {watched.Name} was frozen:\n{worker.Output}");
         }
@@ -72,12 +62,23 @@ public sealed class WorkerDnsTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>A service (no replicas) on frznet, created through <paramref name="node"/> however long an election takes; its VIP.</summary>
-    private static async Task<string> CreateServiceAsync(ClusterMember node, string name)
+    /// <summary>A worker joined to <paramref name="cluster"/> once it has a leader, and a network made for the test; the worker's DNS listener.</summary>
+    private async Task<(ClusterMember Worker, string Dns)> JoinWorkerAsync(TestCluster cluster, string subnet, string network)
+    {
+        await cluster.WaitForLeaderAsync(Patience);
+        string workerToken = await BackboneCli.JoinTokenAsync(output, cluster[0].ClientEndpoint, "worker");
+        ClusterMember worker = await cluster.JoinWorkerAsync(workerToken);
+        string dns = worker.DnsEndpoint ?? throw new InvalidOperationException("the worker printed no DNS listener:\n" + worker.Output);
+        Assert.Equal(0, (await Backbone(cluster[0], "network", "create", "--subnet", subnet, network)).ExitCode);
+        return (worker, dns);
+    }
+
+    /// <summary>A service (no replicas) on <paramref name="network"/>, created through <paramref name="node"/> however long an election takes; its VIP.</summary>
+    private static async Task<string> CreateServiceAsync(ClusterMember node, string name, string network)
     {
         await Poll.UntilAsync(async () =>
         {
-            Tool.Result created = await Backbone(node, "service", "create", "--name", name, "--replicas", "0", "--network", "frznet", "--", "/bin/true");
+            Tool.Result created = await Backbone(node, "service", "create", "--name", name, "--replicas", "0", "--network", network, "--", "/bin/true");
             return created.ExitCode == 0 || created.Stderr.Contains("already exists", StringComparison.Ordinal); // an earlier try that got no answer
         }, Patience, () => $"service {name} was never created");
         Tool.Result inspected = await Backbone(node, "service", "inspect", name);
