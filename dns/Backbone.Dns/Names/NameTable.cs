@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Backbone.Dns.Names;
 
 /// <summary>
@@ -98,16 +100,21 @@ public sealed class NameTable
     }
 
     /// <inheritdoc cref="Resolve(string, RecordType, NameScope)"/>
+    [SkipLocalsInit] // the key buffer is written before it is read
     public Lookup Resolve(ReadOnlySpan<char> name, RecordType type, NameScope scope)
     {
         ArgumentNullException.ThrowIfNull(scope);
         Span<char> buffer = stackalloc char[DnsNames.MaxChars];
-        if (!DnsNames.TryKey(name, buffer, out int length))
-        {
-            return NotFound(scope);
-        }
+        return DnsNames.TryKey(name, buffer, out int length) ? ResolveKey(buffer[..length], type, scope) : NotFound(scope);
+    }
 
-        ReadOnlySpan<char> key = buffer[..length];
+    /// <summary>
+    /// <see cref="Resolve(ReadOnlySpan{char}, RecordType, NameScope)"/> for a name already in key
+    /// form, lower case with the trailing dot (the table-answer path reads it so from the packet): no
+    /// second copy of the name per query.
+    /// </summary>
+    internal Lookup ResolveKey(ReadOnlySpan<char> key, RecordType type, NameScope scope)
+    {
         if (byChars.TryGetValue(key, out NameNode? node) && node.Resolve(type, scope) is { } found)
         {
             return found;

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using Backbone.Dns.Names;
 using Backbone.Dns.Wire;
 
@@ -25,6 +26,7 @@ internal static class TableAnswer
     /// path does not answer it (not a plain query, a name to forward, an answer merged from
     /// several networks) and the general path must.
     /// </summary>
+    [SkipLocalsInit] // the key buffer is written (PlainQuery.TryRead) before it is read
     public static bool TryWrite(ReadOnlySpan<byte> packet, Span<byte> response, NameTable table, NameScope scope, bool overTcp, out int written)
     {
         written = 0;
@@ -44,7 +46,7 @@ internal static class TableAnswer
             return true;
         }
 
-        Lookup lookup = table.Resolve(key[..query.KeyLength], query.Type, scope);
+        Lookup lookup = table.ResolveKey(key[..query.KeyLength], query.Type, scope); // already lower case, with the dot
         WireAnswer? wire = lookup.Wire;
         if (lookup.Outcome == LookupOutcome.Forward || (lookup.Outcome == LookupOutcome.Answer && wire is null))
         {
