@@ -81,7 +81,7 @@ public sealed class ManagerStore(GrpcPeerLink link, IReadOnlyList<string> manage
     /// A failure of the way to the manager, not an answer from it: refused or reset (Unavailable),
     /// or a connection the keep-alive ping gave up on (a frozen manager: Internal, from the HTTP/2 layer).
     /// </summary>
-    internal static bool IsUnreachable(RpcException e) =>
+    private static bool IsUnreachable(RpcException e) =>
         e.StatusCode == StatusCode.Unavailable
         || (e.StatusCode == StatusCode.Internal && e.Status.DebugException is HttpRequestException or HttpProtocolException or IOException);
 
