@@ -70,6 +70,12 @@ public sealed class HostAgent
 
     public async Task RunAsync(CancellationToken stopping)
     {
+        if (OwnSession.Setsid is null)
+        {
+            note($"agent: no setsid (util-linux) on PATH ({Environment.GetEnvironmentVariable("PATH")}): tasks will share the node's session, "
+                + "so Ctrl-C on the node's terminal reaches them at once and they share its CPU share; install util-linux or put setsid on PATH");
+        }
+
         try
         {
             KillLeftoverProcesses();

@@ -136,7 +136,7 @@ public sealed class KernelHost(CrashPoint? crashAt = null) : IHost
                 using RouteNetlink sandbox = RouteNetlink.OpenIn(nic.SandboxNamespace);
                 if (sandbox.FindLink(nic.SandboxVeth) is { } stale)
                 {
-                    TryDelete(sandbox, stale); // of a removed container whose namespace the kernel is still tearing down
+                    sandbox.TryDeleteLink(stale.Index); // of a removed container whose namespace the kernel is still tearing down
                 }
 
                 // Made in the sandbox with the peer straight in the container: nothing passes through the host's namespace.
@@ -293,17 +293,5 @@ public sealed class KernelHost(CrashPoint? crashAt = null) : IHost
     {
         int slash = cidr.IndexOf('/', StringComparison.Ordinal);
         return (IPAddress.Parse(cidr[..slash]), int.Parse(cidr.AsSpan(slash + 1), CultureInfo.InvariantCulture));
-    }
-
-    private static void TryDelete(RouteNetlink netlink, Link link)
-    {
-        try
-        {
-            netlink.DeleteLink(link.Index);
-        }
-        catch (NetlinkException)
-        {
-            // Gone meanwhile: the namespace's teardown took it.
-        }
     }
 }

@@ -39,7 +39,7 @@ public sealed class GrpcPeerLink(MemberTls tls) : IPeerLink, IDisposable
                 _ => ForwardOutcome.LeaderChanged,
             };
         }
-        catch (RpcException e) when (NeverConnected(e))
+        catch (RpcException e) when (RpcFailure.NeverConnected(e))
         {
             return ForwardOutcome.NotLeader; // nothing was sent: safe to look for the leader again
         }
@@ -80,11 +80,6 @@ public sealed class GrpcPeerLink(MemberTls tls) : IPeerLink, IDisposable
 
         return marks;
     }
-
-    /// <summary>True when the call failed before any connection existed (refused, unreachable, TLS handshake refused): the request never left.</summary>
-    private static bool NeverConnected(RpcException e) =>
-        e.StatusCode == StatusCode.Unavailable
-        && e.Status.DebugException is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.SecureConnectionError };
 
     /// <summary>The Peer client of a member's client URL.</summary>
     public Peer.PeerClient ClientFor(string clientUrl) => new(ChannelFor(clientUrl));

@@ -45,8 +45,9 @@ public sealed class ManagerStore(GrpcPeerLink link, IReadOnlyList<string> manage
 
     /// <param name="repeatable">
     /// Whether the call may be sent again to another manager after a failure that came once it was
-    /// sent (the keep-alive's): a read or a lease keep-alive may; a write may not, as the frozen
-    /// manager may have passed it on already, so it fails to its caller, whose next call goes on.
+    /// sent (a reset, the keep-alive's, or the manager's own "request timed out"): a read or a lease
+    /// keep-alive may; a write goes elsewhere only if it never left, as the manager may have passed
+    /// it on already, so it fails to its caller, whose next call goes on.
     /// </param>
     private async Task<T> CallAsync<T>(Func<CallInvoker, Task<T>> call, bool repeatable, CancellationToken cancellationToken)
     {
@@ -58,11 +59,11 @@ public sealed class ManagerStore(GrpcPeerLink link, IReadOnlyList<string> manage
             {
                 return await call(InvokerFor(seen)).ConfigureAwait(false);
             }
-            catch (RpcException e) when (IsUnreachable(e) && (repeatable || e.StatusCode == StatusCode.Unavailable) && tried + 1 < managerUrls.Count)
+            catch (RpcException e) when (RpcFailure.Unreachable(e) && (repeatable || RpcFailure.NeverConnected(e)) && tried + 1 < managerUrls.Count)
             {
                 MoveOn(seen); // that manager is down or frozen: the next one
             }
-            catch (RpcException e) when (IsUnreachable(e))
+            catch (RpcException e) when (RpcFailure.Unreachable(e))
             {
                 MoveOn(seen); // the last one tried: the caller's next call starts on the one after
                 throw;
@@ -76,14 +77,6 @@ public sealed class ManagerStore(GrpcPeerLink link, IReadOnlyList<string> manage
             }
         }
     }
-
-    /// <summary>
-    /// A failure of the way to the manager, not an answer from it: refused or reset (Unavailable),
-    /// or a connection the keep-alive ping gave up on (a frozen manager: Internal, from the HTTP/2 layer).
-    /// </summary>
-    private static bool IsUnreachable(RpcException e) =>
-        e.StatusCode == StatusCode.Unavailable
-        || (e.StatusCode == StatusCode.Internal && e.Status.DebugException is HttpRequestException or HttpProtocolException or IOException);
 
     private void MoveOn(int seen) => Interlocked.CompareExchange(ref current, (seen + 1) % managerUrls.Count, seen);
 

@@ -1,0 +1,162 @@
+using System.Net;
+using System.Net.Sockets;
+using Backbone.Server.Cluster;
+using Backbone.Server.Control;
+using Backbone.Server.Tests.Support;
+using Etcdserverpb;
+using Google.Protobuf;
+using Grpc.Core;
+using static Backbone.Server.Tests.Http2.H2Bytes;
+
+namespace Backbone.Server.Tests.Control;
+
+/// <summary>
+/// Which failures make a worker's <see cref="ManagerStore"/> send a call to the next manager: a
+/// write only when it never left (sending it again after the first manager took it could apply it
+/// twice), a read whenever the way to a manager broke. The first "manager" is either a port nobody
+/// listens on or a peer that takes the request and drops the connection; the second a real node.
+/// </summary>
+public sealed class ManagerStoreFailoverTests
+{
+    [Fact]
+    public async Task AWriteThatNeverLeftGoesToTheNextManager()
+    {
+        await using TestNode node = await TestNode.StartAsync();
+        using GrpcPeerLink link = LinkFor(node);
+        var store = new ManagerStore(link, [$"http://127.0.0.1:{FreePort.Next()}", $"http://{node.Endpoint}"]);
+
+        await store.TxnAsync(Put("k", "v"), CancellationToken.None);
+
+        Assert.Equal("v", await ValueAsync(node, "k"));
+    }
+
+    [Fact]
+    public async Task AWriteAManagerTookIsNotSentAgain()
+    {
+        await using TestNode node = await TestNode.StartAsync();
+        await using RequestDropper dropper = RequestDropper.Start();
+        using GrpcPeerLink link = LinkFor(node);
+        var store = new ManagerStore(link, [dropper.Url, $"http://{node.Endpoint}"]);
+
+        RpcException refused = await Assert.ThrowsAsync<RpcException>(() => store.TxnAsync(Put("k", "once"), CancellationToken.None));
+
+        Assert.True(RpcFailure.Unreachable(refused), $"a dropped connection counts as an unreachable manager: {refused.Status}");
+        Assert.False(RpcFailure.NeverConnected(refused), "the request had left");
+        Assert.Equal(1, dropper.Requests);
+        Assert.Null(await ValueAsync(node, "k")); // not sent to the second manager behind the caller's back
+
+        // The caller's next call goes to the next manager.
+        await store.TxnAsync(Put("k", "again"), CancellationToken.None);
+        Assert.Equal("again", await ValueAsync(node, "k"));
+        Assert.Equal(1, dropper.Requests);
+    }
+
+    [Fact]
+    public async Task AReadAManagerTookIsAskedOfTheNextManager()
+    {
+        await using TestNode node = await TestNode.StartAsync();
+        await node.Client().PutAsync("k", "v");
+        await using RequestDropper dropper = RequestDropper.Start();
+        using GrpcPeerLink link = LinkFor(node);
+        var store = new ManagerStore(link, [dropper.Url, $"http://{node.Endpoint}"]);
+
+        RangeResponse read = await store.RangeAsync(new RangeRequest { Key = ByteString.CopyFromUtf8("k") }, CancellationToken.None);
+
+        Assert.Equal("v", Assert.Single(read.Kvs).Value.ToStringUtf8());
+        Assert.Equal(1, dropper.Requests);
+    }
+
+    [Fact]
+    public void AManagersOwnUnavailableAnswerIsNotANeverSentRequest()
+    {
+        // "etcdserver: request timed out" comes from the manager: the write may still commit.
+        var answered = new RpcException(new Status(StatusCode.Unavailable, "etcdserver: request timed out"));
+        var refused = new RpcException(new Status(StatusCode.Unavailable, "refused", new HttpRequestException(HttpRequestError.ConnectionError, "refused")));
+
+        Assert.False(RpcFailure.NeverConnected(answered));
+        Assert.True(RpcFailure.NeverConnected(refused));
+        Assert.True(RpcFailure.Unreachable(answered));
+    }
+
+    private static GrpcPeerLink LinkFor(TestNode node) => new(new MemberTls(NodeKeys.LoadOrCreate(node.DataDir), null));
+
+    private static TxnRequest Put(string key, string value) => new()
+    {
+        Success = { new RequestOp { RequestPut = new PutRequest { Key = ByteString.CopyFromUtf8(key), Value = ByteString.CopyFromUtf8(value) } } },
+    };
+
+    private static async Task<string?> ValueAsync(TestNode node, string key)
+    {
+        using var client = node.Client();
+        RangeResponse read = await client.GetAsync(key);
+        return read.Kvs.Count == 0 ? null : read.Kvs[0].Value.ToStringUtf8();
+    }
+
+    /// <summary>
+    /// A peer that speaks just enough HTTP/2 to take a request (its SETTINGS, then the request's
+    /// HEADERS), counts it, and drops the connection without answering: a manager that died or
+    /// froze after the request reached it.
+    /// </summary>
+    private sealed class RequestDropper : IAsyncDisposable
+    {
+        private readonly TcpListener listener;
+        private readonly Task serving;
+        private int requests;
+
+        private RequestDropper(TcpListener listener)
+        {
+            this.listener = listener;
+            serving = Task.Run(ServeAsync);
+        }
+
+        public string Url => $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}";
+
+        public int Requests => Volatile.Read(ref requests);
+
+        public static RequestDropper Start()
+        {
+            var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            return new RequestDropper(listener);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            listener.Stop();
+            try
+            {
+                await serving;
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
+            {
+                // stopped while accepting
+            }
+        }
+
+        private async Task ServeAsync()
+        {
+            while (true)
+            {
+                using TcpClient client = await listener.AcceptTcpClientAsync();
+                NetworkStream stream = client.GetStream();
+                await stream.WriteAsync(Frame(Settings, 0, 0, []));
+                byte[] preface = new byte[Preface.Length];
+                await stream.ReadExactlyAsync(preface);
+                byte[] header = new byte[9];
+                while (true)
+                {
+                    await stream.ReadExactlyAsync(header);
+                    int length = (header[0] << 16) | (header[1] << 8) | header[2];
+                    await stream.ReadExactlyAsync(new byte[length]);
+                    if (header[3] == Headers)
+                    {
+                        Interlocked.Increment(ref requests);
+                        break;
+                    }
+                }
+
+                client.Client.LingerState = new LingerOption(true, 0); // a reset, as a dead peer's kernel sends
+            }
+        }
+    }
+}
