@@ -6,7 +6,7 @@ policy_created=0
 
 install_missing() {
   local need=() pair tool
-  for pair in dnsperf:dnsperf unbound:unbound nsd:nsd knotd:knot dnsmasq:dnsmasq-base dig:dnsutils; do
+  for pair in dnsperf:dnsperf unbound:unbound nsd:nsd knotd:knot dnsmasq:dnsmasq-base dig:dnsutils cc:gcc; do
     tool="${pair%%:*}"
     command -v "$tool" >/dev/null 2>&1 || need+=("${pair#*:}")
   done

@@ -78,6 +78,17 @@ wait_answering() {
   exit 1
 }
 
+# As wait_answering, for the floor responder: any NOERROR answer will do.
+wait_answering_nodata() {
+  for _ in $(seq 1 300); do
+    kill -0 "$server_pid" 2>/dev/null || { echo "run.sh: $name exited at start; its log:" >&2; tail -20 "$work/$name.log" >&2; exit 1; }
+    dig @"$host" -p "$port" probe.bench A +tries=1 +time=1 2>/dev/null | grep -q 'status: NOERROR' && return
+    sleep 0.1
+  done
+  echo "run.sh: $name on $host:$port did not answer in 30 s" >&2
+  exit 1
+}
+
 # A dnsperf run from the query file; its output goes to $work/$name.$label.out.
 perf() {
   local label=$1

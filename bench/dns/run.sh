@@ -15,11 +15,13 @@
 #   - full load: dnsperf -c FULL_CLIENTS -q FULL_OUTSTANDING for DURATION s: qps.
 # Last, freshness: a 3-member Backbone cluster, seeded the same way; a write on n1 (a task
 # endpoint added or removed) until n3's DNS listener answers with it, timed over N samples.
+# Also measured, last: the floor (bench/dns/floor/responder.c), a C responder that answers every
+# query NODATA through the same recvmmsg/sendmmsg loop, no lookup: the kernel path's own cost.
 # Writes bench/results/dns-latest.md. About 6 minutes, plus any build. Traffic stays on 127.0.0.1.
 #
 # Environment (all optional):
-#   BENCH_ONLY              servers to measure, e.g. "backbone" or "backbone,nsd" (default: all of
-#                           backbone unbound nsd knot dnsmasq; Backbone is seeded in any case)
+#   BENCH_ONLY              servers to measure, e.g. "backbone" or "backbone,nsd,floor" (default:
+#                           all of backbone unbound nsd knot dnsmasq floor; Backbone is seeded in any case)
 #   BENCH_DURATION          seconds of the fixed-rate and full-load points (10)
 #   BENCH_WARMUP            seconds at the fixed rate before measuring (20)
 #   BENCH_RATE              the fixed rate, queries/s (50000)
@@ -46,7 +48,7 @@ full_outstanding="${BENCH_FULL_OUTSTANDING:-200}"
 freshness_samples="${BENCH_FRESHNESS:-200}"
 freshness_poll_ms="${BENCH_FRESHNESS_POLL_MS:-1}"
 freshness_only="${BENCH_FRESHNESS_ONLY:-0}"
-all_servers="backbone unbound nsd knot dnsmasq"
+all_servers="backbone unbound nsd knot dnsmasq floor"
 only="$(tr ',' ' ' <<<"${BENCH_ONLY:-$all_servers}")"
 [ "$freshness_only" != 1 ] || only=backbone
 host=127.0.0.1 # never anything else: this script loads only the local machine
@@ -175,8 +177,12 @@ if [ "$freshness_only" != 1 ]; then
       echo "run.sh: $(server_version "$name") on $host:$port" >&2
       "start_$name" "$port"
     fi
-    wait_answering
-    verify_answers
+    if [ "$name" = floor ]; then
+      wait_answering_nodata # it serves no data: every answer is NODATA
+    else
+      wait_answering
+      verify_answers
+    fi
     measure
     stop_server
   done
@@ -229,7 +235,7 @@ targets() {
   line="$(grep '^backbone|' "$work/results" || true)"
   [ -n "$line" ] || return 0
   local best_c
-  best_c="$(awk -F'|' '$1 != "backbone" && $11 > best { best = $11; who = $2 } END { if (best) print best, who }' "$work/results")"
+  best_c="$(awk -F'|' '$1 != "backbone" && $1 != "floor" && $11 > best { best = $11; who = $2 } END { if (best) print best, who }' "$work/results")"
   echo "Backbone against the issue's targets (this run):"
   echo
   echo "| target | Backbone | met |"

@@ -172,8 +172,19 @@ start_backbone() {
   backbone_client="$host:$client"
 }
 
+# The floor: bench/dns/floor/responder.c, built here, answering every query with NODATA through
+# the same recvmmsg/sendmmsg loop as Backbone's: what the kernel's path alone costs a query.
+start_floor() {
+  local port=$1
+  cc -O2 -Wall -Wextra -Werror -o "$work/floor-responder" "$root/bench/dns/floor/responder.c" >"$work/floor.log" 2>&1 ||
+    { echo "run.sh: building the floor responder failed:" >&2; cat "$work/floor.log" >&2; exit 1; }
+  "$work/floor-responder" "$host" "$port" >>"$work/floor.log" 2>&1 &
+  server_pid=$!
+}
+
 server_version() {
   case $1 in
+    floor) echo "floor (kernel path only)" ;;
     backbone) echo "Backbone $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)" ;;
     unbound) echo "Unbound $(unbound -V 2>/dev/null | awk '/^Version/ { print $2 }')" ;;
     nsd) echo "NSD $(nsd -v 2>&1 | awk '/version/ { print $3; exit }')" ;;
