@@ -15,7 +15,8 @@
 #                            5-7 s to resume after the kill; a gap that reaches the window's end
 #                            is reported as a lower bound, "not recovered")
 #   BENCH_FAILOVER_KILL_AT   seconds into the measured window at which the leader is killed (3)
-#   BENCH_SUITE              0 skips the throughput and CPU points (failover runs only)
+#   BENCH_SUITE              0 skips the throughput and CPU points (failover runs only; the table then
+#                            goes to bench/results/cluster-failover-latest.md)
 #   BENCH_POINTS             only these points instead of the suite, e.g. "put:64 range:512"
 #                            (op:clients; quick before/after comparisons; the table then goes to
 #                            bench/results/cluster-points-latest.md)
@@ -335,7 +336,14 @@ for name in backbone etcd; do
 done
 
 mkdir -p bench/results
-out=bench/results/cluster-${BENCH_POINTS:+points-}latest.md
+# A partial run (some points, or the failover runs only) does not replace the full suite's table.
+if [ -n "${BENCH_POINTS:-}" ]; then
+  out=bench/results/cluster-points-latest.md
+elif [ "${BENCH_SUITE:-1}" = 0 ]; then
+  out=bench/results/cluster-failover-latest.md
+else
+  out=bench/results/cluster-latest.md
+fi
 commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 [ -z "$(git status --porcelain 2>/dev/null)" ] || commit="$commit (dirty tree)"
 {
@@ -347,6 +355,7 @@ commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "one each (so the 1-client points open 3, of which 1 is used)."
   echo "${duration} s measured after ${warmup} s warm-up per point; 1,000 keys, 256-byte values. Default election"
   echo "timeouts (Backbone 500 ms, heartbeat 100 ms; etcd 1000 ms, heartbeat 100 ms). Commit $commit."
+  [ -z "${BENCH_BACKBONE_FLAGS:-}" ] || echo "Every Backbone member ran with BENCH_BACKBONE_FLAGS: $BENCH_BACKBONE_FLAGS (over the defaults above)."
   echo "Load average at start $load_start, at end $(cut -d' ' -f1-3 /proc/loadavg); $(( ($(date +%s) - started_s) / 60 )) min."
   echo "Latency is per operation, from send to response. Server CPU is summed over the three members"
   echo "(% of one core: 100 = one core busy). Failover: ${failover_duration} s measured, the leader killed about"
