@@ -581,8 +581,8 @@ public static class NodeServer
             // would move its revisions away from etcd's.
             var registration = new Backbone.Control.Nodes.NodeRegistration(kv, new EngineLeases(context, leaseRouter), self, note);
             _ = registration.RunAsync(stopping);
-            _ = new Backbone.Control.Scheduling.Scheduler(kv, leads, time, note).RunAsync(stopping);
             var changes = new EngineChangeFeed(context);
+            _ = new Backbone.Control.Scheduling.Scheduler(kv, leads, time, note, changes).RunAsync(stopping);
             Backbone.Dns.Server.DnsServer? dns = DnsStart.Start(options, kv, new EngineEventFeed(context), time, note, app.Lifetime);
             AddDnsMetrics(metrics, dns);
             AgentStart.Start(options, kv, changes, registration, self, time, note, app.Lifetime, dns);
