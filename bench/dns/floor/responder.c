@@ -35,7 +35,15 @@ int main(int argc, char **argv)
 
     int fd = socket(AF_INET, SOCK_DGRAM, 0);
     int buffer = 4 << 20; /* as Backbone's listener asks */
-    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer) != 0 || bind(fd, (struct sockaddr *)&local, sizeof local) != 0) {
+    if (fd < 0) {
+        perror("responder: socket");
+        return 1;
+    }
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer) != 0) {
+        perror("responder: SO_RCVBUF");
+        return 1;
+    }
+    if (bind(fd, (struct sockaddr *)&local, sizeof local) != 0) {
         perror("responder: bind");
         return 1;
     }

@@ -72,7 +72,7 @@ public sealed class HostAgent
     {
         if (OwnSession.Setsid is null)
         {
-            note($"agent: no setsid (util-linux) on PATH ({Environment.GetEnvironmentVariable("PATH")}): tasks will share the node's session, "
+            note($"agent: no setsid (util-linux) on PATH ({Environment.GetEnvironmentVariable("PATH") ?? "unset: the default directories"}): tasks will share the node's session, "
                 + "so Ctrl-C on the node's terminal reaches them at once and they share its CPU share; install util-linux or put setsid on PATH");
         }
 

@@ -71,9 +71,9 @@ public sealed class Scheduler(IKeyValue kv, Func<bool> isLeader, TimeProvider ti
                 if (due)
                 {
                     Interlocked.Exchange(ref dirty, 0); // this round reads what changed so far
-                    lastRound = time.GetTimestamp();
                     Interlocked.Increment(ref rounds);
                     await ScheduleOnceAsync(stopping).ConfigureAwait(false);
+                    lastRound = time.GetTimestamp(); // quiet is counted from the end of a round, however long it took
                 }
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -99,9 +99,18 @@ public sealed class Scheduler(IKeyValue kv, Func<bool> isLeader, TimeProvider ti
         {
             try
             {
-                await foreach (long _ in changes!.ChangesAsync(prefix, stopping).ConfigureAwait(false))
+                IAsyncEnumerator<long> feed = changes!.ChangesAsync(prefix, stopping).GetAsyncEnumerator(stopping);
+                await using (feed.ConfigureAwait(false))
                 {
+                    // The first step opens the watch (a local feed before it first waits); a change
+                    // made while no watch was open is read by the round this mark causes.
+                    ValueTask<bool> next = feed.MoveNextAsync();
                     Volatile.Write(ref dirty, 1);
+                    while (await next.ConfigureAwait(false))
+                    {
+                        Volatile.Write(ref dirty, 1);
+                        next = feed.MoveNextAsync();
+                    }
                 }
             }
             catch (Exception) when (stopping.IsCancellationRequested)
@@ -113,7 +122,6 @@ public sealed class Scheduler(IKeyValue kv, Func<bool> isLeader, TimeProvider ti
                 note($"scheduler: change feed on {prefix}: {e.Message} (following again in 1 s)");
             }
 
-            Volatile.Write(ref dirty, 1); // changes may have come while the watch was down
             try
             {
                 await Task.Delay(TimeSpan.FromSeconds(1), time, stopping).ConfigureAwait(false);

@@ -23,7 +23,10 @@ public sealed class ManagerStoreFailoverTests
     {
         await using TestNode node = await TestNode.StartAsync();
         using GrpcPeerLink link = LinkFor(node);
-        var store = new ManagerStore(link, [$"http://127.0.0.1:{FreePort.Next()}", $"http://{node.Endpoint}"]);
+        // Bound but never listening: the port stays ours, and a connect to it is refused.
+        using Socket refusing = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        refusing.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var store = new ManagerStore(link, [$"http://127.0.0.1:{((IPEndPoint)refusing.LocalEndPoint!).Port}", $"http://{node.Endpoint}"]);
 
         await store.TxnAsync(Put("k", "v"), CancellationToken.None);
 
@@ -72,9 +75,13 @@ public sealed class ManagerStoreFailoverTests
         // "etcdserver: request timed out" comes from the manager: the write may still commit.
         var answered = new RpcException(new Status(StatusCode.Unavailable, "etcdserver: request timed out"));
         var refused = new RpcException(new Status(StatusCode.Unavailable, "refused", new HttpRequestException(HttpRequestError.ConnectionError, "refused")));
+        var balancerRefused = new RpcException(new Status(StatusCode.Unavailable, "Error connecting to subchannel.", new SocketException((int)SocketError.ConnectionRefused)));
+        var otherStatus = new RpcException(new Status(StatusCode.Internal, "socket", new SocketException((int)SocketError.ConnectionReset)));
 
         Assert.False(RpcFailure.NeverConnected(answered));
         Assert.True(RpcFailure.NeverConnected(refused));
+        Assert.True(RpcFailure.NeverConnected(balancerRefused));
+        Assert.False(RpcFailure.NeverConnected(otherStatus)); // only Unavailable can mean "never left"
         Assert.True(RpcFailure.Unreachable(answered));
     }
 
@@ -138,24 +145,33 @@ public sealed class ManagerStoreFailoverTests
             while (true)
             {
                 using TcpClient client = await listener.AcceptTcpClientAsync();
-                NetworkStream stream = client.GetStream();
-                await stream.WriteAsync(Frame(Settings, 0, 0, []));
-                byte[] preface = new byte[Preface.Length];
-                await stream.ReadExactlyAsync(preface);
-                byte[] header = new byte[9];
-                while (true)
+                try
                 {
-                    await stream.ReadExactlyAsync(header);
-                    int length = (header[0] << 16) | (header[1] << 8) | header[2];
-                    await stream.ReadExactlyAsync(new byte[length]);
-                    if (header[3] == Headers)
+                    // The client's preface first: a socket with data waiting before the client
+                    // wrote would look stale to its connection pool, which would connect again.
+                    NetworkStream stream = client.GetStream();
+                    byte[] preface = new byte[Preface.Length];
+                    await stream.ReadExactlyAsync(preface);
+                    await stream.WriteAsync(Frame(Settings, 0, 0, []));
+                    byte[] header = new byte[9];
+                    while (true)
                     {
-                        Interlocked.Increment(ref requests);
-                        break;
+                        await stream.ReadExactlyAsync(header);
+                        int length = (header[0] << 16) | (header[1] << 8) | header[2];
+                        await stream.ReadExactlyAsync(new byte[length]);
+                        if (header[3] == Headers)
+                        {
+                            Interlocked.Increment(ref requests);
+                            break;
+                        }
                     }
-                }
 
-                client.Client.LingerState = new LingerOption(true, 0); // a reset, as a dead peer's kernel sends
+                    client.Client.LingerState = new LingerOption(true, 0); // a reset, as a dead peer's kernel sends
+                }
+                catch (IOException)
+                {
+                    // That connection went away first: take the next one.
+                }
             }
         }
     }
