@@ -87,7 +87,10 @@ public sealed class HostAgent
 
         if (feed is not null)
         {
-            _ = FollowChangesAsync(stopping);
+            // A change this agent's last read did not see wakes it; so does the watch (re)opening,
+            // as changes made while none was open are unknown.
+            _ = ChangeFollower.FollowAsync(feed, "/bb/", revision => { if (revision is not long seen || seen > Volatile.Read(ref seenThrough)) { Wake(); } },
+                e => note($"agent: change feed: {e.Message} (reading every {settings.ResyncInterval.TotalSeconds:0} s meanwhile; following again in 1 s)"), time, stopping);
         }
 
         bool adopted = false;
@@ -351,32 +354,6 @@ public sealed class HostAgent
             if (killed > 0)
             {
                 note($"agent: stopped {killed} process(es) a previous agent left in {container.Namespace}; its task starts again");
-            }
-        }
-    }
-
-    private async Task FollowChangesAsync(CancellationToken stopping)
-    {
-        while (!stopping.IsCancellationRequested)
-        {
-            try
-            {
-                await foreach (long revision in feed!.ChangesAsync("/bb/", stopping).ConfigureAwait(false))
-                {
-                    if (revision > Volatile.Read(ref seenThrough))
-                    {
-                        Wake();
-                    }
-                }
-            }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                note($"agent: change feed: {e.Message} (reading every {settings.ResyncInterval.TotalSeconds:0} s meanwhile; following again in 1 s)");
-                await Task.Delay(TimeSpan.FromSeconds(1), time, stopping).ConfigureAwait(false);
             }
         }
     }

@@ -54,7 +54,8 @@ public sealed class Scheduler(IKeyValue kv, Func<bool> isLeader, TimeProvider ti
         {
             foreach (string prefix in Watched)
             {
-                _ = FollowAsync(prefix, stopping);
+                _ = ChangeFollower.FollowAsync(changes, prefix, _ => Volatile.Write(ref dirty, 1),
+                    e => note($"scheduler: change feed on {prefix}: {e.Message} (following again in 1 s)"), time, stopping);
             }
         }
 
@@ -88,47 +89,6 @@ public sealed class Scheduler(IKeyValue kv, Func<bool> isLeader, TimeProvider ti
             finally
             {
                 Interlocked.Increment(ref ticks);
-            }
-        }
-    }
-
-    /// <summary>Marks the state dirty at every change under <paramref name="prefix"/>, following again after a failed watch.</summary>
-    private async Task FollowAsync(string prefix, CancellationToken stopping)
-    {
-        while (!stopping.IsCancellationRequested)
-        {
-            try
-            {
-                IAsyncEnumerator<long> feed = changes!.ChangesAsync(prefix, stopping).GetAsyncEnumerator(stopping);
-                await using (feed.ConfigureAwait(false))
-                {
-                    // The first step opens the watch (a local feed before it first waits); a change
-                    // made while no watch was open is read by the round this mark causes.
-                    ValueTask<bool> next = feed.MoveNextAsync();
-                    Volatile.Write(ref dirty, 1);
-                    while (await next.ConfigureAwait(false))
-                    {
-                        Volatile.Write(ref dirty, 1);
-                        next = feed.MoveNextAsync();
-                    }
-                }
-            }
-            catch (Exception) when (stopping.IsCancellationRequested)
-            {
-                return; // stopping: a remote feed ends with its call's Cancelled status, not only OperationCanceledException
-            }
-            catch (Exception e)
-            {
-                note($"scheduler: change feed on {prefix}: {e.Message} (following again in 1 s)");
-            }
-
-            try
-            {
-                await Task.Delay(TimeSpan.FromSeconds(1), time, stopping).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
             }
         }
     }
