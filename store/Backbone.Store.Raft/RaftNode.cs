@@ -291,8 +291,35 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
     }
 
     /// <summary>Appends and replicates one entry of the term this node leads (<see cref="TryGetLeadingTerm"/>); completes when a quorum committed it.</summary>
-    public ValueTask ReplicateAsync(ReadOnlyMemory<byte> payload, long term, CancellationToken cancellationToken) =>
-        cluster.ReplicateAsync(new BinaryLogEntry { Content = payload, Term = term, CommandId = ProposalBatch.CommandId }, cancellationToken);
+    public async ValueTask ReplicateAsync(ReadOnlyMemory<byte> payload, long term, CancellationToken cancellationToken)
+    {
+        await cluster.ReplicateAsync(new BinaryLogEntry { Content = payload, Term = term, CommandId = ProposalBatch.CommandId }, cancellationToken)
+            .ConfigureAwait(false);
+        NoteCommittedInTerm(term);
+    }
+
+    /// <summary>
+    /// The latest term in which this node, as leader, saw an entry of that term committed (-1:
+    /// none yet). Once a leader has committed an entry of its own term, its commit index covers
+    /// every entry any earlier leader committed (Raft's leader completeness), so a read index
+    /// needs only a confirmation of its leadership, not a new entry (<see cref="CommitFenceAsync"/>).
+    /// </summary>
+    private long committedInTerm = -1;
+
+    private void NoteCommittedInTerm(long term)
+    {
+        long seen = Volatile.Read(ref committedInTerm);
+        while (term > seen)
+        {
+            long was = Interlocked.CompareExchange(ref committedInTerm, term, seen);
+            if (was == seen)
+            {
+                return;
+            }
+
+            seen = was;
+        }
+    }
 
     /// <summary>
     /// Waits for one full replication round that starts after the call. Each follower answers it
@@ -311,7 +338,15 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
     public Task<long?> ConfirmLeadershipAsync(CancellationToken cancellationToken) =>
         IsLeader ? fences.ConfirmAsync(cancellationToken) : Task.FromResult<long?>(null);
 
-    /// <summary>Commits one fence entry (ignored by the state machine) and returns the commit index then.</summary>
+    /// <summary>
+    /// Proves this node still leads after the call and returns its commit index then (ReadIndex).
+    /// Once it has committed an entry of its term, one replication round does it: DotNext answers
+    /// <c>ForceReplicationAsync</c> after a round whose requests were all sent after the call, and
+    /// only when a majority answered that round without a newer term (else it steps down and the
+    /// wait fails). Before that, it commits a fence entry (ignored by the state machine) of its
+    /// term: its commit index may still lag what the previous leader committed. A round costs no
+    /// log write on any member; a fence costs an append and a flush on each.
+    /// </summary>
     private async Task<long?> CommitFenceAsync(CancellationToken cancellationToken)
     {
         if (!TryGetLeadingTerm(out long term))
@@ -319,8 +354,16 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
             return null;
         }
 
-        await cluster.ReplicateAsync(new BinaryLogEntry { Content = ReadFenceContent, Term = term, CommandId = ReadFenceCommandId }, cancellationToken)
-            .ConfigureAwait(false);
+        if (Volatile.Read(ref committedInTerm) == term)
+        {
+            await cluster.ForceReplicationAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await cluster.ReplicateAsync(new BinaryLogEntry { Content = ReadFenceContent, Term = term, CommandId = ReadFenceCommandId }, cancellationToken)
+                .ConfigureAwait(false);
+            NoteCommittedInTerm(term);
+        }
 
         // Still leading the term the fence was appended in: a node deposed and elected again
         // meanwhile could return a commit index behind what the leader in between acknowledged.

@@ -1,11 +1,12 @@
 namespace Backbone.Store.Raft;
 
 /// <summary>
-/// ReadIndex without trusting clocks: the leader proves it still leads by committing a tiny
-/// fence entry in its term, and the commit index it sees then covers every write acknowledged
-/// before the reads that asked. Reads share fences: a read joins the next fence that starts
-/// after it arrived (never one already in flight, whose quorum answers may predate the read), so
-/// under load there is at most one fence in flight and one forming.
+/// ReadIndex without trusting clocks: the leader proves it still leads by a quorum's answers to a
+/// replication round (or, before it has committed anything in its term, by committing a tiny
+/// fence entry: see <c>RaftNode.CommitFenceAsync</c>), and the commit index it sees then covers
+/// every write acknowledged before the reads that asked. Reads share fences: a read joins the
+/// next fence that starts after it arrived (never one already in flight, whose quorum answers may
+/// predate the read), so under load there is at most one fence in flight and one forming.
 /// A leader lease would save the round trip, but DotNext's lease equals the lower election
 /// timeout with no drift margin, and a leader resumed from a pause can read its lease as live
 /// before its timer fires: we do not serve linearizable reads from it.
