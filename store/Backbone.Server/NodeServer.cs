@@ -53,11 +53,14 @@ public sealed record NodeOptions
 
     /// <summary>
     /// Lower Raft election timeout (ms), as etcd's --election-timeout but with the heartbeat tied
-    /// to it (a fifth: 100 ms, etcd's default heartbeat). 500 ms puts a leader's replacement
-    /// under a second; a follower still rides out four missed heartbeats (CPU starvation on a
-    /// busy 2-core machine lasts 100-300 ms).
+    /// to it (a fifth: 60 ms) and the upper bound at 1.5 times it. DotNext's pre-vote lets a
+    /// follower stand only once the other followers have given up on the leader too, and a
+    /// follower refused that way waits its whole timeout again: a dead leader is replaced after
+    /// up to twice the upper bound. 300-450 ms keeps that under a second (with 500-1,000 ms the
+    /// gap after a SIGKILL reached 1.1-1.8 s); no election without a failure was seen at 300 ms
+    /// through the whole cluster benchmark on 2 shared cores (docs/benchmarks.md, session 11).
     /// </summary>
-    public const int DefaultElectionTimeoutMs = 500;
+    public const int DefaultElectionTimeoutMs = 300;
 
     /// <summary>Raft election timeouts (ms); tests shorten them.</summary>
     public int ElectionTimeoutMs { get; init; } = DefaultElectionTimeoutMs;
@@ -297,7 +300,7 @@ public static class NodeServer
             Bootstrap = (firstStart && options.Init) || options.ForceNewCluster,
             Self = new RaftPeer(identity.MemberId, identity.Name, settings.PeerAddress, settings.ClientUrl),
             LowerElectionTimeoutMs = options.ElectionTimeoutMs,
-            UpperElectionTimeoutMs = options.ElectionTimeoutMs * 2,
+            UpperElectionTimeoutMs = options.ElectionTimeoutMs * 3 / 2, // see DefaultElectionTimeoutMs
             Certificate = keys.Certificate(),
             ClusterCa = keys.CaCertificate(),
             InitialVoters = certified is not null ? [.. certified.VoterPeerAddresses.Select(IPEndPoint.Parse)]

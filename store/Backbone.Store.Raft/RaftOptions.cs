@@ -41,12 +41,12 @@ public sealed record RaftOptions
 
     /// <summary>
     /// Election timeout range in ms, with heartbeats at a fifth of the lower bound. A follower
-    /// waits for at least four lost heartbeats: on 2 shared cores a busy node misses them for
-    /// 100-300 ms (REFERENCE.md saw elections from CPU starvation at 150-300 ms timeouts).
+    /// waits for at least four lost heartbeats (the node's default, 300-450 ms, is argued at
+    /// NodeServer.DefaultElectionTimeoutMs).
     /// </summary>
-    public int LowerElectionTimeoutMs { get; init; } = 500;
+    public int LowerElectionTimeoutMs { get; init; } = 300;
 
-    public int UpperElectionTimeoutMs { get; init; } = 1_000;
+    public int UpperElectionTimeoutMs { get; init; } = 450;
 
     /// <summary>This node's certificate (with its key) for mutual TLS between managers; null runs Raft in cleartext (tests of the adapter only).</summary>
     public X509Certificate2? Certificate { get; init; }

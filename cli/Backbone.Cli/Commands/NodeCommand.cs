@@ -61,8 +61,9 @@ internal static class NodeCommand
         };
         Option<int> electionTimeout = new("--election-timeout-ms")
         {
-            Description = "Raft election timeout, lower bound in ms (the upper bound is twice it; the leader's heartbeat is a fifth of it): "
-                + "a dead leader is replaced after about this long. The same on every manager",
+            Description = "Raft election timeout, lower bound in ms (the upper bound is 1.5 times it; the leader's heartbeat is a fifth of it): "
+                + "a dead leader is replaced after one to three times this. Raise it on slow or overloaded hosts, where a longer "
+                + "stall would depose a healthy leader. The same on every manager",
             DefaultValueFactory = _ => NodeOptions.DefaultElectionTimeoutMs,
         };
 

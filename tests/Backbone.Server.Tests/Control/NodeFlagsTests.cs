@@ -23,7 +23,7 @@ public sealed class NodeFlagsTests
         try
         {
             await using var node = new NodeProcess(dataDir);
-            node.ExtraArguments.AddRange(["--init", "--listen-peer", $"127.0.0.1:{FreePort.Next()}", "--election-timeout-ms", "300", "--no-agent", "--dns-addr", "127.0.0.1:0", "--dns-ttl", "17", "--metrics-addr", "127.0.0.1:0", "--snapshot-count", "5000"]);
+            node.ExtraArguments.AddRange(["--init", "--listen-peer", $"127.0.0.1:{FreePort.Next()}", "--election-timeout-ms", "400", "--no-agent", "--dns-addr", "127.0.0.1:0", "--dns-ttl", "17", "--metrics-addr", "127.0.0.1:0", "--snapshot-count", "5000"]);
             string first = await StartAsync(node);
             Assert.Contains("agent: off (--no-agent)", first, StringComparison.Ordinal);
             Assert.Matches(MetricsLine(), first);
@@ -51,7 +51,7 @@ public sealed class NodeFlagsTests
             Assert.Equal(["off"], kept["--metrics-addr"]);
             Assert.Equal(["5"], kept["--dns-ttl"]);
             Assert.Equal(["5000"], kept["--snapshot-count"]);
-            Assert.Equal(["300"], kept["--election-timeout-ms"]);
+            Assert.Equal(["400"], kept["--election-timeout-ms"]); // not the default (300): kept because given
             Assert.False(kept.ContainsKey("--init"), "--init is the first start's alone");
             Assert.Equal([], kept["--no-agent"]);
             await StopAsync(node);
