@@ -56,9 +56,10 @@ public sealed record NodeOptions
     /// to it (a fifth: 60 ms) and the upper bound at 1.5 times it. DotNext's pre-vote lets a
     /// follower stand only once the other followers have given up on the leader too, and a
     /// follower refused that way waits its whole timeout again: a dead leader is replaced after
-    /// up to twice the upper bound. 300-450 ms keeps that under a second (with 500-1,000 ms the
-    /// gap after a SIGKILL reached 1.1-1.8 s); no election without a failure was seen at 300 ms
-    /// through the whole cluster benchmark on 2 shared cores (docs/benchmarks.md, session 11).
+    /// up to twice the upper bound. With 300-450 ms the write gap after a SIGKILL of the leader
+    /// was under a second in 23 of 24 runs (0.45-1.03 s; with 500-1,000 ms, 0.8-1.8 s); no
+    /// election without a failure was seen at 300 ms through the whole cluster benchmark on 2
+    /// shared cores (docs/benchmarks.md, session 11).
     /// </summary>
     public const int DefaultElectionTimeoutMs = 300;
 

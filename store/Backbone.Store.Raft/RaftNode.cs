@@ -329,7 +329,28 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
     /// </summary>
     public ValueTask ConfirmDurableAsync(CancellationToken cancellationToken) =>
         cluster.Members.Count <= 1 ? ValueTask.CompletedTask // alone: the leader flushed before committing, and that is the quorum
-            : cluster.ForceReplicationAsync(cancellationToken);
+            : FullRoundAsync(cancellationToken);
+
+    /// <summary>
+    /// DotNext's <c>ForceReplicationAsync</c>, made to wait for a whole round that started after
+    /// the call. Its wait reads the leader's round "valve", then queues with it; when the round
+    /// loop flips the valve between the two (a round has just started), the wait is granted at
+    /// once, before that round is answered. Such a synchronous success proves only that a round
+    /// started after the call, so we wait once more: the second wait ends at that round's
+    /// release or a later one, and a round is released only when a quorum answered it without a
+    /// newer term (else the leader steps down and the wait fails with NotLeaderException).
+    /// </summary>
+    private ValueTask FullRoundAsync(CancellationToken cancellationToken)
+    {
+        ValueTask first = cluster.ForceReplicationAsync(cancellationToken);
+        if (!first.IsCompletedSuccessfully)
+        {
+            return first;
+        }
+
+        first.GetAwaiter().GetResult(); // consumed, as a ValueTask must be
+        return cluster.ForceReplicationAsync(cancellationToken);
+    }
 
     /// <summary>
     /// The leader's commit index once its leadership is confirmed by a quorum after the call
@@ -340,10 +361,9 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
 
     /// <summary>
     /// Proves this node still leads after the call and returns its commit index then (ReadIndex).
-    /// Once it has committed an entry of its term, one replication round does it: DotNext answers
-    /// <c>ForceReplicationAsync</c> after a round whose requests were all sent after the call, and
-    /// only when a majority answered that round without a newer term (else it steps down and the
-    /// wait fails). Before that, it commits a fence entry (ignored by the state machine) of its
+    /// Once it has committed an entry of its term, one replication round does it: a round whose
+    /// requests were all sent after the call and that a majority answered without a newer term
+    /// (<see cref="FullRoundAsync"/>; else DotNext steps down and the wait fails). Before that, it commits a fence entry (ignored by the state machine) of its
     /// term: its commit index may still lag what the previous leader committed. A round costs no
     /// log write on any member; a fence costs an append and a flush on each.
     /// </summary>
@@ -356,7 +376,7 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
 
         if (Volatile.Read(ref committedInTerm) == term)
         {
-            await cluster.ForceReplicationAsync(cancellationToken).ConfigureAwait(false);
+            await FullRoundAsync(cancellationToken).ConfigureAwait(false);
         }
         else
         {

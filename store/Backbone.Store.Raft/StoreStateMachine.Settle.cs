@@ -19,7 +19,8 @@ namespace Backbone.Store.Raft;
 ///   <see cref="SettleAsync"/> applies them once a round confirmed them (<see cref="durableThrough"/>);
 /// - entries DotNext replays at start-up, and entries whose confirmation failed because
 ///   leadership moved, are deferred: <see cref="SettleAsync"/> waits for a read index from the
-///   current leader (a fence committed in its term: everything before it is final), then reads
+///   current leader (its commit index, once it has committed in its term and confirmed that it
+///   still leads: everything up to it is final), then reads
 ///   them back from the log, which by then holds the leader's version of every index, and
 ///   applies them. Until then reads that must be linearizable wait.
 /// </summary>
@@ -57,7 +58,7 @@ internal sealed partial class StoreStateMachine
         /// <summary>A replication round after which the followers hold everything committed before it.</summary>
         ValueTask ConfirmDurableAsync(CancellationToken cancellationToken);
 
-        /// <summary>The current leader's confirmed commit index (a fence in its term), or null when none answers.</summary>
+        /// <summary>The current leader's confirmed commit index (it has committed in its term and a quorum answered a round after the call), or null when none answers.</summary>
         Task<long?> ReadIndexAsync(CancellationToken cancellationToken);
 
         ValueTask WaitForDotNextApplyAsync(long index, CancellationToken cancellationToken);
