@@ -30,3 +30,19 @@ show_logs() {
   done
   return 0
 }
+
+# Unmeasured load on a fresh server before its first point: $2 seconds (BENCH_SETTLE, 0 skips it),
+# half puts, half linearizable gets, 64 clients, at the endpoints $1; the generator's errors go to
+# $3. A .NET node's JIT recompiles hot code for its first minute or two (perf: 30% of a leader's
+# samples in libclrjit 10 s into a put run, none 90 s in), which would tax only the first points
+# of Backbone's suite; etcd, compiled ahead of time, gets the same load. Needs $bench_dll, $name.
+settle_in() {
+  local endpoints=$1 seconds=$2 log=$3 op
+  [ "$seconds" -gt 0 ] || return 0
+  echo "  $name: settling in for $seconds s (unmeasured puts, then linearizable gets)" >&2
+  for op in put range; do
+    dotnet "$bench_dll" --endpoint "$endpoints" --op "$op" --clients 64 --connections 8 \
+      --duration $((seconds / 2)) --warmup 0 --label "settle-$op" >/dev/null 2>>"$log" ||
+      echo "  $name: the settling-in load ($op) failed; measuring anyway (see $log)" >&2
+  done
+}

@@ -4,11 +4,13 @@
 # data dirs and free loopback ports. Closed-loop throughput, server CPU per operation summed over
 # the members at a fixed rate, and failover: the leader killed (SIGKILL) under a paced write load,
 # reporting the longest time no write succeeded anywhere (a fresh cluster for each repeat). Prints
-# a markdown table and writes it to bench/results/cluster-latest.md. About 7 minutes, plus any build.
+# a markdown table and writes it to bench/results/cluster-latest.md. About 9 minutes, plus any build.
 #
 # Environment (all optional):
 #   BENCH_DURATION           measured seconds per throughput / CPU point (8)
 #   BENCH_WARMUP             warm-up seconds per point, failover included (2)
+#   BENCH_SETTLE             seconds of unmeasured load on each fresh suite cluster before its first
+#                            point (60; 0 skips it): see settle_in in bench/lib.sh
 #   BENCH_ONLY               "backbone" or "etcd" to run one server (the other column stays empty)
 #   BENCH_FAILOVER_RUNS      failover repeats per server, each on a fresh cluster (3; 0 skips them)
 #   BENCH_FAILOVER_DURATION  measured seconds of a failover run (12: Backbone's writes have taken
@@ -37,6 +39,7 @@ failover_runs="${BENCH_FAILOVER_RUNS:-3}"
 failover_duration="${BENCH_FAILOVER_DURATION:-12}"
 failover_kill_at="${BENCH_FAILOVER_KILL_AT:-3}"
 run_suite="${BENCH_SUITE:-1}"
+settle_s="${BENCH_SETTLE:-60}"
 read -r -a backbone_flags <<<"${BENCH_BACKBONE_FLAGS:-}"
 host=127.0.0.1 # never anything else: this script loads only the local machine
 members=3
@@ -327,6 +330,8 @@ for name in backbone etcd; do
   echo "run-cluster.sh: $name, 3 members" >&2
   if [ "$run_suite" != 0 ]; then
     "start_$name"
+    require_cluster
+    settle_in "$endpoints" "$settle_s" "$work/$name.bench.log"
     suite
     stop_cluster
   fi
@@ -353,6 +358,7 @@ commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "of one server on loopback, then three of the other. Client i uses member i mod 3 (followers first,"
   echo "the leader last: the 1-client points load a follower); connections are split over the members, at least"
   echo "one each (so the 1-client points open 3, of which 1 is used)."
+  [ "$settle_s" -gt 0 ] && echo "Each server's suite cluster first took ${settle_s} s of unmeasured load (puts, then linearizable gets, 64 clients)."
   echo "${duration} s measured after ${warmup} s warm-up per point; 1,000 keys, 256-byte values. Default election"
   echo "timeouts (Backbone 300-450 ms, heartbeat 60 ms; etcd 1000 ms, heartbeat 100 ms). Commit $commit."
   [ -z "${BENCH_BACKBONE_FLAGS:-}" ] || echo "Every Backbone member ran with BENCH_BACKBONE_FLAGS: $BENCH_BACKBONE_FLAGS (over the defaults above)."

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Backbone vs etcd 3.4 side by side: the same client (bench/Backbone.Bench), the same machine,
 # one server after the other, each on a fresh temp data dir and free loopback ports. Prints a
-# markdown table and writes it to bench/results/latest.md. About 7 minutes, plus any build.
+# markdown table and writes it to bench/results/latest.md. About 9 minutes, plus any build.
 #
 # Environment (all optional):
 #   BENCH_DURATION   measured seconds per point (8)
 #   BENCH_WARMUP     warm-up seconds per point (2)
+#   BENCH_SETTLE     seconds of unmeasured load on each fresh server before its first point
+#                    (60; 0 skips it): see settle_in in bench/lib.sh
 #   CHECK_PERF_LOAD  etcdctl check perf --load (s; each load runs 60 s; none skips it)
 #   BENCH_ONLY       "backbone" or "etcd" to run one server (the other column stays empty)
 #   BENCH_MEMORY     0 skips the memory point (1M keys of 100 bytes, about a minute per server)
@@ -15,6 +17,7 @@ cd "$root"
 
 duration="${BENCH_DURATION:-8}"
 warmup="${BENCH_WARMUP:-2}"
+settle_s="${BENCH_SETTLE:-60}"
 check_perf_load="${CHECK_PERF_LOAD:-s}"
 only="${BENCH_ONLY:-}"
 host=127.0.0.1 # never anything else: this script loads only the local machine
@@ -162,6 +165,7 @@ if [ "$only" != etcd ]; then
   ./backbone node --name n1 --data-dir "$work/backbone-data" --listen-client "$host:$port" >"$work/backbone.log" 2>&1 &
   server_pid=$!
   wait_ready "$port" "$work/backbone.log"
+  settle_in "$host:$port" "$settle_s" "$work/$name.bench.log"
   suite
   stop_server
 fi
@@ -179,6 +183,7 @@ if [ "$only" != backbone ]; then
     --logger zap --log-outputs stderr >"$work/etcd.log" 2>&1 &
   server_pid=$!
   wait_ready "$port" "$work/etcd.log"
+  settle_in "$host:$port" "$settle_s" "$work/$name.bench.log"
   suite
   stop_server
 fi
@@ -195,6 +200,7 @@ commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "256-byte values. Commit $commit. Load average at start $load_start, at end $(cut -d' ' -f1-3 /proc/loadavg)."
   echo "Latency is per operation, from send to response (watch: from the put's send to the event's arrival)."
   echo "CPU % is of one core (100 = one core busy)."
+  [ "$settle_s" -gt 0 ] && echo "Each server first took ${settle_s} s of unmeasured load (puts, then linearizable gets, 64 clients)."
   echo
   dotnet "$bench_dll" report "$work/backbone.results" "$work/etcd.results"
   if [ -s "$work/memory.txt" ]; then
