@@ -24,6 +24,7 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
     private readonly WriteAheadLog wal;
     private readonly MembershipStorage membership;
     private readonly ReadFences fences;
+    private readonly LeaderLease lease;
     private readonly MetadataRefresh metadataRefresh;
     private readonly CancellationTokenSource stopping = new();
 
@@ -76,6 +77,7 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
         cluster = new RaftCluster(config) { AuditTrail = wal };
         metadataRefresh = new MetadataRefresh(config.RequestTimeout);
         fences = new ReadFences(CommitFenceAsync);
+        lease = new LeaderLease(TimeSpan.FromMilliseconds(options.LowerElectionTimeoutMs / 2.0), TimeProvider.System);
         stateMachine.Attach(this);
     }
 
@@ -338,26 +340,63 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
     /// once, before that round is answered. Such a synchronous success proves only that a round
     /// started after the call, so we wait once more: the second wait ends at that round's
     /// release or a later one, and a round is released only when a quorum answered it without a
-    /// newer term (else the leader steps down and the wait fails with NotLeaderException).
+    /// newer term (else the leader steps down and the wait fails with NotLeaderException). A round
+    /// that ends with this node still leading the term it led before it extends its
+    /// <see cref="LeaderLease"/>.
     /// </summary>
-    private ValueTask FullRoundAsync(CancellationToken cancellationToken)
+    private async ValueTask FullRoundAsync(CancellationToken cancellationToken)
     {
+        bool leading = TryGetLeadingTerm(out long term);
+        long start = lease.Now();
         ValueTask first = cluster.ForceReplicationAsync(cancellationToken);
-        if (!first.IsCompletedSuccessfully)
+        if (first.IsCompletedSuccessfully)
         {
-            return first;
+            first.GetAwaiter().GetResult(); // consumed, as a ValueTask must be
+            await cluster.ForceReplicationAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await first.ConfigureAwait(false);
         }
 
-        first.GetAwaiter().GetResult(); // consumed, as a ValueTask must be
-        return cluster.ForceReplicationAsync(cancellationToken);
+        if (leading && TryGetLeadingTerm(out long now) && now == term)
+        {
+            lease.Extend(term, start);
+        }
     }
 
     /// <summary>
-    /// The leader's commit index once its leadership is confirmed by a quorum after the call
-    /// (ReadIndex, see <see cref="ReadFences"/>); null when this node is not the leader.
+    /// The leader's commit index once its leadership is confirmed (ReadIndex); null when this node
+    /// is not the leader. Within its <see cref="LeaderLease"/> the commit index read now is the
+    /// answer: no other leader can have been elected yet, so it covers every acknowledged write.
+    /// Else a round (or fence) that starts after the call confirms it (<see cref="ReadFences"/>).
     /// </summary>
-    public Task<long?> ConfirmLeadershipAsync(CancellationToken cancellationToken) =>
-        IsLeader ? fences.ConfirmAsync(cancellationToken) : Task.FromResult<long?>(null);
+    public Task<long?> ConfirmLeadershipAsync(CancellationToken cancellationToken)
+    {
+        if (!TryGetLeadingTerm(out long term))
+        {
+            return Task.FromResult<long?>(null);
+        }
+
+        if (Volatile.Read(ref committedInTerm) == term)
+        {
+            // The commit index first, then the lease and the leadership: both held at a moment
+            // after the index was read, so no other leader had committed anything it lacks.
+            long commitIndex = wal.LastCommittedEntryIndex;
+            if (lease.Holds(term) && TryGetLeadingTerm(out long now) && now == term)
+            {
+                Interlocked.Increment(ref leaseReads);
+                return Task.FromResult<long?>(commitIndex);
+            }
+        }
+
+        return fences.ConfirmAsync(cancellationToken);
+    }
+
+    private long leaseReads;
+
+    /// <summary>Read indexes this node answered from its lease, without a round (for tests and metrics).</summary>
+    public long LeaseReads => Volatile.Read(ref leaseReads);
 
     /// <summary>
     /// Proves this node still leads after the call and returns its commit index then (ReadIndex).

@@ -5,7 +5,8 @@ namespace Backbone.Server.Metrics;
 
 /// <summary>
 /// The store's state as gauges: revisions, size and leases of this node's copy and, on a Raft member, its term,
-/// applied index and whether it leads. Each is a field the engine or DotNext already keeps.
+/// applied index, whether it leads and how many read indexes its lease answered. Each is a field the engine, DotNext or
+/// the Raft node already keeps.
 /// </summary>
 public sealed class StoreMetrics(NodeContext context, RaftCommandLog? log) : IMetricsSource
 {
@@ -24,5 +25,7 @@ public sealed class StoreMetrics(NodeContext context, RaftCommandLog? log) : IMe
         writer.Gauge("backbone_raft_term", "This member's Raft term.", context.Cluster.Term);
         writer.Gauge("backbone_raft_applied_index", "The last Raft entry this member applied to its store.", context.Cluster.AppliedIndex);
         writer.Gauge("backbone_raft_is_leader", "1 while this member is the Raft leader, else 0.", log.IsLeader ? 1 : 0);
+        writer.Counter("backbone_raft_leased_read_indexes_total",
+            "Read indexes this member answered as leader from its lease, without a replication round.", log.Node.LeaseReads);
     }
 }
