@@ -9,10 +9,15 @@ namespace Backbone.Store.Raft;
 /// the lower bound) has passed since that answer. A quorum answered, so no other leader can be
 /// elected within the lower bound of the round's start, except with this leader's own vote, and
 /// DotNext steps a leader down before it votes (the caller checks leadership after reading the
-/// lease). The lease is half the lower bound: safe while no member's clock runs more than twice as
-/// fast as this one's, and while every manager has the same election timeout. It is measured on
-/// the monotonic clock at the moment of the check, not by a timer: a leader paused and thawed
-/// sees its lease as expired at once.
+/// lease). A member that restarts forgets when it last heard from the leader, so a restarted
+/// member joins no election for the lower bound after it starts (RaftNode.StartAsync); and a
+/// member that refuses a resent snapshot answers without that mark being renewed, so no round
+/// extends the lease while a snapshot may be on its way (RaftNode.FullRoundAsync). The lease is
+/// half the lower bound: safe while no member's clock runs more than twice as fast as this
+/// one's, and while every manager has the same election timeout. It is measured on the monotonic
+/// clock at the moment of the check, not by a timer: a leader paused (SIGSTOP) and thawed sees
+/// it expired at once. (A whole VM suspended and resumed is not covered: the monotonic clock
+/// stops with it.)
 /// </summary>
 internal sealed class LeaderLease(TimeSpan duration, TimeProvider clock)
 {
@@ -26,7 +31,7 @@ internal sealed class LeaderLease(TimeSpan duration, TimeProvider clock)
     /// <summary>Records a round of <paramref name="term"/> that started at <paramref name="roundStart"/> (taken before the round was asked for) and that a quorum answered.</summary>
     public void Extend(long term, long roundStart)
     {
-        long until = roundStart + (long)(duration.TotalSeconds * clock.TimestampFrequency);
+        long until = roundStart + (duration.Ticks * clock.TimestampFrequency / TimeSpan.TicksPerSecond);
         while (true)
         {
             Held? current = Volatile.Read(ref held);

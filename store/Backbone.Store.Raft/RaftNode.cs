@@ -34,6 +34,8 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
     private ulong leaderMemberId;
     private int learning; // 1 while a lookup of the leader's id runs
 
+    private readonly long createdAt = TimeProvider.System.GetTimestamp();
+
     internal RaftNode(RaftOptions options, StoreStateMachine stateMachine, ILoggerFactory? loggers)
     {
         Options = options;
@@ -252,6 +254,17 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
 
         await wal.InitializeAsync(cancellationToken).ConfigureAwait(false);
         await SeedConfigurationAsync(cancellationToken).ConfigureAwait(false);
+
+        // DotNext forgets, in a restart, when it last heard from the leader, and would vote at
+        // once: a leader's read lease counted on this member refusing votes for the lower bound
+        // after it answered a round (LeaderLease). So it takes part in nothing until the lower
+        // bound has passed since this node was made, which is after the process restarted.
+        TimeSpan quiet = TimeSpan.FromMilliseconds(Options.LowerElectionTimeoutMs) - TimeProvider.System.GetElapsedTime(createdAt);
+        if (quiet > TimeSpan.Zero)
+        {
+            await Task.Delay(quiet, cancellationToken).ConfigureAwait(false);
+        }
+
         await cluster.StartAsync(cancellationToken).ConfigureAwait(false);
         started = true;
         StateMachine.MarkLive(); // what the replay held back is settled with the leader from now on
@@ -359,7 +372,13 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
             await first.ConfigureAwait(false);
         }
 
-        if (leading && TryGetLeadingTerm(out long now) && now == term)
+        // A member that refuses a resent snapshot answers the round without renewing its "heard
+        // from the leader" mark (DotNext's InstallSnapshot handler renews it only for a snapshot
+        // it takes): no lease from a round a snapshot send may have overlapped (an install is one
+        // request, so it ends within the request timeout).
+        long lastSend = StateMachine.LastSnapshotSendStarted;
+        bool snapshotMayOverlap = lastSend != 0 && TimeProvider.System.GetElapsedTime(lastSend, start) < Options.RequestTimeout;
+        if (leading && !snapshotMayOverlap && TryGetLeadingTerm(out long now) && now == term)
         {
             lease.Extend(term, start);
         }

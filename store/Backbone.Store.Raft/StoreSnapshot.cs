@@ -21,7 +21,8 @@ namespace Backbone.Store.Raft;
 /// keeps reading it (it is opened with <see cref="FileShare.Delete"/>).
 /// </remarks>
 /// <param name="resent">Called when a send of this snapshot begins and it was sent before (see <see cref="InstallingOnce"/>).</param>
-internal sealed class StoreSnapshot(SnapshotDescriptor descriptor, StoreApplier applier, string directory, Action? resent = null) : ISnapshot
+/// <param name="sending">Called whenever a send of this snapshot begins (the leader's read lease pauses around sends).</param>
+internal sealed class StoreSnapshot(SnapshotDescriptor descriptor, StoreApplier applier, string directory, Action? resent = null, Action? sending = null) : ISnapshot
 {
     /// <summary>Files of this kind left by a process that died mid-send are removed at start-up.</summary>
     public const string FilePattern = "outgoing-*.snap";
@@ -78,6 +79,7 @@ internal sealed class StoreSnapshot(SnapshotDescriptor descriptor, StoreApplier 
 
     async ValueTask IDataTransferObject.WriteToAsync<TWriter>(TWriter writer, CancellationToken token)
     {
+        sending?.Invoke();
         Interlocked.CompareExchange(ref firstSent, Environment.TickCount64, 0);
         if (Interlocked.Increment(ref sends) > 1)
         {

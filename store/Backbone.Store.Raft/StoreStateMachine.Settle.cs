@@ -20,7 +20,7 @@ namespace Backbone.Store.Raft;
 /// - entries DotNext replays at start-up, and entries whose confirmation failed because
 ///   leadership moved, are deferred: <see cref="SettleAsync"/> waits for a read index from the
 ///   current leader (its commit index, once it has committed in its term and confirmed that it
-///   still leads: everything up to it is final), then reads
+///   still leads, by a round or its read lease: everything up to it is final), then reads
 ///   them back from the log, which by then holds the leader's version of every index, and
 ///   applies them. Until then reads that must be linearizable wait.
 /// </summary>
@@ -58,7 +58,7 @@ internal sealed partial class StoreStateMachine
         /// <summary>A replication round after which the followers hold everything committed before it.</summary>
         ValueTask ConfirmDurableAsync(CancellationToken cancellationToken);
 
-        /// <summary>The current leader's confirmed commit index (it has committed in its term and a quorum answered a round after the call), or null when none answers.</summary>
+        /// <summary>The current leader's confirmed commit index (it has committed in its term, and a quorum answered a round after the call or its read lease holds), or null when none answers.</summary>
         Task<long?> ReadIndexAsync(CancellationToken cancellationToken);
 
         ValueTask WaitForDotNextApplyAsync(long index, CancellationToken cancellationToken);

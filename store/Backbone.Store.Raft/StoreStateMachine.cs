@@ -59,7 +59,7 @@ internal sealed partial class StoreStateMachine : IStateMachine
                     $"the Raft log was truncated up to entry {descriptor.Index}, but the store only holds entries up to {appliedEntry}: the FASTER checkpoint is older than it should be");
             }
 
-            snapshot = new StoreSnapshot(descriptor, applier, directory, OnResent);
+            snapshot = new StoreSnapshot(descriptor, applier, directory, OnResent, OnSending);
         }
 
         // Dumps a killed process was sending or receiving.
@@ -211,7 +211,7 @@ internal sealed partial class StoreStateMachine : IStateMachine
                 latestCheckpoint = null;
                 toPublish = null;
                 descriptor.Save(directory);
-                Interlocked.Exchange(ref snapshot, new StoreSnapshot(descriptor, applier, directory, OnResent))?.Retire();
+                Interlocked.Exchange(ref snapshot, new StoreSnapshot(descriptor, applier, directory, OnResent, OnSending))?.Retire();
             }
 
             Publish(Math.Max(entry.Index, LogPositions.EntryOf(applier.AppliedPosition)));
@@ -310,8 +310,15 @@ internal sealed partial class StoreStateMachine : IStateMachine
 
         toPublish = null;
         next.Save(directory);
-        Interlocked.Exchange(ref snapshot, new StoreSnapshot(next, applier, directory, OnResent))?.Retire();
+        Interlocked.Exchange(ref snapshot, new StoreSnapshot(next, applier, directory, OnResent, OnSending))?.Retire();
     }
+
+    private long lastSnapshotSendStarted;
+
+    /// <summary>When a send of a snapshot to a member last began (a <see cref="TimeProvider.System"/> timestamp; 0: never).</summary>
+    public long LastSnapshotSendStarted => Volatile.Read(ref lastSnapshotSendStarted);
+
+    private void OnSending() => Volatile.Write(ref lastSnapshotSendStarted, TimeProvider.System.GetTimestamp());
 
     /// <summary>
     /// DotNext sends the current snapshot again: its member failed to install it, or installed it

@@ -119,20 +119,28 @@ public sealed class WorkerNodeTests(ITestOutputHelper output)
         using (CancellationTokenSource keepAliveDeadline = new(StreamTimeout))
         {
             using AsyncDuplexStreamingCall<LeaseKeepAliveRequest, LeaseKeepAliveResponse> keepAlive = lease.LeaseKeepAlive(cancellationToken: keepAliveDeadline.Token);
-            for (int i = 0; i < 5; i++) // 5 renewals a second apart: the lease outlives its 3 s TTL
+            for (int i = 0; i < 5; i++) // 5 renewals a second apart, over 4 s: the lease outlives its 3 s TTL
             {
+                if (i > 0)
+                {
+                    // Before each renewal, not after the last: the checks below then come right
+                    // after a renewal, with almost the whole TTL (3 s, truncated to 2) as margin
+                    // against a slow moment on a busy machine. With a second's pause after the
+                    // last one, a 0.9 s stall left "TTL 0" (less than a second) and failed it.
+                    await Task.Delay(TimeSpan.FromSeconds(1), keepAliveDeadline.Token);
+                }
+
                 await keepAlive.RequestStream.WriteAsync(new LeaseKeepAliveRequest { ID = grant.ID });
                 Assert.True(await keepAlive.ResponseStream.MoveNext(keepAliveDeadline.Token), "the keep-alive stream through the worker ended");
                 LeaseKeepAliveResponse renewed = keepAlive.ResponseStream.Current;
                 Assert.True(renewed.ID == grant.ID && renewed.TTL == ttl, $"keep-alive {i} through {worker.Name}: {renewed}");
-                await Task.Delay(TimeSpan.FromSeconds(1), keepAliveDeadline.Token);
             }
 
             await keepAlive.RequestStream.CompleteAsync();
         }
 
         RangeResponse leased = await cluster.Kv(0).RangeAsync(new RangeRequest { Key = Key(prefix + "leased") }, deadline: Deadline());
-        Assert.True(leased.Kvs.Count == 1 && leased.Kvs[0].Lease == grant.ID, $"the key on the kept-alive lease is gone after 5 s (TTL {ttl} s):\n{cluster.Logs()}");
+        Assert.True(leased.Kvs.Count == 1 && leased.Kvs[0].Lease == grant.ID, $"the key on the kept-alive lease is gone after 4 s (TTL {ttl} s):\n{cluster.Logs()}");
         LeaseTimeToLiveResponse left = await lease.LeaseTimeToLiveAsync(new LeaseTimeToLiveRequest { ID = grant.ID, Keys = true }, deadline: Deadline());
         Assert.True(left.TTL is > 0 and <= ttl && left.GrantedTTL == ttl, $"time-to-live through {worker.Name}: {left}");
         Assert.Equal(prefix + "leased", Assert.Single(left.Keys).ToStringUtf8());
