@@ -421,9 +421,10 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
     /// Proves this node still leads after the call and returns its commit index then (ReadIndex).
     /// Once it has committed an entry of its term, one replication round does it: a round whose
     /// requests were all sent after the call and that a majority answered without a newer term
-    /// (<see cref="FullRoundAsync"/>; else DotNext steps down and the wait fails). Before that, it commits a fence entry (ignored by the state machine) of its
-    /// term: its commit index may still lag what the previous leader committed. A round costs no
-    /// log write on any member; a fence costs an append and a flush on each.
+    /// (<see cref="FullRoundAsync"/>; else DotNext steps down and the wait fails). Before that,
+    /// it commits a fence entry (ignored by the state machine) of its term: its commit index may
+    /// still lag what the previous leader committed. A round costs no log write on any member; a
+    /// fence costs an append and a flush on each.
     /// </summary>
     private async Task<long?> CommitFenceAsync(CancellationToken cancellationToken)
     {
