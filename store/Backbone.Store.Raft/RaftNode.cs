@@ -36,6 +36,9 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
 
     private readonly long createdAt = TimeProvider.System.GetTimestamp();
 
+    /// <summary>DotNext's timeout for one request to a member: a snapshot install is one request, so it ends within this.</summary>
+    private readonly TimeSpan peerRequestTimeout;
+
     internal RaftNode(RaftOptions options, StoreStateMachine stateMachine, ILoggerFactory? loggers)
     {
         Options = options;
@@ -78,6 +81,7 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
         config.Metadata[ClientUrlKey] = options.Self.ClientUrl;
         cluster = new RaftCluster(config) { AuditTrail = wal };
         metadataRefresh = new MetadataRefresh(config.RequestTimeout);
+        peerRequestTimeout = config.RequestTimeout;
         fences = new ReadFences(CommitFenceAsync);
         lease = new LeaderLease(TimeSpan.FromMilliseconds(options.LowerElectionTimeoutMs / 2.0), TimeProvider.System);
         stateMachine.Attach(this);
@@ -377,7 +381,7 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
         // it takes): no lease from a round a snapshot send may have overlapped (an install is one
         // request, so it ends within the request timeout).
         long lastSend = StateMachine.LastSnapshotSendStarted;
-        bool snapshotMayOverlap = lastSend != 0 && TimeProvider.System.GetElapsedTime(lastSend, start) < Options.RequestTimeout;
+        bool snapshotMayOverlap = lastSend != 0 && TimeProvider.System.GetElapsedTime(lastSend, start) < peerRequestTimeout;
         if (leading && !snapshotMayOverlap && TryGetLeadingTerm(out long now) && now == term)
         {
             lease.Extend(term, start);
