@@ -26,8 +26,6 @@ internal sealed class LeaderLease(TimeSpan duration, TimeProvider clock)
 
     private Held? held;
 
-    public TimeSpan Duration => duration;
-
     /// <summary>Records a round of <paramref name="term"/> that started at <paramref name="roundStart"/> (taken before the round was asked for) and that a quorum answered.</summary>
     public void Extend(long term, long roundStart)
     {
