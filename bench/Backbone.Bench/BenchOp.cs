@@ -15,6 +15,13 @@ public enum BenchOp
     /// <summary>Txn: if ModRevision(key) &lt; max then Put(key) else Range(key) (the compare always holds).</summary>
     Txn,
 
+    /// <summary>
+    /// Maintenance.Alarm (GET), which Backbone answers without touching its store: the cost of
+    /// the request path alone (Kestrel, HTTP/2, gRPC), the floor under every other operation.
+    /// etcd 3.4 sends Alarm through Raft, so on etcd this is not a floor.
+    /// </summary>
+    Alarm,
+
     /// <summary>Watchers on a prefix, writers at a fixed rate; measures delivery latency.</summary>
     Watch,
 

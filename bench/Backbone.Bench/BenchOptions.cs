@@ -8,7 +8,7 @@ public sealed record BenchOptions
 {
     public const string Usage = """
         usage: Backbone.Bench --endpoint HOST:PORT[,HOST:PORT...]
-                              --op put|range|range-serializable|txn|watch|failover
+                              --op put|range|range-serializable|txn|alarm|watch|failover
                               [--clients N] [--connections M] [--duration S] [--warmup S]
                               [--rate R] [--keys K] [--value-bytes B] [--server-pid PID[,PID...]]
                               [--watchers W] [--watch-per-key] [--request-timeout-ms T]
@@ -22,6 +22,8 @@ public sealed record BenchOptions
         --clients N  concurrent clients (for --op watch and failover: writers).
         --server-pid adds the servers' CPU time (utime+stime of /proc/PID/stat, summed over the
                      PIDs) per operation; every PID must live through the run.
+        --op alarm   Maintenance.Alarm, which Backbone answers without its store: what the request
+                     path alone (Kestrel, HTTP/2, gRPC) costs. etcd 3.4 sends it through Raft.
         --op failover  paced puts (needs --rate) for an availability test while the caller kills
                      a member: writer i starts on endpoint i mod E; when a put fails or takes over
                      --request-timeout-ms (default 1000) the writer moves to the next endpoint and
@@ -147,9 +149,10 @@ public sealed record BenchOptions
         "range" => BenchOp.Range,
         "range-serializable" => BenchOp.RangeSerializable,
         "txn" => BenchOp.Txn,
+        "alarm" => BenchOp.Alarm,
         "watch" => BenchOp.Watch,
         "failover" => BenchOp.Failover,
-        _ => throw new ArgumentException($"--op {value}: expected put, range, range-serializable, txn, watch or failover"),
+        _ => throw new ArgumentException($"--op {value}: expected put, range, range-serializable, txn, alarm, watch or failover"),
     };
 
     public static string OpName(BenchOp op) => op switch
@@ -158,6 +161,7 @@ public sealed record BenchOptions
         BenchOp.Range => "range",
         BenchOp.RangeSerializable => "range-serializable",
         BenchOp.Txn => "txn",
+        BenchOp.Alarm => "alarm",
         BenchOp.Watch => "watch",
         BenchOp.Failover => "failover",
         _ => throw new ArgumentOutOfRangeException(nameof(op)),

@@ -33,7 +33,7 @@ public static class KvLoad
         var runs = new Task[options.Clients];
         for (int i = 0; i < options.Clients; i++)
         {
-            workers[i] = new KvWorker(options.Op, new KV.KVClient(channels.For(i)), keys, value, options.Seed + i + 1);
+            workers[i] = new KvWorker(options.Op, channels.For(i).CreateCallInvoker(), keys, value, options.Seed + i + 1);
             var pacer = new Pacer(options.Rate, options.Clients, i, window.StartTs);
             KvWorker worker = workers[i];
             runs[i] = Task.Run(() => worker.RunAsync(window, pacer, hardStop.Token), CancellationToken.None);

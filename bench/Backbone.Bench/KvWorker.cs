@@ -15,6 +15,8 @@ public sealed class KvWorker
 {
     private readonly BenchOp op;
     private readonly KV.KVClient kv;
+    private readonly Maintenance.MaintenanceClient maintenance;
+    private readonly AlarmRequest alarm = new() { Action = AlarmRequest.Types.AlarmAction.Get };
     private readonly KeySet keys;
     private readonly Random random;
     private readonly PutRequest put;
@@ -24,10 +26,11 @@ public sealed class KvWorker
     private readonly PutRequest txnPut;
     private readonly RangeRequest txnRange;
 
-    public KvWorker(BenchOp op, KV.KVClient kv, KeySet keys, ByteString value, int seed)
+    public KvWorker(BenchOp op, CallInvoker channel, KeySet keys, ByteString value, int seed)
     {
         this.op = op;
-        this.kv = kv;
+        kv = new KV.KVClient(channel);
+        maintenance = new Maintenance.MaintenanceClient(channel);
         this.keys = keys;
         random = new Random(seed);
         put = new PutRequest { Value = value };
@@ -103,6 +106,9 @@ public sealed class KvWorker
                     txnPut.Key = key;
                     txnRange.Key = key;
                     await kv.TxnAsync(txn, cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
+                    break;
+                case BenchOp.Alarm:
+                    await maintenance.AlarmAsync(alarm, cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
                     break;
                 default:
                     throw new InvalidOperationException($"KvWorker does not run {op}");
