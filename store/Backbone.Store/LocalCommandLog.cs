@@ -17,6 +17,9 @@ namespace Backbone.Store;
 ///
 /// The loop owns a dedicated thread: fdatasync and FASTER's pending I/O block, and a blocked
 /// thread-pool thread on a 2-core machine starves every request behind it.
+///
+/// One exception: a proposal that arrives while the queue is empty and no turn is running runs
+/// its own turn (a batch of one) on the caller's thread; see <see cref="TryRunAlone"/>.
 /// </summary>
 public sealed class LocalCommandLog : ICommandLog
 {
@@ -35,8 +38,13 @@ public sealed class LocalCommandLog : ICommandLog
     /// </summary>
     private readonly ManualResetEventSlim wake = new(false, spinCount: 0);
     private readonly SemaphoreSlim room = new(MaxQueued, MaxQueued);
-    private readonly TaskCompletionSource loopExited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource loopDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock closingGate = new();
+    /// <summary>Held for every turn, the apply thread's or a lone caller's: one batch at a time, in log order.</summary>
+    private readonly Lock turn = new();
+    private readonly List<Pending> batch = []; // guarded by turn
+    private readonly List<LogEntry> entries = []; // guarded by turn
+    private bool loopExited; // guarded by turn: no turn may run after the loop's last one
     private bool closing; // guarded by closingGate, so no proposal is queued after the loop's last look
     private int tickRequested;
     private long walTruncatedBefore;
@@ -68,6 +76,11 @@ public sealed class LocalCommandLog : ICommandLog
 
         Pending pending = new(command, bytes, cancellationToken);
         ThrowIfStopped();
+        if (TryRunAlone(pending))
+        {
+            return await pending.Completion.Task.ConfigureAwait(false); // already complete: no thread switch
+        }
+
         await room.WaitAsync(cancellationToken).ConfigureAwait(false);
         lock (closingGate)
         {
@@ -105,7 +118,7 @@ public sealed class LocalCommandLog : ICommandLog
         }
 
         wake.Set();
-        await loopExited.Task.ConfigureAwait(false);
+        await loopDone.Task.ConfigureAwait(false);
         await applier.CloseAsync(faulted: fault is not null).ConfigureAwait(false);
         if (fault is null)
         {
@@ -128,37 +141,103 @@ public sealed class LocalCommandLog : ICommandLog
     {
         try
         {
-            List<Pending> batch = [];
-            List<LogEntry> entries = [];
             while (true)
             {
                 // Reset before looking, so a Set that lands after the look still wakes the Wait.
                 wake.Reset();
-                bool ticked = Interlocked.Exchange(ref tickRequested, 0) == 1;
-                if (queue.IsEmpty && !ticked && !Volatile.Read(ref closing))
+                if (queue.IsEmpty && Volatile.Read(ref tickRequested) == 0 && !Volatile.Read(ref closing))
                 {
                     wake.Wait();
                     continue;
                 }
 
-                RunOneTurn(batch, entries);
-                lock (closingGate)
+                if (!turn.TryEnter())
                 {
-                    if (closing && queue.IsEmpty)
+                    // A lone caller's turn (TryRunAlone), which sets the event when it ends with work
+                    // left. Waiting here instead of on the lock: Lock spins first, and a turn lasts an
+                    // fdatasync.
+                    wake.Wait();
+                    continue;
+                }
+
+                try
+                {
+                    Volatile.Write(ref tickRequested, 0); // consumed only under the turn: this turn's maintenance serves it
+                    TakeBatch();
+                    RunTurn();
+                    lock (closingGate)
                     {
-                        return;
+                        if (closing && queue.IsEmpty)
+                        {
+                            loopExited = true;
+                            return;
+                        }
                     }
+                }
+                finally
+                {
+                    turn.Exit();
                 }
             }
         }
         finally
         {
-            loopExited.TrySetResult();
+            loopDone.TrySetResult();
         }
     }
 
-    /// <summary>One batch and the maintenance after it.</summary>
-    private void RunOneTurn(List<Pending> batch, List<LogEntry> entries)
+    /// <summary>
+    /// Runs <paramref name="pending"/> as a batch of one on the calling thread when nothing else
+    /// is queued or running, and returns true once it is durable, applied and completed (or
+    /// refused). At a low rate this takes two thread switches off each write's path, the apply
+    /// thread's wake-up and the hand-back to a pool thread, and with them their CPU. The caller's
+    /// thread blocks in fdatasync for the turn; under load the queue is never empty, so the
+    /// apply thread keeps the turns and no pool thread blocks.
+    /// </summary>
+    private bool TryRunAlone(Pending pending)
+    {
+        if (!queue.IsEmpty || !turn.TryEnter())
+        {
+            return false;
+        }
+
+        try
+        {
+            lock (closingGate)
+            {
+                // A queued proposal came first; a closing log takes nothing new (the caller's
+                // queue path refuses it), and after the loop's last turn no turn may run.
+                if (!queue.IsEmpty || closing || loopExited)
+                {
+                    return false;
+                }
+            }
+
+            batch.Clear();
+            entries.Clear();
+            if (pending.Cancellation.IsCancellationRequested)
+            {
+                pending.Completion.TrySetCanceled();
+                return true;
+            }
+
+            entries.Add(new LogEntry(wal.LastIndex + 1, pending.Bytes));
+            batch.Add(pending);
+            RunTurn();
+            return true;
+        }
+        finally
+        {
+            turn.Exit();
+            if (!queue.IsEmpty || Volatile.Read(ref tickRequested) == 1 || Volatile.Read(ref closing))
+            {
+                wake.Set(); // work that came during this turn: the apply thread takes it
+            }
+        }
+    }
+
+    /// <summary>Moves queued proposals into <see cref="batch"/>, up to the batch limits.</summary>
+    private void TakeBatch()
     {
         batch.Clear();
         entries.Clear();
@@ -177,10 +256,14 @@ public sealed class LocalCommandLog : ICommandLog
             batch.Add(pending);
             bytes += pending.Bytes.Length;
         }
+    }
 
+    /// <summary>One turn, holding <see cref="turn"/>: <see cref="batch"/> and the maintenance after it.</summary>
+    private void RunTurn()
+    {
         if (fault is null && batch.Count > 0)
         {
-            ApplyBatch(batch, entries);
+            ApplyBatch();
         }
         else
         {
@@ -202,7 +285,7 @@ public sealed class LocalCommandLog : ICommandLog
         }
     }
 
-    private void ApplyBatch(List<Pending> batch, List<LogEntry> entries)
+    private void ApplyBatch()
     {
         object[] results;
         try
