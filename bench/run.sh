@@ -103,7 +103,8 @@ check_perf() {
   etcdctl --endpoints "$host:$port" check perf --load="$check_perf_load" >"$out" 2>&1 || true
   tr '\r' '\n' <"$out" | grep -a -E '^(PASS|FAIL|Error)' >"$out.summary" || true
   local tput slowest stddev verdict
-  tput="$(grep -o -E 'Throughput is [0-9]+' "$out.summary" | awk '{print $3}' || true)"
+  # Not from the summary: etcdctl prints this line right after its progress bar, on the same line.
+  tput="$(tr '\r' '\n' <"$out" | grep -a -o -E 'Throughput is [0-9]+' | tail -1 | awk '{print $3}' || true)"
   slowest="$(grep -o -E 'Slowest request took [0-9.]+' "$out.summary" | awk '{print $4}' || true)"
   stddev="$(grep -o -E 'Stddev is [0-9.]+' "$out.summary" | awk '{print $3}' || true)"
   verdict="$(grep -x -E 'PASS|FAIL' "$out.summary" | tail -1 || true)"
