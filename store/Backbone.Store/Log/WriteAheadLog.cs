@@ -14,14 +14,7 @@ namespace Backbone.Store.Log;
 /// acknowledged) is cut off at open; any other damage is a <see cref="StoreCorruptException"/>
 /// naming the file and offset.
 ///
-/// The active segment is kept zero-filled ahead of its last entry (<see cref="PreallocateBytes"/>
-/// at a time), so that most appends overwrite blocks the file already has: their fdatasync then
-/// flushes data alone, with no change of file size for ext4's journal to commit (on this kind of
-/// machine 85 µs instead of 125 µs per sync, and 23 µs less CPU). Readers take a zero tail as
-/// the end of the log; a segment is cut back to its entries when it is rolled or closed.
-///
-/// Threads: one writer at a time (the holder of the command log's turn: its apply loop or a lone
-/// caller); <see cref="ReadFrom"/> only before appends start.
+/// Threads: one writer (the apply loop); <see cref="ReadFrom"/> only before appends start.
 /// </summary>
 public sealed class WriteAheadLog : IDisposable
 {
@@ -31,12 +24,8 @@ public sealed class WriteAheadLog : IDisposable
     /// </summary>
     public const int MaxPayloadBytes = StoreLimits.MaxRequestBytes;
 
-    /// <summary>How far ahead of its entries the active segment is zero-filled, in one extending write.</summary>
-    public const int PreallocateBytes = 1 << 20;
-
     private const int HeaderBytes = 16;
     private const string Extension = ".wal";
-    private static readonly byte[] Zeros = new byte[64 << 10];
 
     private readonly string dir;
     private readonly long segmentBytes;
@@ -44,7 +33,6 @@ public sealed class WriteAheadLog : IDisposable
     private readonly List<(long FirstIndex, string Path)> segments = [];
     private SafeFileHandle? active;
     private long activeLength;
-    private long allocatedLength; // the active segment's file length: zeros from activeLength on
 
     private WriteAheadLog(string dir, long segmentBytes, bool noSync)
     {
@@ -81,7 +69,7 @@ public sealed class WriteAheadLog : IDisposable
                 continue;
             }
 
-            foreach (LogEntry entry in ReadSegment(segments[i].Path, segments[i].FirstIndex, isLast: !hasNext, out _, out _))
+            foreach (LogEntry entry in ReadSegment(segments[i].Path, segments[i].FirstIndex, isLast: !hasNext, out _))
             {
                 if (entry.Index >= fromIndex)
                 {
@@ -132,12 +120,6 @@ public sealed class WriteAheadLog : IDisposable
             }
 
             RandomAccess.Write(active!, buffer.AsSpan(0, total), activeLength);
-            if (activeLength + total > allocatedLength)
-            {
-                // Zeros past the new entries, synced with them: the next appends overwrite them.
-                allocatedLength = WriteZeros(active!, activeLength + total, PreallocateBytes);
-            }
-
             if (!noSync)
             {
                 FileSync.DataSync(active!);
@@ -169,31 +151,7 @@ public sealed class WriteAheadLog : IDisposable
         }
     }
 
-    /// <summary>Cuts the active segment's zero tail (a reader would skip it anyway) and closes it.</summary>
-    public void Dispose()
-    {
-        if (active is not null && allocatedLength > activeLength)
-        {
-            RandomAccess.SetLength(active, activeLength);
-        }
-
-        active?.Dispose();
-    }
-
-    /// <summary>Writes <paramref name="count"/> zero bytes at <paramref name="offset"/>; returns the end.</summary>
-    private static long WriteZeros(SafeFileHandle handle, long offset, int count)
-    {
-        for (int done = 0; done < count; done += Zeros.Length)
-        {
-            RandomAccess.Write(handle, Zeros.AsSpan(0, Math.Min(Zeros.Length, count - done)), offset + done);
-        }
-
-        return offset + count;
-    }
-
-    /// <summary>True when every byte of <paramref name="bytes"/> from <paramref name="offset"/> on is zero (or there are none).</summary>
-    private static bool ZeroFrom(byte[] bytes, long offset) =>
-        offset >= bytes.Length || !bytes.AsSpan((int)offset).ContainsAnyExcept((byte)0);
+    public void Dispose() => active?.Dispose();
 
     private static int Encode(LogEntry entry, Span<byte> destination)
     {
@@ -229,34 +187,29 @@ public sealed class WriteAheadLog : IDisposable
             }
 
             bool isLast = i == segments.Count - 1;
-            List<LogEntry> entries = ReadSegment(path, first, isLast, out long validLength, out long tornBytes);
+            List<LogEntry> entries = ReadSegment(path, first, isLast, out long validLength);
             LastIndex = entries.LastOrDefault(new LogEntry(first - 1, default)).Index;
             if (isLast)
             {
                 long fileLength = new FileInfo(path).Length;
-                if (tornBytes > 0)
+                if (validLength < fileLength)
                 {
-                    TornTailNote = $"{path}: cut {tornBytes} bytes of an entry torn by a crash at offset {validLength} (it was never acknowledged)";
+                    TornTailNote = $"{path}: cut {fileLength - validLength} bytes of an entry torn by a crash at offset {validLength} (it was never acknowledged)";
+                    using SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite);
+                    RandomAccess.SetLength(handle, validLength);
                 }
 
                 active = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite);
-                if (validLength < fileLength)
-                {
-                    RandomAccess.SetLength(active, validLength); // the torn entry and the zero tail: appends extend it again
-                }
-
                 activeLength = validLength;
-                allocatedLength = validLength;
             }
         }
     }
 
     /// <summary>
-    /// Reads one segment. <paramref name="validLength"/> is the offset after the last whole,
-    /// checksummed entry; <paramref name="tornBytes"/>, how many bytes after it were not zero
-    /// (a write a crash cut short).
+    /// Reads one segment. <paramref name="validLength"/> is set once the enumeration completes:
+    /// the offset after the last whole, checksummed entry.
     /// </summary>
-    private static List<LogEntry> ReadSegment(string path, long firstIndex, bool isLast, out long validLength, out long tornBytes)
+    private static List<LogEntry> ReadSegment(string path, long firstIndex, bool isLast, out long validLength)
     {
         byte[] bytes = File.ReadAllBytes(path);
         List<LogEntry> entries = [];
@@ -276,11 +229,10 @@ public sealed class WriteAheadLog : IDisposable
                 && BinaryPrimitives.ReadUInt32LittleEndian(rest[4..]) == Crc32C.Compute(rest.Slice(8, 8 + (int)length));
             if (!crcOk)
             {
-                // Last in the file: nothing but zeros after it (the preallocated tail, or nothing).
-                bool endsTheLog = !headerWhole || (lengthPlausible && (!entryWhole || ZeroFrom(bytes, offset + HeaderBytes + length)));
-                if (isLast && endsTheLog)
+                bool endsAtEof = !headerWhole || (lengthPlausible && (!entryWhole || offset + HeaderBytes + length == bytes.Length));
+                if (isLast && endsAtEof)
                 {
-                    break; // the zero tail, or a torn final write: the crash came before its fsync returned
+                    break; // a torn final write: the crash came before its fsync returned
                 }
 
                 string problem = !lengthPlausible ? $"corrupt (its header claims {length} bytes, above the {MaxPayloadBytes} an entry may hold)"
@@ -301,34 +253,15 @@ public sealed class WriteAheadLog : IDisposable
         }
 
         validLength = offset;
-        tornBytes = 0;
-        if (offset < bytes.Length)
-        {
-            int lastNonZero = bytes.AsSpan((int)offset).LastIndexOfAnyExcept((byte)0);
-            tornBytes = lastNonZero + 1; // 0 when only the zero tail is left
-        }
-
         return entries;
     }
 
     private void Roll(long firstIndex)
     {
-        if (active is not null && allocatedLength > activeLength)
-        {
-            // Cut the zero tail before the next segment exists, durably: only the last segment
-            // may end in zeros, so damage at the end of an older one is never taken for a tail.
-            RandomAccess.SetLength(active, activeLength);
-            if (!noSync)
-            {
-                FileSync.FullSync(active);
-            }
-        }
-
         active?.Dispose();
         string path = Path.Combine(dir, firstIndex.ToString("D20", CultureInfo.InvariantCulture) + Extension);
         active = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite);
         activeLength = 0;
-        allocatedLength = 0;
         segments.Add((firstIndex, path));
         if (!noSync)
         {
