@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Backbone.Core;
 using Backbone.Store.Commands;
 using Backbone.Store.Log;
@@ -196,6 +197,9 @@ public sealed class LocalCommandLog : ICommandLog
     /// </summary>
     private bool TryRunAlone(Pending pending)
     {
+        // Lock is reentrant: a proposal from inside a turn (an after-batch callback) would get
+        // in here and overwrite the turn's batch. None exists; keep it that way.
+        Debug.Assert(!turn.IsHeldByCurrentThread, "a proposal from inside the log's own turn");
         if (!queue.IsEmpty || !turn.TryEnter())
         {
             return false;
@@ -223,7 +227,18 @@ public sealed class LocalCommandLog : ICommandLog
 
             entries.Add(new LogEntry(wal.LastIndex + 1, pending.Bytes));
             batch.Add(pending);
-            RunTurn();
+            try
+            {
+                RunTurn();
+            }
+            catch (Exception e) when (pending.Completion.Task.IsCompleted)
+            {
+                // The write is durable and answered; the maintenance after it failed (a WAL
+                // segment delete, say). That stops the store, as on the apply thread, instead of
+                // reaching this caller as its write's error.
+                fault ??= e;
+            }
+
             return true;
         }
         finally

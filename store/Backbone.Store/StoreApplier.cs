@@ -13,7 +13,8 @@ namespace Backbone.Store;
 ///
 /// Positions are the log's own numbering, strictly increasing per command. Apply and maintenance
 /// share FASTER's single writer session, so they run one at a time under <see cref="gate"/>; the
-/// local log calls both from its one thread, Raft from its apply callback and the tick.
+/// local log calls both from whichever thread holds its turn (its apply thread, or a lone writer's
+/// caller), Raft from its apply callback and the tick.
 /// </summary>
 public sealed class StoreApplier
 {

@@ -243,7 +243,7 @@ public sealed class StoreEngine : IAsyncDisposable
         applier.Replay(wal.ReadFrom(applied + 1).Select(entry => (entry.Index, StoreCommand.Deserialize(entry.Payload))));
     }
 
-    /// <summary>Apply thread, after each batch: feed watchers and lease expiry.</summary>
+    /// <summary>After each applied batch, on the thread holding the log's turn: feed watchers and lease expiry.</summary>
     private void AfterBatch()
     {
         Hub.Publish(mvcc.DrainChanges(), mvcc.Revision);

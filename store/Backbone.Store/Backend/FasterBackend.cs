@@ -10,8 +10,9 @@ namespace Backbone.Store.Backend;
 /// <summary>
 /// The FASTER KV that holds every record (revision records, leases, meta) as opaque bytes.
 ///
-/// Threads: <see cref="Upsert"/> and <see cref="Delete"/> only from the single apply thread (one
-/// session, so that a checkpoint is a prefix of the apply order); <see cref="TryRead"/> from any
+/// Threads: <see cref="Upsert"/> and <see cref="Delete"/> from one writer at a time (one session,
+/// so that a checkpoint is a prefix of the apply order; the session takes FASTER's epoch per
+/// operation, so the writer may be a different thread from one turn to the next); <see cref="TryRead"/> from any
 /// thread (sessions are pooled, one per concurrent reader, as FASTER requires).
 /// </summary>
 internal sealed class FasterBackend : IDisposable
@@ -141,7 +142,7 @@ internal sealed class FasterBackend : IDisposable
     /// <summary>
     /// Every live record with its current value (checksums verified), for a snapshot: one scan
     /// finds the keys whose newest log record is not a tombstone, then each is read through the
-    /// index. Writer thread only (nothing may write meanwhile).
+    /// index. The writer only (nothing may write meanwhile).
     /// </summary>
     public IEnumerable<(byte[] Key, byte[] Value)> LiveRecords()
     {
@@ -156,7 +157,7 @@ internal sealed class FasterBackend : IDisposable
         }
     }
 
-    /// <summary>Deletes every live record (before a snapshot replaces the state). Writer thread only.</summary>
+    /// <summary>Deletes every live record (before a snapshot replaces the state). The writer only.</summary>
     public void DeleteAll()
     {
         List<byte[]> keys = [];

@@ -14,7 +14,8 @@ namespace Backbone.Store.Log;
 /// acknowledged) is cut off at open; any other damage is a <see cref="StoreCorruptException"/>
 /// naming the file and offset.
 ///
-/// Threads: one writer (the apply loop); <see cref="ReadFrom"/> only before appends start.
+/// Threads: one writer at a time (whoever holds the command log's turn: its apply loop or a lone
+/// writer's caller); <see cref="ReadFrom"/> only before appends start.
 /// </summary>
 public sealed class WriteAheadLog : IDisposable
 {
