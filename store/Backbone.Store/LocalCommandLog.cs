@@ -45,7 +45,6 @@ public sealed class LocalCommandLog : ICommandLog
     private readonly Lock turn = new();
     private readonly List<Pending> batch = []; // guarded by turn
     private readonly List<LogEntry> entries = []; // guarded by turn
-    private bool loopExited; // guarded by turn: no turn may run after the loop's last one
     private bool closing; // guarded by closingGate, so no proposal is queued after the loop's last look
     private int tickRequested;
     private long walTruncatedBefore;
@@ -170,8 +169,7 @@ public sealed class LocalCommandLog : ICommandLog
                     {
                         if (closing && queue.IsEmpty)
                         {
-                            loopExited = true;
-                            return;
+                            return; // the last turn: TryRunAlone refuses once closing is set
                         }
                     }
                 }
@@ -210,8 +208,8 @@ public sealed class LocalCommandLog : ICommandLog
             lock (closingGate)
             {
                 // A queued proposal came first; a closing log takes nothing new (the caller's
-                // queue path refuses it), and after the loop's last turn no turn may run.
-                if (!queue.IsEmpty || closing || loopExited)
+                // queue path refuses it), so no turn runs after the loop's last one.
+                if (!queue.IsEmpty || closing)
                 {
                     return false;
                 }
@@ -227,18 +225,7 @@ public sealed class LocalCommandLog : ICommandLog
 
             entries.Add(new LogEntry(wal.LastIndex + 1, pending.Bytes));
             batch.Add(pending);
-            try
-            {
-                RunTurn();
-            }
-            catch (Exception e) when (pending.Completion.Task.IsCompleted)
-            {
-                // The write is durable and answered; the maintenance after it failed (a WAL
-                // segment delete, say). That stops the store, as on the apply thread, instead of
-                // reaching this caller as its write's error.
-                fault ??= e;
-            }
-
+            RunTurn();
             return true;
         }
         finally
@@ -290,12 +277,23 @@ public sealed class LocalCommandLog : ICommandLog
 
         if (fault is null)
         {
-            applier.Maintain();
-            long checkpointed = applier.CheckpointedPosition;
-            if (checkpointed + 1 > walTruncatedBefore)
+            try
             {
-                wal.TruncateBefore(checkpointed + 1);
-                walTruncatedBefore = checkpointed + 1;
+                applier.Maintain();
+                long checkpointed = applier.CheckpointedPosition;
+                if (checkpointed + 1 > walTruncatedBefore)
+                {
+                    wal.TruncateBefore(checkpointed + 1);
+                    walTruncatedBefore = checkpointed + 1;
+                }
+            }
+            catch (Exception e)
+            {
+                // The batch is durable and answered; the maintenance after it failed (a WAL
+                // segment delete, say). Stop taking writes, as for a failed batch, whichever
+                // thread holds the turn: on a lone caller's thread it must not come back as that
+                // caller's write error, and on the apply thread it used to end the process.
+                fault = e;
             }
         }
     }
