@@ -22,8 +22,12 @@ public interface IPeerLink
     /// <summary>Sends proposals to <paramref name="leader"/>; returns once it committed them or refused.</summary>
     Task<ForwardOutcome> ForwardAsync(RaftPeer leader, IReadOnlyList<Proposal> proposals, CancellationToken cancellationToken);
 
-    /// <summary>Asks <paramref name="leader"/> to confirm its leadership and return its commit index (ReadIndex).</summary>
-    Task<long?> ReadIndexAsync(RaftPeer leader, CancellationToken cancellationToken);
+    /// <summary>
+    /// Asks <paramref name="leader"/> to confirm its leadership and return its commit index
+    /// (ReadIndex). <paramref name="knownCommitIndex"/> is the asking member's own commit index: the
+    /// leader tells it about a newer one at once, else it learns that at the next heartbeat.
+    /// </summary>
+    Task<long?> ReadIndexAsync(RaftPeer leader, long knownCommitIndex, CancellationToken cancellationToken);
 
     /// <summary>The marks of <paramref name="leader"/>'s log entries from..to, by index (entries it no longer holds are absent); null when it does not lead.</summary>
     Task<IReadOnlyDictionary<long, EntryMark>?> EntryMarksAsync(RaftPeer leader, long from, long to, CancellationToken cancellationToken);

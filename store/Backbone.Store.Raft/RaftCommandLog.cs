@@ -296,6 +296,7 @@ public sealed class RaftCommandLog : ICommandLog
     {
         RaftPeer leader = await node.GetLeaderAsync(cancellationToken).ConfigureAwait(false)
             ?? throw new StoreException(StoreError.NoLeader);
-        return leader.MemberId == node.Self.MemberId ? null : await link.ReadIndexAsync(leader, cancellationToken).ConfigureAwait(false);
+        return leader.MemberId == node.Self.MemberId ? null
+            : await link.ReadIndexAsync(leader, node.CommitIndex, cancellationToken).ConfigureAwait(false);
     }
 }

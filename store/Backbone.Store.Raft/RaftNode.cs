@@ -363,6 +363,7 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
     /// </summary>
     private async ValueTask FullRoundAsync(CancellationToken cancellationToken)
     {
+        Interlocked.Increment(ref forcedRounds);
         bool leading = TryGetLeadingTerm(out long term);
         long start = lease.Now();
         ValueTask first = cluster.ForceReplicationAsync(cancellationToken);
@@ -420,6 +421,30 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
 
     /// <summary>Read indexes this node answered from its lease, without a round (for tests and metrics).</summary>
     public long LeaseReads => Volatile.Read(ref leaseReads);
+
+    private long forcedRounds;
+
+    /// <summary>Replication rounds this node forced as leader, beside its heartbeats (for tests and metrics).</summary>
+    public long ForcedRounds => Volatile.Read(ref forcedRounds);
+
+    /// <summary>
+    /// A read index for a follower that asked (ReadIndex over the peer link): the confirmed commit
+    /// index, or null when this node does not lead. The follower applies up to it only once it
+    /// knows it is committed. When its commit index (<paramref name="followerCommitIndex"/>, sent
+    /// with the request) is behind, a round now tells it, instead of the next heartbeat. When it
+    /// is not, as for reads with no write between them, that round would only cost every member
+    /// the CPU of a replication round per read.
+    /// </summary>
+    public async Task<long?> ReadIndexForFollowerAsync(long followerCommitIndex, CancellationToken cancellationToken)
+    {
+        long? index = await ConfirmLeadershipAsync(cancellationToken).ConfigureAwait(false);
+        if (index > followerCommitIndex)
+        {
+            await ConfirmDurableAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return index;
+    }
 
     /// <summary>
     /// Proves this node still leads after the call and returns its commit index then (ReadIndex).

@@ -50,11 +50,12 @@ public sealed class GrpcPeerLink(MemberTls tls) : IPeerLink, IDisposable
         }
     }
 
-    public async Task<long?> ReadIndexAsync(RaftPeer leader, CancellationToken cancellationToken)
+    public async Task<long?> ReadIndexAsync(RaftPeer leader, long knownCommitIndex, CancellationToken cancellationToken)
     {
         try
         {
-            ReadIndexResponse response = await ClientFor(leader).ReadIndexAsync(new ReadIndexRequest(), cancellationToken: cancellationToken).ConfigureAwait(false);
+            var request = new ReadIndexRequest { KnownCommitIndex = knownCommitIndex };
+            ReadIndexResponse response = await ClientFor(leader).ReadIndexAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
             return response.IsLeader ? response.Index : null;
         }
         catch (RpcException)

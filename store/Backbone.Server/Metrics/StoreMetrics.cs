@@ -27,5 +27,8 @@ public sealed class StoreMetrics(NodeContext context, RaftCommandLog? log) : IMe
         writer.Gauge("backbone_raft_is_leader", "1 while this member is the Raft leader, else 0.", log.IsLeader ? 1 : 0);
         writer.Counter("backbone_raft_leased_read_indexes_total",
             "Read indexes this member answered as leader from its lease, without a replication round.", log.Node.LeaseReads);
+        writer.Counter("backbone_raft_forced_rounds_total",
+            "Replication rounds this member forced as leader beside its heartbeats: write durability, read confirmations, followers' read indexes.",
+            log.Node.ForcedRounds);
     }
 }

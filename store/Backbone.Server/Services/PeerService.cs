@@ -41,14 +41,7 @@ public sealed partial class PeerService(NodeContext node, RaftCommandLog log, Gr
 
     public override async Task<ReadIndexResponse> ReadIndex(ReadIndexRequest request, ServerCallContext context)
     {
-        long? index = await log.Node.ConfirmLeadershipAsync(context.CancellationToken).ConfigureAwait(false);
-        if (index is not null)
-        {
-            // The asking follower applies up to the index only once it learns that it is
-            // committed: send a round now instead of leaving it to the next heartbeat.
-            await log.Node.ConfirmDurableAsync(context.CancellationToken).ConfigureAwait(false);
-        }
-
+        long? index = await log.Node.ReadIndexForFollowerAsync(request.KnownCommitIndex, context.CancellationToken).ConfigureAwait(false);
         return new ReadIndexResponse { IsLeader = index is not null, Index = index ?? 0 };
     }
 
