@@ -21,6 +21,22 @@ internal static partial class FileSync
         RandomAccess.FlushToDisk(handle);
     }
 
+    /// <summary>fsync: the file's data and its metadata (a length cut back, say).</summary>
+    public static void FullSync(SafeFileHandle handle)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            if (fsync((int)handle.DangerousGetHandle()) != 0)
+            {
+                throw new IOException($"fsync failed: errno {Marshal.GetLastPInvokeError()}");
+            }
+
+            return;
+        }
+
+        RandomAccess.FlushToDisk(handle);
+    }
+
     /// <summary>Makes a created or deleted file name durable (the file's data sync does not).</summary>
     public static void SyncDirectory(string path)
     {

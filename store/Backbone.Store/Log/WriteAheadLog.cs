@@ -8,11 +8,24 @@ namespace Backbone.Store.Log;
 
 /// <summary>
 /// The durable command log of a single node: segment files named by their first index, each a
-/// run of entries <c>[u32 length][u32 crc32c(index, payload)][u64 index][payload]</c>.
+/// run of entries <c>[u32 length | first-of-append flag][u32 crc32c(index, payload)][u64 index][payload]</c>.
 /// An append returns only after fdatasync, so an acknowledged command survives kill -9 and power
-/// loss. A torn entry at the very end of the last segment (a write cut by a crash, never
-/// acknowledged) is cut off at open; any other damage is a <see cref="StoreCorruptException"/>
-/// naming the file and offset.
+/// loss.
+///
+/// The active segment is kept zero-filled ahead of its last entry (<see cref="PreallocateBytes"/>
+/// at a time), so that most appends overwrite blocks the file already has: their fdatasync then
+/// flushes data alone, with no change of file size for ext4's journal to commit. A segment is cut
+/// back to its entries when it is rolled or closed, so only the last one ends in zeros.
+///
+/// Torn writes. Overwriting in place, a power loss can land the pages of the one unfinished
+/// append in any order: its first page lost and a later one written reads as damage followed by
+/// data. Every append therefore flags its first entry (the top bit of the length word, also
+/// folded into the checksum). At open, damage in the last segment followed by nothing but zeros,
+/// or by bytes among which no whole, flagged entry starts, is that unfinished append: cut off
+/// and reported (it was never acknowledged). A whole flagged entry after the damage is a later
+/// append, so the damage is in acknowledged data: a <see cref="StoreCorruptException"/> naming
+/// the file and offset, as is any damage in an earlier segment. What no reader can tell apart:
+/// damage to the last acknowledged append itself reads as a torn one.
 ///
 /// Threads: one writer at a time (whoever holds the command log's turn: its apply loop or a lone
 /// writer's caller); <see cref="ReadFrom"/> only before appends start.
@@ -25,8 +38,15 @@ public sealed class WriteAheadLog : IDisposable
     /// </summary>
     public const int MaxPayloadBytes = StoreLimits.MaxRequestBytes;
 
+    /// <summary>How far ahead of its entries the active segment is zero-filled, in one extending write.</summary>
+    public const int PreallocateBytes = 1 << 20;
+
     private const int HeaderBytes = 16;
+
+    /// <summary>The length word's top bit: this entry is the first of its append (a length never reaches it).</summary>
+    private const uint FirstOfAppend = 0x8000_0000;
     private const string Extension = ".wal";
+    private static readonly byte[] Zeros = new byte[64 << 10];
 
     private readonly string dir;
     private readonly long segmentBytes;
@@ -34,6 +54,8 @@ public sealed class WriteAheadLog : IDisposable
     private readonly List<(long FirstIndex, string Path)> segments = [];
     private SafeFileHandle? active;
     private long activeLength;
+    private long allocatedLength; // the active segment's file length: zeros from activeLength on
+    private bool activeUnflagged; // the active segment was written before appends were flagged: appends go to a new one
 
     private WriteAheadLog(string dir, long segmentBytes, bool noSync)
     {
@@ -70,7 +92,7 @@ public sealed class WriteAheadLog : IDisposable
                 continue;
             }
 
-            foreach (LogEntry entry in ReadSegment(segments[i].Path, segments[i].FirstIndex, isLast: !hasNext, out _))
+            foreach (LogEntry entry in ReadSegment(segments[i].Path, segments[i].FirstIndex, isLast: !hasNext, out _, out _, out _))
             {
                 if (entry.Index >= fromIndex)
                 {
@@ -88,7 +110,7 @@ public sealed class WriteAheadLog : IDisposable
             return;
         }
 
-        if (active is null || activeLength >= segmentBytes)
+        if (active is null || activeLength >= segmentBytes || activeUnflagged)
         {
             Roll(entries[0].Index);
         }
@@ -116,11 +138,17 @@ public sealed class WriteAheadLog : IDisposable
                     throw new InvalidOperationException($"WAL entry {entry.Index} holds {entry.Payload.Length} bytes, above the {MaxPayloadBytes} a reader accepts");
                 }
 
+                offset += Encode(entry, firstOfAppend: expected == entries[0].Index, buffer.AsSpan(offset));
                 expected++;
-                offset += Encode(entry, buffer.AsSpan(offset));
             }
 
             RandomAccess.Write(active!, buffer.AsSpan(0, total), activeLength);
+            if (activeLength + total > allocatedLength)
+            {
+                // Zeros past the new entries, synced with them: the next appends overwrite them.
+                allocatedLength = WriteZeros(active!, activeLength + total, PreallocateBytes);
+            }
+
             if (!noSync)
             {
                 FileSync.DataSync(active!);
@@ -152,18 +180,46 @@ public sealed class WriteAheadLog : IDisposable
         }
     }
 
-    public void Dispose() => active?.Dispose();
+    /// <summary>Cuts the active segment's zero tail (a reader would skip it anyway) and closes it.</summary>
+    public void Dispose()
+    {
+        if (active is not null && allocatedLength > activeLength)
+        {
+            RandomAccess.SetLength(active, activeLength);
+        }
 
-    private static int Encode(LogEntry entry, Span<byte> destination)
+        active?.Dispose();
+    }
+
+    /// <summary>Writes <paramref name="count"/> zero bytes at <paramref name="offset"/>; returns the end.</summary>
+    private static long WriteZeros(SafeFileHandle handle, long offset, int count)
+    {
+        for (int done = 0; done < count; done += Zeros.Length)
+        {
+            RandomAccess.Write(handle, Zeros.AsSpan(0, Math.Min(Zeros.Length, count - done)), offset + done);
+        }
+
+        return offset + count;
+    }
+
+    private static int Encode(LogEntry entry, bool firstOfAppend, Span<byte> destination)
     {
         ReadOnlySpan<byte> payload = entry.Payload.Span;
-        BinaryPrimitives.WriteUInt32LittleEndian(destination, (uint)payload.Length);
+        uint flag = firstOfAppend ? FirstOfAppend : 0;
+        BinaryPrimitives.WriteUInt32LittleEndian(destination, (uint)payload.Length | flag);
         BinaryPrimitives.WriteInt64LittleEndian(destination[8..], entry.Index);
         payload.CopyTo(destination[HeaderBytes..]);
-        uint crc = Crc32C.Compute(destination.Slice(8, 8 + payload.Length));
-        BinaryPrimitives.WriteUInt32LittleEndian(destination[4..], crc);
+        BinaryPrimitives.WriteUInt32LittleEndian(destination[4..], Checksum(destination, payload.Length, flag));
         return HeaderBytes + payload.Length;
     }
+
+    /// <summary>
+    /// The checksum of the entry at the start of <paramref name="entry"/>: over its index and
+    /// payload, with the flag folded in so that a flipped flag bit is damage too (entries without
+    /// it, as every entry written before the flag existed, keep the plain checksum).
+    /// </summary>
+    private static uint Checksum(ReadOnlySpan<byte> entry, int length, uint flag) =>
+        Crc32C.Compute(entry.Slice(8, 8 + length)) ^ flag;
 
     private void LoadSegments()
     {
@@ -188,81 +244,178 @@ public sealed class WriteAheadLog : IDisposable
             }
 
             bool isLast = i == segments.Count - 1;
-            List<LogEntry> entries = ReadSegment(path, first, isLast, out long validLength);
+            List<LogEntry> entries = ReadSegment(path, first, isLast, out long validLength, out long tornBytes, out bool? flagged);
             LastIndex = entries.LastOrDefault(new LogEntry(first - 1, default)).Index;
             if (isLast)
             {
                 long fileLength = new FileInfo(path).Length;
-                if (validLength < fileLength)
+                if (tornBytes > 0)
                 {
-                    TornTailNote = $"{path}: cut {fileLength - validLength} bytes of an entry torn by a crash at offset {validLength} (it was never acknowledged)";
-                    using SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite);
-                    RandomAccess.SetLength(handle, validLength);
+                    TornTailNote = $"{path}: cut {tornBytes} bytes of an append torn by a crash at offset {validLength} (it was never acknowledged)";
                 }
 
                 active = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite);
+                if (validLength < fileLength)
+                {
+                    RandomAccess.SetLength(active, validLength); // the torn entry and the zero tail: appends extend it again
+                }
+
                 activeLength = validLength;
+                allocatedLength = validLength;
+
+                // Its torn writes can only be read by the older rules, which zero-filled
+                // overwrites would break: the next append starts a new segment.
+                activeUnflagged = flagged == false;
             }
         }
     }
 
     /// <summary>
-    /// Reads one segment. <paramref name="validLength"/> is set once the enumeration completes:
-    /// the offset after the last whole, checksummed entry.
+    /// Reads one segment. <paramref name="validLength"/> is the offset after the last whole,
+    /// checksummed entry; <paramref name="tornBytes"/>, how many bytes after it were not zero
+    /// (the unfinished append of a crash, cut at open); <paramref name="flagged"/>, whether its
+    /// appends flag their first entries (null when it holds no whole entry).
     /// </summary>
-    private static List<LogEntry> ReadSegment(string path, long firstIndex, bool isLast, out long validLength)
+    private static List<LogEntry> ReadSegment(string path, long firstIndex, bool isLast, out long validLength, out long tornBytes, out bool? flagged)
     {
         byte[] bytes = File.ReadAllBytes(path);
         List<LogEntry> entries = [];
         long offset = 0;
         long expected = firstIndex;
+        flagged = null;
         while (offset < bytes.Length)
         {
-            ReadOnlySpan<byte> rest = bytes.AsSpan((int)offset);
-            bool headerWhole = rest.Length >= HeaderBytes;
-            uint length = headerWhole ? BinaryPrimitives.ReadUInt32LittleEndian(rest) : 0;
-
-            // A length no entry can have is a damaged header, not a write cut short: reading it as
-            // torn would silently drop every acknowledged entry after it.
-            bool lengthPlausible = length <= MaxPayloadBytes;
-            bool entryWhole = headerWhole && lengthPlausible && (ulong)rest.Length >= HeaderBytes + (ulong)length;
-            bool crcOk = entryWhole
-                && BinaryPrimitives.ReadUInt32LittleEndian(rest[4..]) == Crc32C.Compute(rest.Slice(8, 8 + (int)length));
-            if (!crcOk)
+            if (!TryReadEntry(bytes, offset, out uint length, out bool first, out string problem))
             {
-                bool endsAtEof = !headerWhole || (lengthPlausible && (!entryWhole || offset + HeaderBytes + length == bytes.Length));
-                if (isLast && endsAtEof)
+                if (isLast && EndsWithUnfinishedAppend(bytes, offset, expected, flagged))
                 {
-                    break; // a torn final write: the crash came before its fsync returned
+                    break; // the zero tail, or a torn final append: the crash came before its fsync returned
                 }
 
-                string problem = !lengthPlausible ? $"corrupt (its header claims {length} bytes, above the {MaxPayloadBytes} an entry may hold)"
-                    : entryWhole ? "corrupt (checksum mismatch)"
-                    : "truncated";
-                throw new StoreCorruptException(path, $"WAL entry at offset {offset} is {problem}; the log cannot be trusted past it");
+                string after = isLast && flagged != false ? ", and a later append follows it (not a write a crash cut short)" : "";
+                throw new StoreCorruptException(path, $"WAL entry at offset {offset} is {problem}{after}; the log cannot be trusted past it");
             }
 
-            long index = BinaryPrimitives.ReadInt64LittleEndian(rest[8..]);
+            long index = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan((int)offset + 8));
             if (index != expected)
             {
                 throw new StoreCorruptException(path, $"WAL entry at offset {offset} has index {index}, expected {expected}");
             }
 
+            flagged ??= first;
             entries.Add(new LogEntry(index, bytes.AsMemory((int)offset + HeaderBytes, (int)length)));
             offset += HeaderBytes + length;
             expected++;
         }
 
         validLength = offset;
+        tornBytes = 0;
+        if (offset < bytes.Length)
+        {
+            int lastNonZero = bytes.AsSpan((int)offset).LastIndexOfAnyExcept((byte)0);
+            tornBytes = lastNonZero + 1; // 0 when only the zero tail is left
+        }
+
         return entries;
+    }
+
+    /// <summary>Whether a whole entry with a matching checksum starts at <paramref name="offset"/>; if not, what is wrong.</summary>
+    private static bool TryReadEntry(byte[] bytes, long offset, out uint length, out bool firstOfAppend, out string problem)
+    {
+        ReadOnlySpan<byte> rest = bytes.AsSpan((int)offset);
+        length = 0;
+        firstOfAppend = false;
+        if (rest.Length < HeaderBytes)
+        {
+            problem = "truncated";
+            return false;
+        }
+
+        uint word = BinaryPrimitives.ReadUInt32LittleEndian(rest);
+        uint flag = word & FirstOfAppend;
+        length = word & ~FirstOfAppend;
+        firstOfAppend = flag != 0;
+
+        // A length no entry can have is a damaged header, never a valid entry.
+        if (length > MaxPayloadBytes)
+        {
+            problem = $"corrupt (its header claims {length} bytes, above the {MaxPayloadBytes} an entry may hold)";
+            return false;
+        }
+
+        if ((ulong)rest.Length < HeaderBytes + (ulong)length)
+        {
+            problem = "truncated";
+            return false;
+        }
+
+        if (BinaryPrimitives.ReadUInt32LittleEndian(rest[4..]) != Checksum(rest, (int)length, flag))
+        {
+            problem = "corrupt (checksum mismatch)";
+            return false;
+        }
+
+        problem = "";
+        return true;
+    }
+
+    /// <summary>
+    /// Whether the bytes of the last segment from <paramref name="offset"/> on, where the entry
+    /// <paramref name="expected"/> should start but none does, are the end of the log: zeros (the
+    /// preallocated tail), or the remains of the one append a crash cut short.
+    /// </summary>
+    private static bool EndsWithUnfinishedAppend(byte[] bytes, long offset, long expected, bool? flagged)
+    {
+        if (!bytes.AsSpan((int)offset).ContainsAnyExcept((byte)0))
+        {
+            return true;
+        }
+
+        if (flagged == false)
+        {
+            // Written before appends were flagged, and so never overwritten in place: a torn
+            // write is only ever the file's last bytes, an entry that does not fit in the file.
+            // (The entry here is not whole and checksummed, or the caller would not ask.)
+            long left = bytes.Length - offset;
+            uint length = left < HeaderBytes ? 0 : BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan((int)offset));
+            return left < HeaderBytes || (length <= MaxPayloadBytes && left <= HeaderBytes + length);
+        }
+
+        // The unfinished append began at or before this offset, and no append began after it. So
+        // a whole entry that starts a later append (flagged, and past the index expected here)
+        // proves the damage is in acknowledged data.
+        for (long p = offset + 1; p + HeaderBytes <= bytes.Length; p++)
+        {
+            if ((bytes[p + 3] & 0x80) != 0
+                && BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan((int)p + 8)) > expected
+                && TryReadEntry(bytes, p, out _, out _, out _))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private void Roll(long firstIndex)
     {
+        if (active is not null && allocatedLength > activeLength)
+        {
+            // Cut the zero tail before the next segment exists, durably: only the last segment
+            // may end in zeros, so damage at the end of an older one is never taken for a tail.
+            RandomAccess.SetLength(active, activeLength);
+            if (!noSync)
+            {
+                FileSync.FullSync(active);
+            }
+        }
+
         active?.Dispose();
         string path = Path.Combine(dir, firstIndex.ToString("D20", CultureInfo.InvariantCulture) + Extension);
         active = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite);
         activeLength = 0;
+        allocatedLength = 0;
+        activeUnflagged = false;
         segments.Add((firstIndex, path));
         if (!noSync)
         {

@@ -81,7 +81,10 @@ public sealed class CrashTests(ITestOutputHelper output)
 
             string segment = Directory.GetFiles(Path.Combine(dataDir, "wal"), "*.wal").Single();
             byte[] bytes = await File.ReadAllBytesAsync(segment);
-            bytes[bytes.Length / 3] ^= 0xFF; // damage an entry in the middle, not a torn tail
+            // Damage an entry in the middle, not a torn tail: a third into the entries, which end
+            // where the zeros the active segment is filled with ahead of them begin.
+            int used = Array.FindLastIndex(bytes, b => b != 0) + 1;
+            bytes[used / 3] ^= 0xFF;
             await File.WriteAllBytesAsync(segment, bytes);
 
             await using NodeProcess damaged = new(dataDir);

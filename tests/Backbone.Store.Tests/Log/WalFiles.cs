@@ -19,7 +19,7 @@ internal static class WalFiles
         while (offset + HeaderBytes <= bytes.Length)
         {
             offsets.Add(offset);
-            offset += HeaderBytes + BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan((int)offset));
+            offset += HeaderBytes + (BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan((int)offset)) & 0x7FFF_FFFF); // without the first-of-append flag
         }
 
         return offsets;
@@ -33,6 +33,27 @@ internal static class WalFiles
         file.Position = offset;
         file.WriteByte((byte)(b ^ mask));
     }
+
+    /// <summary>
+    /// Writes a segment as the log wrote them before appends flagged their first entry: each
+    /// entry <c>[u32 length][u32 crc32c(index, payload)][u64 index][payload]</c>, no flag anywhere.
+    /// </summary>
+    public static void WriteUnflaggedSegment(string path, IEnumerable<(long Index, byte[] Payload)> entries)
+    {
+        using FileStream file = new(path, FileMode.CreateNew, FileAccess.Write);
+        foreach ((long index, byte[] payload) in entries)
+        {
+            byte[] entry = new byte[HeaderBytes + payload.Length];
+            BinaryPrimitives.WriteUInt32LittleEndian(entry, (uint)payload.Length);
+            BinaryPrimitives.WriteInt64LittleEndian(entry.AsSpan(8), index);
+            payload.CopyTo(entry, HeaderBytes);
+            BinaryPrimitives.WriteUInt32LittleEndian(entry.AsSpan(4), Backbone.Store.Log.Crc32C.Compute(entry.AsSpan(8)));
+            file.Write(entry);
+        }
+    }
+
+    /// <summary>Whether the entry at <paramref name="offset"/> is flagged as the first of its append.</summary>
+    public static bool FirstOfAppend(string path, long offset) => (File.ReadAllBytes(path)[offset + 3] & 0x80) != 0;
 
     public static void CutTail(string path, long bytes)
     {
