@@ -25,7 +25,10 @@ namespace Backbone.Store.Log;
 /// and reported (it was never acknowledged). A whole flagged entry after the damage is a later
 /// append, so the damage is in acknowledged data: a <see cref="StoreCorruptException"/> naming
 /// the file and offset, as is any damage in an earlier segment. What no reader can tell apart:
-/// damage to the last acknowledged append itself reads as a torn one.
+/// damage to the last acknowledged append itself reads as a torn one; and a torn append whose
+/// stored values happen to hold a whole WAL entry with a plausible index reads as damage (the
+/// node refuses to start, naming the file, rather than guess). Segments written before the flag
+/// existed keep the older rules (only their last entry may be torn) and are not appended to.
 ///
 /// Threads: one writer at a time (whoever holds the command log's turn: its apply loop or a lone
 /// writer's caller); <see cref="ReadFrom"/> only before appends start.
@@ -42,6 +45,9 @@ public sealed class WriteAheadLog : IDisposable
     public const int PreallocateBytes = 1 << 20;
 
     private const int HeaderBytes = 16;
+
+    /// <summary>How many payload bytes the torn-append scan at open checksums at most before it gives up.</summary>
+    private const long MaxTornScanBytes = 1L << 30;
 
     /// <summary>The length word's top bit: this entry is the first of its append (a length never reaches it).</summary>
     private const uint FirstOfAppend = 0x8000_0000;
@@ -251,13 +257,21 @@ public sealed class WriteAheadLog : IDisposable
                 long fileLength = new FileInfo(path).Length;
                 if (tornBytes > 0)
                 {
-                    TornTailNote = $"{path}: cut {tornBytes} bytes of an append torn by a crash at offset {validLength} (it was never acknowledged)";
+                    TornTailNote = $"{path}: cut the remains of an append torn by a crash at offset {validLength} "
+                        + $"({tornBytes} bytes; no later append follows them, so it was never acknowledged)";
                 }
 
                 active = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite);
                 if (validLength < fileLength)
                 {
-                    RandomAccess.SetLength(active, validLength); // the torn entry and the zero tail: appends extend it again
+                    RandomAccess.SetLength(active, validLength); // the torn append and the zero tail: appends extend it again
+                }
+
+                // Durably, cut or not (a clean close cuts without a sync): a segment rolled later
+                // is no longer the last, and must not come back from a power loss with a tail.
+                if (!noSync)
+                {
+                    FileSync.FullSync(active);
                 }
 
                 activeLength = validLength;
@@ -287,12 +301,15 @@ public sealed class WriteAheadLog : IDisposable
         {
             if (!TryReadEntry(bytes, offset, out uint length, out bool first, out string problem))
             {
-                if (isLast && EndsWithUnfinishedAppend(bytes, offset, expected, flagged))
+                // No whole entry yet: a segment's first entry is always flagged, so a header
+                // word with the flag, or a lost (zero) one, is the flagged format.
+                bool flaggedFormat = flagged ?? (bytes.Length - offset < 4 || (BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan((int)offset)) is 0 or >= FirstOfAppend));
+                if (isLast && EndsWithUnfinishedAppend(path, bytes, offset, expected, flaggedFormat))
                 {
                     break; // the zero tail, or a torn final append: the crash came before its fsync returned
                 }
 
-                string after = isLast && flagged != false ? ", and a later append follows it (not a write a crash cut short)" : "";
+                string after = isLast && flaggedFormat ? ", and a later append follows it (not a write a crash cut short)" : "";
                 throw new StoreCorruptException(path, $"WAL entry at offset {offset} is {problem}{after}; the log cannot be trusted past it");
             }
 
@@ -364,17 +381,17 @@ public sealed class WriteAheadLog : IDisposable
     /// <paramref name="expected"/> should start but none does, are the end of the log: zeros (the
     /// preallocated tail), or the remains of the one append a crash cut short.
     /// </summary>
-    private static bool EndsWithUnfinishedAppend(byte[] bytes, long offset, long expected, bool? flagged)
+    private static bool EndsWithUnfinishedAppend(string path, byte[] bytes, long offset, long expected, bool flaggedFormat)
     {
         if (!bytes.AsSpan((int)offset).ContainsAnyExcept((byte)0))
         {
             return true;
         }
 
-        if (flagged == false)
+        if (!flaggedFormat)
         {
-            // Written before appends were flagged, and so never overwritten in place: a torn
-            // write is only ever the file's last bytes, an entry that does not fit in the file.
+            // Written before appends were flagged, which only ever appended past the end: a
+            // torn write is the file's last bytes, an entry that does not fit in the file.
             // (The entry here is not whole and checksummed, or the caller would not ask.)
             long left = bytes.Length - offset;
             uint length = left < HeaderBytes ? 0 : BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan((int)offset));
@@ -382,13 +399,38 @@ public sealed class WriteAheadLog : IDisposable
         }
 
         // The unfinished append began at or before this offset, and no append began after it. So
-        // a whole entry that starts a later append (flagged, and past the index expected here)
-        // proves the damage is in acknowledged data.
+        // a whole entry that starts a later append proves the damage is in acknowledged data:
+        // flagged, and with an index past the one expected here but no further than the bytes
+        // between allow (every entry takes at least a header), which also keeps a stored value
+        // that happens to hold such an entry from passing for one.
+        long checkedBytes = 0;
         for (long p = offset + 1; p + HeaderBytes <= bytes.Length; p++)
         {
-            if ((bytes[p + 3] & 0x80) != 0
-                && BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan((int)p + 8)) > expected
-                && TryReadEntry(bytes, p, out _, out _, out _))
+            if ((bytes[p + 3] & 0x80) == 0)
+            {
+                continue;
+            }
+
+            long index = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan((int)p + 8));
+            if (index <= expected || index - expected > (p - offset) / HeaderBytes)
+            {
+                continue;
+            }
+
+            uint length = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan((int)p)) & ~FirstOfAppend;
+            if (length > MaxPayloadBytes || p + HeaderBytes + length > bytes.Length)
+            {
+                continue;
+            }
+
+            // Bounded work: candidates crafted to pass the checks above each cost a checksum.
+            checkedBytes += length;
+            if (checkedBytes > MaxTornScanBytes)
+            {
+                throw new StoreCorruptException(path, $"WAL entry at offset {offset} is damaged, and the bytes after it hold too many entry-like headers to tell a torn final append from damage before a later one");
+            }
+
+            if (TryReadEntry(bytes, p, out _, out _, out _))
             {
                 return false;
             }

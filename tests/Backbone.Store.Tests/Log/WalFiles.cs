@@ -52,6 +52,17 @@ internal static class WalFiles
         }
     }
 
+    /// <summary>One whole entry flagged as the first of its append, as the log writes it.</summary>
+    public static byte[] FlaggedEntry(long index, byte[] payload)
+    {
+        byte[] entry = new byte[HeaderBytes + payload.Length];
+        BinaryPrimitives.WriteUInt32LittleEndian(entry, (uint)payload.Length | 0x8000_0000);
+        BinaryPrimitives.WriteInt64LittleEndian(entry.AsSpan(8), index);
+        payload.CopyTo(entry, HeaderBytes);
+        BinaryPrimitives.WriteUInt32LittleEndian(entry.AsSpan(4), Backbone.Store.Log.Crc32C.Compute(entry.AsSpan(8)) ^ 0x8000_0000);
+        return entry;
+    }
+
     /// <summary>Whether the entry at <paramref name="offset"/> is flagged as the first of its append.</summary>
     public static bool FirstOfAppend(string path, long offset) => (File.ReadAllBytes(path)[offset + 3] & 0x80) != 0;
 

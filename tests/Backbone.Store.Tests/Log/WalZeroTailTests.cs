@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Text;
 using Backbone.Store.Log;
 
@@ -212,6 +213,51 @@ public sealed class WalZeroTailTests
         Assert.True(batchEnd > lostPage + 4096);
     }
 
+    [Theory]
+    [InlineData(2)] // a copy of an earlier entry: not past the index expected at the damage
+    [InlineData(1_000_000)] // past it by more entries than the bytes between could hold
+    public void AFlaggedEntryNoLaterAppendCouldHoldDoesNotMakeATornAppendDamage(long index)
+    {
+        // A stored value may hold bytes that read as a whole flagged entry; inside the torn
+        // append they must not pass for a later append.
+        using TempDir dir = new();
+        using TempDir crashed = new();
+        (string segment, long batchStart, _) = ImageWithABigLastAppend(dir, crashed);
+        long firstPageEnd = (batchStart / 4096 + 1) * 4096;
+        WriteAt(segment, batchStart, new byte[firstPageEnd - batchStart]);
+        WriteAt(segment, firstPageEnd + 100, WalFiles.FlaggedEntry(index, Payload(index)));
+
+        using WriteAheadLog reopened = WriteAheadLog.Open(crashed.Path, BigSegments, noSync: true);
+        Assert.Equal(6, reopened.LastIndex);
+        Assert.NotNull(reopened.TornTailNote);
+        AssertEntries(reopened, 6, 400);
+    }
+
+    [Fact]
+    public void TooManyEntryLikeHeadersAfterDamageAreRefusedInBoundedTime()
+    {
+        // Bytes shaped so that every 16 bytes a header claims a 1 MiB flagged entry with a
+        // plausible index: checking each would mean checksumming terabytes before the start.
+        using TempDir dir = new();
+        using TempDir crashed = new();
+        using WriteAheadLog wal = WriteAheadLog.Open(dir.Path, BigSegments, noSync: true);
+        long used = Append(wal, 1, 6);
+        string segment = CrashImage(dir.Path, crashed);
+        byte[] headers = new byte[4 << 20];
+        for (int i = 0; i + WalFiles.HeaderBytes <= headers.Length; i += WalFiles.HeaderBytes)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(headers.AsSpan(i), (1u << 20) | 0x8000_0000);
+            BinaryPrimitives.WriteUInt32LittleEndian(headers.AsSpan(i + 4), 0xDEAD_BEEF);
+            BinaryPrimitives.WriteInt64LittleEndian(headers.AsSpan(i + 8), 8);
+        }
+
+        WriteAt(segment, used, headers);
+
+        StoreCorruptException e = Assert.Throws<StoreCorruptException>(() => WriteAheadLog.Open(crashed.Path, BigSegments, noSync: true));
+        Assert.Equal(segment, e.Path);
+        Assert.Contains("too many entry-like headers", e.Message);
+    }
+
     [Fact]
     public void DamageBeforeALaterAppendIsCorruption()
     {
@@ -305,6 +351,13 @@ public sealed class WalZeroTailTests
         WalFiles.FlipByte(alone, WalFiles.EntryOffsets(alone)[2] + WalFiles.HeaderBytes + 1);
         StoreCorruptException e = Assert.Throws<StoreCorruptException>(() => WriteAheadLog.Open(old.Path, BigSegments, noSync: true));
         Assert.Equal(alone, e.Path);
+
+        // So is damage to its first entry (the format is told by that entry's header word).
+        using TempDir firstDamaged = new();
+        string head = Path.Combine(firstDamaged.Path, "00000000000000000001.wal");
+        WalFiles.WriteUnflaggedSegment(head, Enumerable.Range(1, 5).Select(i => ((long)i, Payload(i))));
+        WalFiles.FlipByte(head, WalFiles.HeaderBytes + 1);
+        Assert.Equal(head, Assert.Throws<StoreCorruptException>(() => WriteAheadLog.Open(firstDamaged.Path, BigSegments, noSync: true)).Path);
 
         // And its final entry cut short is torn, as before.
         using TempDir torn = new();
