@@ -48,6 +48,13 @@ public sealed record NodeOptions
     /// <summary>HOST:PORT to bind for Raft; its port is also the advertised peer port.</summary>
     public string? ListenPeer { get; init; }
 
+    /// <summary>
+    /// A standalone node's WAL skips fdatasync, as etcd's --unsafe-no-fsync: acknowledged writes
+    /// can be lost on power loss (not on kill -9). For benchmarks, to measure what a write costs
+    /// besides its sync; refused for cluster members, whose Raft log DotNext flushes anyway.
+    /// </summary>
+    public bool UnsafeNoFsync { get; init; }
+
     /// <summary>Commands between checkpoints (etcd's --snapshot-count): each one bounds replay and lets Raft truncate its log.</summary>
     public long SnapshotCount { get; init; } = new StoreOptions { DataDir = "." }.CheckpointEveryEntries;
 
@@ -193,6 +200,11 @@ public static class NodeServer
                 $"{options.DataDir} already belongs to a cluster member: restart it with only --data-dir {options.DataDir}");
         }
 
+        if (options.UnsafeNoFsync && (settings is not null || options.Init || options.Join is not null))
+        {
+            throw new ArgumentException("--unsafe-no-fsync applies to a standalone node only: a cluster member's Raft log is always flushed");
+        }
+
         if (options.Init && options.Join is not null)
         {
             throw new ArgumentException("--init creates a new cluster and --join joins one: pass only one of them");
@@ -217,7 +229,13 @@ public static class NodeServer
     private static async Task<WebApplication> StartStandaloneAsync(NodeOptions options, IPEndPoint endpoint, ClientTlsCredentials? tls, TimeProvider? time, Action<string> note)
     {
         NodeIdentity identity = NodeIdentity.LoadOrCreate(options.DataDir, options.Name);
-        StoreEngine engine = StoreEngine.Open(new StoreOptions { DataDir = options.DataDir, CheckpointEveryEntries = options.SnapshotCount }, time, note: note);
+        if (options.UnsafeNoFsync)
+        {
+            note("--unsafe-no-fsync: the WAL is not synced to disk; acknowledged writes can be lost on power loss (for benchmarks only)");
+        }
+
+        StoreEngine engine = StoreEngine.Open(
+            new StoreOptions { DataDir = options.DataDir, CheckpointEveryEntries = options.SnapshotCount, UnsafeNoFsync = options.UnsafeNoFsync }, time, note: note);
         string clientUrl = ClusterSettings.ClientUrlOf(options.ListenClient!, tls is not null);
         return await ServeAsync(options, endpoint, engine, new NodeContext(engine, identity, clientUrl, new StandaloneView(identity, clientUrl, engine)), null, null,
             tls, clusterCa: null, time ?? TimeProvider.System, note).ConfigureAwait(false);

@@ -133,6 +133,12 @@ internal static class NodeCommand
             DefaultValueFactory = _ => new NodeOptions { DataDir = "." }.SnapshotCount,
         };
 
+        Option<bool> unsafeNoFsync = new("--unsafe-no-fsync")
+        {
+            Description = "Standalone node only, for benchmarks: do not fdatasync the WAL (as etcd's flag). Acknowledged writes "
+                + "can be lost on power loss. Never kept in the data directory: give it on every start that should have it",
+        };
+
         Command command = new("node", "Run a Backbone node in the foreground: the store and its etcd v3 API.\n"
             + "Standalone:   backbone node --name n1 --data-dir /var/lib/backbone --listen-client 127.0.0.1:2379\n"
             + "New cluster:  backbone node --init --name n1 --data-dir D1 --advertise-addr 10.0.0.1 --listen-client 10.0.0.1:2379\n"
@@ -146,6 +152,7 @@ internal static class NodeCommand
         {
             name, dataDir, listenClient, clientCert, clientKey, clientCa, logLevel, init, forceNewCluster, join, token, advertiseAddr, listenPeer, electionTimeout,
             snapshotCount,
+            unsafeNoFsync,
             addressPool,
             addressPoolMask,
             keyRotation,
@@ -195,6 +202,7 @@ internal static class NodeCommand
                 ListenPeer = parse.GetValue(listenPeer),
                 ElectionTimeoutMs = parse.GetValue(electionTimeout),
                 SnapshotCount = parse.GetValue(snapshotCount),
+                UnsafeNoFsync = parse.GetValue(unsafeNoFsync),
                 ForceNewCluster = parse.GetValue(forceNewCluster),
                 ClientCertFile = parse.GetValue(clientCert),
                 ClientKeyFile = parse.GetValue(clientKey),
