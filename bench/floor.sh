@@ -85,7 +85,7 @@ point() {
   local op=$1 line
   line="$(dotnet "$bench_dll" --endpoint "$host:$port" --server-pid "$server_pid" --op "$op" --clients 64 --connections 8 \
     --rate "$rate" --duration "$duration" --warmup 2 --label "$name-$op" 2>>"$work/$name.bench.log")" || {
-    echo "  $name $op FAILED" >&2; tail -5 "$work/$name.bench.log" >&2; return 0; }
+    echo "  $name $op FAILED" >&2; tail -5 "$work/$name.bench.log" >&2; failed=$((failed + 1)); return 0; }
   echo "  round $round ${line#RESULT }" >&2
   awk -v n="$name" -v o="$op" '{
     for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
@@ -96,6 +96,7 @@ point() {
 load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 started="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 : >"$work/results"
+failed=0
 for round in $(seq 1 "$rounds"); do
   start etcd; point put; stop_server
   start backbone; point put; point alarm; stop_server
@@ -112,6 +113,7 @@ commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "Server CPU µs per operation at $rate/s (64 clients on 8 connections), $rounds rounds, each server fresh"
   echo "and settled ${settle_s} s; ${duration} s measured per point. Commit $commit. Load average at start"
   echo "$load_start, at end $(cut -d' ' -f1-3 /proc/loadavg). Ranges are min-max over the rounds."
+  [ "$failed" = 0 ] || echo "**$failed points failed**: their rows hold fewer rounds."
   echo
   echo "| what | server CPU µs/op | p50 ms |"
   echo "|---|---|---|"
@@ -135,3 +137,4 @@ commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 } >"$out"
 cat "$out"
 echo "floor.sh: wrote $out" >&2
+[ "$failed" = 0 ] || { echo "floor.sh: $failed points failed (see above)" >&2; exit 1; }

@@ -427,19 +427,30 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
     /// <summary>Replication rounds this node forced as leader, beside its heartbeats (for tests and metrics).</summary>
     public long ForcedRounds => Volatile.Read(ref forcedRounds);
 
+    private long followerReadRounds;
+
+    /// <summary>Rounds this node forced as leader for followers' read indexes (for tests and metrics).</summary>
+    public long FollowerReadRounds => Volatile.Read(ref followerReadRounds);
+
     /// <summary>
     /// A read index for a follower that asked (ReadIndex over the peer link): the confirmed commit
-    /// index, or null when this node does not lead. The follower applies up to it only once it
-    /// knows it is committed. When its commit index (<paramref name="followerCommitIndex"/>, sent
-    /// with the request) is behind, a round now tells it, instead of the next heartbeat. When it
-    /// is not, as for reads with no write between them, that round would only cost every member
-    /// the CPU of a replication round per read.
+    /// index, or null when this node does not lead. A round that starts now does two things the
+    /// read may need. It tells the follower the index is committed (it applies up to it only then;
+    /// else it waits for the next heartbeat). And it puts every entry up to the index on a
+    /// quorum's disks: DotNext's followers acknowledge before they flush (risk (b)), so a
+    /// committed entry may so far be flushed only here and on the asking follower, which is a
+    /// quorum of 3 but not of 5 or 7, and a read must not return a write a crash of every member
+    /// could still lose. The round is skipped when neither is needed: the follower already knows
+    /// the index (<paramref name="followerCommitIndex"/>, sent with the request), and an earlier
+    /// round confirmed everything up to it durable (<see cref="StoreStateMachine.DurableThrough"/>),
+    /// as for reads with no write between them, where it would only cost every member a round.
     /// </summary>
     public async Task<long?> ReadIndexForFollowerAsync(long followerCommitIndex, CancellationToken cancellationToken)
     {
         long? index = await ConfirmLeadershipAsync(cancellationToken).ConfigureAwait(false);
-        if (index > followerCommitIndex)
+        if (index > followerCommitIndex || index > StateMachine.DurableThrough)
         {
+            Interlocked.Increment(ref followerReadRounds);
             await ConfirmDurableAsync(cancellationToken).ConfigureAwait(false);
         }
 

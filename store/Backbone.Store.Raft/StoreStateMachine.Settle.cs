@@ -30,6 +30,9 @@ internal sealed partial class StoreStateMachine
     private volatile bool live;
     private long deferredFrom; // 0 = nothing deferred; else the first entry not applied
     private long durableThrough; // leader: entries up to here are on a quorum's disks
+
+    /// <summary>As leader: every entry up to here was confirmed on a quorum's disks by a round after its commit.</summary>
+    internal long DurableThrough => Volatile.Read(ref durableThrough);
     private int settling;
     private int deferredNotably; // 1 when not only the leader's routine confirmations deferred entries: worth a note once settled
 

@@ -35,6 +35,9 @@ public sealed record StoreOptions
     /// <summary>How often watchers that asked for progress_notify get an empty response with the current revision (etcd: 10 minutes).</summary>
     public TimeSpan ProgressNotifyInterval { get; init; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>When true (tests only), fsync is skipped; acknowledged writes may then be lost on power failure.</summary>
+    /// <summary>
+    /// When true (tests, and `node --unsafe-no-fsync` for benchmarks), fsync is skipped: a power
+    /// failure may lose acknowledged writes, or leave a WAL the node refuses to start on.
+    /// </summary>
     public bool UnsafeNoFsync { get; init; }
 }

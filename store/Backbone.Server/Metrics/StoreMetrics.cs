@@ -30,5 +30,8 @@ public sealed class StoreMetrics(NodeContext context, RaftCommandLog? log) : IMe
         writer.Counter("backbone_raft_forced_rounds_total",
             "Replication rounds this member forced as leader beside its heartbeats: write durability, read confirmations, followers' read indexes.",
             log.Node.ForcedRounds);
+        writer.Counter("backbone_raft_follower_read_rounds_total",
+            "Of those, rounds forced for followers' read indexes: the follower did not yet know the index was committed, or it was not yet confirmed on a quorum's disks.",
+            log.Node.FollowerReadRounds);
     }
 }
