@@ -29,15 +29,6 @@ work="$(mktemp -d /tmp/backbone-floor.XXXXXX)"
 . "$root/bench/lib.sh"
 server_pid=""
 
-stop_server() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  server_pid=""
-}
 cleanup() {
   local status=$?
   stop_server
@@ -70,13 +61,7 @@ start() {
     backbone-nosync) ./backbone node --name n1 --data-dir "$data" --listen-client "$host:$port" --unsafe-no-fsync >"$work/$name.log" 2>&1 & ;;
   esac
   server_pid=$!
-  local ready=0
-  for _ in $(seq 1 1200); do
-    kill -0 "$server_pid" 2>/dev/null || { echo "floor.sh: $name exited; its log:" >&2; tail -20 "$work/$name.log" >&2; exit 1; }
-    etcdctl --endpoints "$host:$port" --command-timeout=1s endpoint health >/dev/null 2>&1 && { ready=1; break; }
-    sleep 0.1
-  done
-  [ "$ready" = 1 ] || { echo "floor.sh: $name on $host:$port did not become healthy in 120 s" >&2; exit 1; }
+  wait_ready "$port" "$work/$name.log" floor.sh
   settle_in "$host:$port" "$settle_s" "$work/$name.bench.log"
 }
 

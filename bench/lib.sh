@@ -1,4 +1,4 @@
-# Shared by bench/run.sh and bench/run-cluster.sh (sourced, not run). Needs $host and $work.
+# Shared by bench/run.sh, bench/floor.sh and bench/run-cluster.sh (sourced, not run). Needs $host and $work.
 
 # Ports handed out by this run, so that two servers started back to back never get the same one.
 bench_used_ports=" "
@@ -45,4 +45,35 @@ settle_in() {
       --duration $((seconds / 2)) --warmup 0 --label "settle-$op" >/dev/null 2>>"$log" ||
       echo "  $name: the settling-in load ($op) failed; measuring anyway (see $log)" >&2
   done
+}
+
+# The single server under test ($server_pid), for the scripts that run one at a time: SIGTERM,
+# up to 10 s to stop cleanly, then SIGKILL.
+stop_server() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  server_pid=""
+}
+
+# Waits until $server_pid answers `endpoint health` on port $1; fails, showing its log $2, if it
+# exits or takes over 120 s (./backbone rebuilds first when someone changed the sources since
+# the build). Messages start with $3, the calling script's name.
+wait_ready() {
+  local port=$1 log=$2 script=$3
+  for _ in $(seq 1 1200); do
+    if ! kill -0 "$server_pid" 2>/dev/null; then
+      echo "$script: the server exited; its log:" >&2
+      tail -30 "$log" >&2
+      exit 1
+    fi
+    etcdctl --endpoints "$host:$port" --command-timeout=1s endpoint health >/dev/null 2>&1 && return
+    sleep 0.1
+  done
+  echo "$script: the server on $host:$port did not become healthy in 120 s; its log:" >&2
+  tail -30 "$log" >&2
+  exit 1
 }

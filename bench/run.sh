@@ -30,15 +30,6 @@ work="$(mktemp -d /tmp/backbone-bench.XXXXXX)"
 . "$root/bench/lib.sh"
 server_pid=""
 
-stop_server() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  server_pid=""
-}
 cleanup() {
   local status=$?
   stop_server
@@ -49,24 +40,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-# Waits until the server answers `endpoint health`; fails if it exits or takes over 120 s
-# (./backbone rebuilds first when someone changed the sources since the build above).
-wait_ready() {
-  local port=$1 log=$2
-  for _ in $(seq 1 1200); do
-    if ! kill -0 "$server_pid" 2>/dev/null; then
-      echo "run.sh: the server exited; its log:" >&2
-      tail -30 "$log" >&2
-      exit 1
-    fi
-    etcdctl --endpoints "$host:$port" --command-timeout=1s endpoint health >/dev/null 2>&1 && return
-    sleep 0.1
-  done
-  echo "run.sh: the server on $host:$port did not become healthy in 120 s; its log:" >&2
-  tail -30 "$log" >&2
-  exit 1
-}
 
 echo "run.sh: building the CLI and the load generator (Release) ..." >&2
 ./backbone --help >/dev/null
@@ -165,7 +138,7 @@ if [ "$only" != etcd ]; then
   echo "run.sh: Backbone on $host:$port" >&2
   ./backbone node --name n1 --data-dir "$work/backbone-data" --listen-client "$host:$port" >"$work/backbone.log" 2>&1 &
   server_pid=$!
-  wait_ready "$port" "$work/backbone.log"
+  wait_ready "$port" "$work/backbone.log" run.sh
   settle_in "$host:$port" "$settle_s" "$work/$name.bench.log"
   suite
   stop_server
@@ -183,7 +156,7 @@ if [ "$only" != backbone ]; then
     --initial-cluster "bench=http://$host:$peer_port" --initial-cluster-state new \
     --logger zap --log-outputs stderr >"$work/etcd.log" 2>&1 &
   server_pid=$!
-  wait_ready "$port" "$work/etcd.log"
+  wait_ready "$port" "$work/etcd.log" run.sh
   settle_in "$host:$port" "$settle_s" "$work/$name.bench.log"
   suite
   stop_server

@@ -154,6 +154,21 @@ public sealed class WalZeroTailTests
         return (CrashImage(dir.Path, crashed), batchStart, batchEnd);
     }
 
+    /// <summary>
+    /// Power loss lost the page where the append at <paramref name="appendStart"/> begins: from
+    /// there to the page's end it holds what it held before the append, zeros.
+    /// </summary>
+    private static void LoseFirstPage(string segment, long appendStart) =>
+        WriteAt(segment, appendStart, new byte[(appendStart / 4096 + 1) * 4096 - appendStart]);
+
+    /// <summary>A segment of entries 1-5 as written before appends were flagged, alone in <paramref name="dir"/>.</summary>
+    private static string UnflaggedSegment(TempDir dir)
+    {
+        string segment = Path.Combine(dir.Path, "00000000000000000001.wal");
+        WalFiles.WriteUnflaggedSegment(segment, Enumerable.Range(1, 5).Select(i => ((long)i, Payload(i))));
+        return segment;
+    }
+
     [Fact]
     public void AppendsFlagTheirFirstEntry()
     {
@@ -175,8 +190,7 @@ public sealed class WalZeroTailTests
         using TempDir dir = new();
         using TempDir crashed = new();
         (string segment, long batchStart, long batchEnd) = ImageWithABigLastAppend(dir, crashed);
-        long firstPageEnd = (batchStart / 4096 + 1) * 4096;
-        WriteAt(segment, batchStart, new byte[firstPageEnd - batchStart]);
+        LoseFirstPage(segment, batchStart);
 
         using (WriteAheadLog reopened = WriteAheadLog.Open(crashed.Path, BigSegments, noSync: true))
         {
@@ -223,9 +237,8 @@ public sealed class WalZeroTailTests
         using TempDir dir = new();
         using TempDir crashed = new();
         (string segment, long batchStart, _) = ImageWithABigLastAppend(dir, crashed);
-        long firstPageEnd = (batchStart / 4096 + 1) * 4096;
-        WriteAt(segment, batchStart, new byte[firstPageEnd - batchStart]);
-        WriteAt(segment, firstPageEnd + 100, WalFiles.FlaggedEntry(index, Payload(index)));
+        LoseFirstPage(segment, batchStart);
+        WriteAt(segment, (batchStart / 4096 + 1) * 4096 + 100, WalFiles.FlaggedEntry(index, Payload(index))); // in the next page, which landed
 
         using WriteAheadLog reopened = WriteAheadLog.Open(crashed.Path, BigSegments, noSync: true);
         Assert.Equal(6, reopened.LastIndex);
@@ -295,7 +308,7 @@ public sealed class WalZeroTailTests
             Assert.True(new FileInfo(segment).Length > batchEnd);
         }
 
-        WriteAt(segment, batchStart, new byte[(batchStart / 4096 + 1) * 4096 - batchStart]);
+        LoseFirstPage(segment, batchStart);
 
         StoreCorruptException e = Assert.Throws<StoreCorruptException>(() => WriteAheadLog.Open(crashed.Path, BigSegments, noSync: true));
         Assert.Equal(segment, e.Path);
@@ -325,8 +338,7 @@ public sealed class WalZeroTailTests
     public void ASegmentWrittenBeforeFlagsKeepsTheStrictRulesAndIsNotAppendedTo()
     {
         using TempDir dir = new();
-        string segment = Path.Combine(dir.Path, "00000000000000000001.wal");
-        WalFiles.WriteUnflaggedSegment(segment, Enumerable.Range(1, 5).Select(i => ((long)i, Payload(i))));
+        string segment = UnflaggedSegment(dir);
 
         // Read as it was written; the next append starts a new segment, so that the old one's
         // torn writes stay readable by the rules it was written under.
@@ -346,23 +358,20 @@ public sealed class WalZeroTailTests
 
         // Damage in its middle with no flagged entry after it is still corruption, not a torn write.
         using TempDir old = new();
-        string alone = Path.Combine(old.Path, "00000000000000000001.wal");
-        WalFiles.WriteUnflaggedSegment(alone, Enumerable.Range(1, 5).Select(i => ((long)i, Payload(i))));
+        string alone = UnflaggedSegment(old);
         WalFiles.FlipByte(alone, WalFiles.EntryOffsets(alone)[2] + WalFiles.HeaderBytes + 1);
         StoreCorruptException e = Assert.Throws<StoreCorruptException>(() => WriteAheadLog.Open(old.Path, BigSegments, noSync: true));
         Assert.Equal(alone, e.Path);
 
         // So is damage to its first entry (the format is told by that entry's header word).
         using TempDir firstDamaged = new();
-        string head = Path.Combine(firstDamaged.Path, "00000000000000000001.wal");
-        WalFiles.WriteUnflaggedSegment(head, Enumerable.Range(1, 5).Select(i => ((long)i, Payload(i))));
+        string head = UnflaggedSegment(firstDamaged);
         WalFiles.FlipByte(head, WalFiles.HeaderBytes + 1);
         Assert.Equal(head, Assert.Throws<StoreCorruptException>(() => WriteAheadLog.Open(firstDamaged.Path, BigSegments, noSync: true)).Path);
 
         // And its final entry cut short is torn, as before.
         using TempDir torn = new();
-        string cut = Path.Combine(torn.Path, "00000000000000000001.wal");
-        WalFiles.WriteUnflaggedSegment(cut, Enumerable.Range(1, 5).Select(i => ((long)i, Payload(i))));
+        string cut = UnflaggedSegment(torn);
         WalFiles.CutTail(cut, 3);
         using WriteAheadLog reopened = WriteAheadLog.Open(torn.Path, BigSegments, noSync: true);
         Assert.Equal(4, reopened.LastIndex);
