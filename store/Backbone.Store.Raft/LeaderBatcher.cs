@@ -100,8 +100,8 @@ internal sealed class LeaderBatcher : IAsyncDisposable
             }
             else
             {
-                // Completes once committed and applied here; the leader applies only what a
-                // quorum holds on disk (StoreStateMachine.Settle), so it is durable too.
+                // Completes once committed and applied here; committed means on a quorum's
+                // disks (FlushedAppendLog), so it is durable too.
                 await node.ReplicateAsync(entry, term, stop.Token).ConfigureAwait(false);
                 outcome = ForwardOutcome.Committed;
             }

@@ -96,11 +96,11 @@ public sealed class RaftCommandLog : ICommandLog
         {
             while (true)
             {
-                (ForwardOutcome outcome, bool local) = await SendToLeaderAsync(proposal, deadline).ConfigureAwait(false);
-                // A follower that applied it is done: the leader had flushed it before committing
-                // and we flushed it before applying, so it is on a quorum's disks. On the leader,
-                // applied is not yet durable on a quorum (see LeaderBatcher): settle with a fence.
-                if (outcome == ForwardOutcome.Committed || (!local && result.Task.IsCompleted))
+                ForwardOutcome outcome = await SendToLeaderAsync(proposal, deadline).ConfigureAwait(false);
+                // Applied here is done, whatever the outcome said: only committed entries are
+                // applied, and those are on a quorum's disks (FlushedAppendLog; entries that
+                // settling applies, it confirmed first).
+                if (outcome == ForwardOutcome.Committed || result.Task.IsCompleted)
                 {
                     return await result.Task.WaitAsync(deadline).ConfigureAwait(false);
                 }
@@ -108,7 +108,7 @@ public sealed class RaftCommandLog : ICommandLog
                 await FenceAsync(deadline).ConfigureAwait(false);
                 if (result.Task.IsCompleted)
                 {
-                    return await result.Task.ConfigureAwait(false); // the fence's durability round covered it too
+                    return await result.Task.ConfigureAwait(false); // applied before the fence
                 }
             }
         }
@@ -129,7 +129,7 @@ public sealed class RaftCommandLog : ICommandLog
             try
             {
                 Proposal fence = new(node.Self.MemberId, sequence, new FenceCommand { Nonce = sequence }.Serialize());
-                (ForwardOutcome outcome, _) = await SendToLeaderAsync(fence, deadline).ConfigureAwait(false);
+                ForwardOutcome outcome = await SendToLeaderAsync(fence, deadline).ConfigureAwait(false);
                 if (outcome == ForwardOutcome.Committed)
                 {
                     await applied.Task.WaitAsync(deadline).ConfigureAwait(false);
@@ -216,15 +216,14 @@ public sealed class RaftCommandLog : ICommandLog
         stopping.Dispose();
     }
 
-    private async Task<(ForwardOutcome Outcome, bool Local)> SendToLeaderAsync(Proposal proposal, CancellationToken cancellationToken)
+    private async Task<ForwardOutcome> SendToLeaderAsync(Proposal proposal, CancellationToken cancellationToken)
     {
         Proposal[] one = [proposal];
         for (int attempt = 0; ; attempt++)
         {
             Task leaderChange = node.NextLeaderChange;
             ForwardOutcome outcome;
-            bool local = node.IsLeader;
-            if (local)
+            if (node.IsLeader)
             {
                 outcome = await batcher.SubmitAsync(one, cancellationToken).ConfigureAwait(false);
             }
@@ -239,7 +238,7 @@ public sealed class RaftCommandLog : ICommandLog
 
             if (outcome != ForwardOutcome.NotLeader)
             {
-                return (outcome, local);
+                return outcome;
             }
 
             await BackOffAsync(leaderChange, attempt, cancellationToken).ConfigureAwait(false);

@@ -21,7 +21,7 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
     private const string ClientUrlKey = "backbone-client-url";
 
     private readonly RaftCluster cluster;
-    private readonly WriteAheadLog wal;
+    private readonly FlushedAppendLog wal;
     private readonly MembershipStorage membership;
     private readonly ReadFences fences;
     private readonly LeaderLease lease;
@@ -44,7 +44,7 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
         Options = options;
         StateMachine = stateMachine;
         Directory.CreateDirectory(options.Directory);
-        wal = new WriteAheadLog(new WriteAheadLog.Options
+        wal = new FlushedAppendLog(new WriteAheadLog.Options
         {
             Location = LogDirectory(options.Directory),
             // The default (one 4 KiB page per chunk file) makes a batch of puts span many files;
@@ -315,6 +315,56 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
         await cluster.ReplicateAsync(new BinaryLogEntry { Content = payload, Term = term, CommandId = ProposalBatch.CommandId }, cancellationToken)
             .ConfigureAwait(false);
         NoteCommittedInTerm(term);
+        PropagateCommit();
+    }
+
+    private int commitToPropagate; // 1: a commit since the last propagating round was asked for
+    private int propagating; // 1 while PropagateCommitAsync runs
+
+    /// <summary>
+    /// Followers learn the commit index only from the leader's next AppendEntries, and DotNext
+    /// sends one when an entry is appended or at the heartbeat (60 ms by default). A follower
+    /// answers the writes it forwarded, and its watchers, only once it applies, so after a commit
+    /// the leader starts a round at once. DotNext merges requests for a round into the next one
+    /// it starts, so under load this costs nothing: the round that carries the next entries
+    /// carries the commit index too. One request is outstanding at a time; commits meanwhile ask
+    /// for one more. Nothing waits for it.
+    /// </summary>
+    private void PropagateCommit()
+    {
+        if (cluster.Members.Count <= 1)
+        {
+            return;
+        }
+
+        Volatile.Write(ref commitToPropagate, 1);
+        if (Interlocked.CompareExchange(ref propagating, 1, 0) == 0)
+        {
+            _ = PropagateCommitAsync();
+        }
+    }
+
+    private async Task PropagateCommitAsync()
+    {
+        do
+        {
+            while (Interlocked.Exchange(ref commitToPropagate, 0) == 1)
+            {
+                try
+                {
+                    // A whole round that starts after the commit (one that had just started may
+                    // carry the index from before it); it also renews the read lease.
+                    await FullRoundAsync(stopping.Token).ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // Leadership lost or stopping: the next leader's own commits reach its followers.
+                }
+            }
+
+            Volatile.Write(ref propagating, 0);
+        }
+        while (Volatile.Read(ref commitToPropagate) == 1 && Interlocked.CompareExchange(ref propagating, 1, 0) == 0);
     }
 
     /// <summary>
@@ -343,8 +393,9 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
     /// <summary>
     /// Waits for one full replication round that starts after the call. Each follower answers it
     /// only after committing — and so flushing — up to the leader's commit index carried in that
-    /// round. DotNext 6.12 followers acknowledge appended entries before flushing them (known
-    /// risk (b), docs/raft.md), so a committed entry is on a quorum's disks only after this round.
+    /// round. Entries this process committed are on a quorum's disks already (<see cref="FlushedAppendLog"/>);
+    /// this is for the ones it cannot vouch for: those replayed at start-up, perhaps committed
+    /// by DotNext's own unflushed acknowledgements before (known risk (b), docs/raft.md).
     /// </summary>
     public ValueTask ConfirmDurableAsync(CancellationToken cancellationToken) =>
         cluster.Members.Count <= 1 ? ValueTask.CompletedTask // alone: the leader flushed before committing, and that is the quorum
@@ -434,24 +485,20 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
 
     /// <summary>
     /// A read index for a follower that asked (ReadIndex over the peer link): the confirmed commit
-    /// index, or null when this node does not lead. A round that starts now does two things the
-    /// read may need. It tells the follower the index is committed (it applies up to it only then;
-    /// else it waits for the next heartbeat). And it puts every entry up to the index on a
-    /// quorum's disks: DotNext's followers acknowledge before they flush (risk (b)), so a
-    /// committed entry may so far be flushed only here and on the asking follower, which is a
-    /// quorum of 3 but not of 5 or 7, and a read must not return a write a crash of every member
-    /// could still lose. The round is skipped when neither is needed: the follower already knows
-    /// the index (<paramref name="followerCommitIndex"/>, sent with the request), and an earlier
-    /// round confirmed everything up to it durable (<see cref="StoreStateMachine.DurableThrough"/>),
-    /// as for reads with no write between them, where it would only cost every member a round.
+    /// index, or null when this node does not lead. The follower applies up to the index only
+    /// once it learns that it is committed, so when the index is beyond the follower's commit
+    /// index (<paramref name="followerCommitIndex"/>, sent with the request) a round tells it now
+    /// rather than at the next heartbeat. Otherwise no round: reads with no write between them
+    /// cost no member anything. Durability needs none either: every committed entry is on a
+    /// quorum's disks (<see cref="FlushedAppendLog"/>).
     /// </summary>
     public async Task<long?> ReadIndexForFollowerAsync(long followerCommitIndex, CancellationToken cancellationToken)
     {
         long? index = await ConfirmLeadershipAsync(cancellationToken).ConfigureAwait(false);
-        if (index > followerCommitIndex || index > StateMachine.DurableThrough)
+        if (index > followerCommitIndex)
         {
             Interlocked.Increment(ref followerReadRounds);
-            await ConfirmDurableAsync(cancellationToken).ConfigureAwait(false);
+            await FullRoundAsync(cancellationToken).ConfigureAwait(false);
         }
 
         return index;
@@ -482,6 +529,7 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
             await cluster.ReplicateAsync(new BinaryLogEntry { Content = ReadFenceContent, Term = term, CommandId = ReadFenceCommandId }, cancellationToken)
                 .ConfigureAwait(false);
             NoteCommittedInTerm(term);
+            PropagateCommit();
         }
 
         // Still leading the term the fence was appended in: a node deposed and elected again

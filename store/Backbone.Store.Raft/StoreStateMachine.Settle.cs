@@ -4,37 +4,31 @@ using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 namespace Backbone.Store.Raft;
 
 /// <summary>
-/// Applying only what a quorum holds on disk. DotNext 6.12 counts a follower's acknowledgement
-/// before the follower flushed the entry (known risk b), so its "committed" can be lost if the
-/// leader and that follower crash together, and the rest of the cluster then overwrites the
-/// entry. The store must never hold such an entry, or it diverges for good (its positions would
-/// skip the replacement). So:
-/// - a follower applies what DotNext delivers: it flushed it before (DotNext commits, and so
-///   flushes, before applying) and the leader flushed it before committing: two copies;
-/// - the leader applies only after a replication round in which the followers committed (and
-///   so flushed) up to its commit index. It never waits for that round inside DotNext's apply
-///   call: DotNext holds its log's read lock there, a round ends with a commit, and a commit
-///   waits behind the log compaction a new snapshot queues, which waits for that read lock
-///   (every write stopped until leadership moved). So its entries are held, and
-///   <see cref="SettleAsync"/> applies them once a round confirmed them (<see cref="durableThrough"/>);
-/// - entries DotNext replays at start-up, and entries whose confirmation failed because
-///   leadership moved, are deferred: <see cref="SettleAsync"/> waits for a read index from the
-///   current leader (its commit index, once it has committed in its term and confirmed that it
-///   still leads, by a round or its read lease: everything up to it is final), then reads
-///   them back from the log, which by then holds the leader's version of every index, and
-///   applies them. Until then reads that must be linearizable wait.
+/// Applying only what a quorum holds on disk. DotNext 6.12's followers acknowledge entries before
+/// flushing them (known risk (b)); <see cref="FlushedAppendLog"/> makes them flush first, so an
+/// entry DotNext commits while this process runs is on a quorum's disks, and the leader and the
+/// followers apply what DotNext delivers. Two kinds of entry are not known to be, and wait here:
+/// - entries DotNext replays at start-up (a log written before the flush-first append, or by a
+///   member whose acknowledgements were counted before it crashed, may hold as committed an
+///   entry the others lost), and entries whose leader lost leadership while they were in doubt,
+///   are deferred: <see cref="SettleAsync"/> waits for a read index from the current leader
+///   (its commit index, once it has committed in its term and confirmed that it still leads, by
+///   a round or its read lease: everything up to it is final), then reads them back from the
+///   log, which by then holds the leader's version of every index, and applies them. Until then
+///   reads that must be linearizable wait;
+/// - a leader settling such entries applies only what a replication round after its commit
+///   confirmed (<see cref="durableThrough"/>). It never waits for that round inside DotNext's
+///   apply call: DotNext holds its log's read lock there, a round ends with a commit, and a
+///   commit waits behind the log compaction a new snapshot queues, which waits for that read
+///   lock (every write stopped until leadership moved).
 /// </summary>
 internal sealed partial class StoreStateMachine
 {
     private ISettleAccess? access;
     private volatile bool live;
     private long deferredFrom; // 0 = nothing deferred; else the first entry not applied
-    private long durableThrough; // leader: entries up to here are on a quorum's disks
-
-    /// <summary>As leader: every entry up to here was confirmed on a quorum's disks by a round after its commit.</summary>
-    internal long DurableThrough => Volatile.Read(ref durableThrough);
+    private long durableThrough; // leader, settling: entries up to here were confirmed on a quorum's disks by a round after their commit
     private int settling;
-    private int deferredNotably; // 1 when not only the leader's routine confirmations deferred entries: worth a note once settled
 
     /// <summary>
     /// Entries DotNext delivered while deferring, in order (guarded by the apply turn): DotNext
@@ -117,17 +111,9 @@ internal sealed partial class StoreStateMachine
         held.Add((entry.Index, entry.Term, ours, ours ? await entry.ToByteArrayAsync(token: token).ConfigureAwait(false) : []));
     }
 
-    /// <summary>
-    /// Entries from <paramref name="index"/> on wait for <see cref="SettleAsync"/> (the apply turn is held).
-    /// <paramref name="routine"/>: the leader's own entries waiting for their confirmation round, not worth a note.
-    /// </summary>
-    private void Defer(long index, bool routine = false)
+    /// <summary>Entries from <paramref name="index"/> on wait for <see cref="SettleAsync"/> (the apply turn is held).</summary>
+    private void Defer(long index)
     {
-        if (!routine)
-        {
-            Volatile.Write(ref deferredNotably, 1);
-        }
-
         if (!Deferring)
         {
             Volatile.Write(ref deferredFrom, index);
@@ -156,13 +142,9 @@ internal sealed partial class StoreStateMachine
                 try
                 {
                     SettleOutcome outcome = await TrySettleOnceAsync(stopping).ConfigureAwait(false);
-                    if (outcome is SettleOutcome.Settled settled)
+                    if (outcome is SettleOutcome.Settled)
                     {
-                        if (settled.Notable)
-                        {
-                            note($"applied the Raft entries held back until the leader confirmed them (store at entry {AppliedEntry})");
-                        }
-
+                        note($"applied the Raft entries held back until the leader confirmed them (store at entry {AppliedEntry})");
                         return;
                     }
 
@@ -236,8 +218,8 @@ internal sealed partial class StoreStateMachine
         /// <summary>Some entries applied; later ones (the leader's, past its confirmed commit) still wait.</summary>
         public sealed record Progressed : SettleOutcome;
 
-        /// <summary>Everything deferred is applied. <paramref name="Notable"/>: not only the leader's routine confirmations.</summary>
-        public sealed record Settled(bool Notable) : SettleOutcome;
+        /// <summary>Everything deferred is applied.</summary>
+        public sealed record Settled : SettleOutcome;
     }
 
     /// <summary>
@@ -249,36 +231,6 @@ internal sealed partial class StoreStateMachine
     private async Task<SettleOutcome> TrySettleOnceAsync(CancellationToken stopping)
     {
         ISettleAccess node = access!;
-        if (Volatile.Read(ref deferredNotably) == 0 && node.IsLeader)
-        {
-            // Only this leader's own entries wait, delivered live as committed in its own log
-            // (which DotNext never rewrites below the commit index): no fence and no log read,
-            // one round that puts everything committed before it on a quorum's disks.
-            long committed = node.CommitIndex;
-            long term = node.Term;
-            if (Tracing)
-            {
-                Trace($"leader settle: confirming commit {committed} in term {term}");
-            }
-
-            await node.ConfirmDurableAsync(stopping).ConfigureAwait(false);
-            if (Tracing)
-            {
-                Trace($"leader settle: confirmed commit {committed} in term {term}");
-            }
-
-            if (!node.IsLeader || node.Term != term)
-            {
-                // The round ended with leadership lost (a paused leader resumed into a newer
-                // term): it proves nothing. Settle through the new leader instead.
-                Defer(committed + 1, routine: false);
-                return new SettleOutcome.Retry();
-            }
-
-            Volatile.Write(ref durableThrough, Math.Max(Volatile.Read(ref durableThrough), committed));
-            return await ApplyHeldAsync(node, [], confirmedOnly: true, stopping).ConfigureAwait(false);
-        }
-
         long readIndex = await node.ReadIndexAsync(stopping).ConfigureAwait(false) ?? throw new TimeoutException("no leader");
         if (Tracing)
         {
@@ -373,7 +325,7 @@ internal sealed partial class StoreStateMachine
 
             Volatile.Write(ref deferredFrom, 0);
             Publish(AppliedEntry);
-            return new SettleOutcome.Settled(Interlocked.Exchange(ref deferredNotably, 0) == 1);
+            return new SettleOutcome.Settled();
         }
         finally
         {

@@ -125,19 +125,7 @@ internal sealed partial class StoreStateMachine : IStateMachine
             if (!live || Deferring)
             {
                 await HoldAsync(entry, token).ConfigureAwait(false);
-                Defer(entry.Index, routine: live && access is { IsLeader: true }); // a leader's entry joins a deferral that has its reason already
-                return entry.Index;
-            }
-
-            // The leader applies a store entry only after a replication round that followed its
-            // commit (risk (b)), and never waits for that round here: DotNext calls this holding
-            // its log's read lock, a round ends with a commit, and a commit waits behind the log
-            // compaction a new snapshot queues, which waits for that read lock. Waiting here
-            // stopped every write until leadership moved. SettleAsync confirms, then applies.
-            if (entry.CommandId == ProposalBatch.CommandId && access is { IsLeader: true } && entry.Index > Volatile.Read(ref durableThrough))
-            {
-                await HoldAsync(entry, token).ConfigureAwait(false);
-                Defer(entry.Index, routine: true);
+                Defer(entry.Index);
                 return entry.Index;
             }
 
@@ -148,7 +136,7 @@ internal sealed partial class StoreStateMachine : IStateMachine
             if (entry.CommandId == ProposalBatch.CommandId && access is { IsLeader: false } && entry.Term == access.LastLedTerm)
             {
                 await HoldAsync(entry, token).ConfigureAwait(false);
-                Defer(entry.Index, routine: false);
+                Defer(entry.Index);
                 return entry.Index;
             }
 

@@ -28,10 +28,10 @@ public sealed class StoreMetrics(NodeContext context, RaftCommandLog? log) : IMe
         writer.Counter("backbone_raft_leased_read_indexes_total",
             "Read indexes this member answered as leader from its lease, without a replication round.", log.Node.LeaseReads);
         writer.Counter("backbone_raft_forced_rounds_total",
-            "Replication rounds this member forced as leader beside its heartbeats: write durability, read confirmations, followers' read indexes.",
+            "Replication rounds this member asked for as leader beside its heartbeats and appends: commit propagation, read confirmations, followers' read indexes.",
             log.Node.ForcedRounds);
         writer.Counter("backbone_raft_follower_read_rounds_total",
-            "Of those, rounds forced for followers' read indexes: the follower did not yet know the index was committed, or it was not yet confirmed on a quorum's disks.",
+            "Of those, rounds forced for followers' read indexes: the follower did not yet know the index was committed.",
             log.Node.FollowerReadRounds);
     }
 }

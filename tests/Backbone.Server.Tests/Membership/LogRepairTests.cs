@@ -1,4 +1,5 @@
 using Backbone.Store;
+using Backbone.Server.Tests.Support;
 using Backbone.Store.Raft;
 using DotNext.IO.Log;
 using DotNext.Net.Cluster.Consensus.Raft;
@@ -96,14 +97,9 @@ public sealed class LogRepairTests : IDisposable
         Assert.Contains("Delete the file", refused.Message);
     }
 
-    private WriteAheadLog Open() => new(new WriteAheadLog.Options
-    {
-        Location = LogDir,
-        ChunkSize = 1 << 16,
-        HashAlgorithm = WriteAheadLog.IntegrityHashAlgorithm.Crc32,
-    }, IStateMachine.CreateNoOp());
+    private WriteAheadLog Open() => new(RaftLogFixtures.Options(LogDir), IStateMachine.CreateNoOp());
 
-    private static BinaryLogEntry Entry(long term, byte content) => new() { Term = term, Content = new[] { content }, CommandId = 7 };
+    private static BinaryLogEntry Entry(long term, byte content) => RaftLogFixtures.Entry(term, content);
 
     private static async Task<long> TermAsync(WriteAheadLog log, long index)
     {
