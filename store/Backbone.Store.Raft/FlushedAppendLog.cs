@@ -14,22 +14,22 @@ namespace Backbone.Store.Raft;
 /// <remarks>
 /// The handler calls the append through <see cref="IAuditTrail{TEntry}"/>, and that is the one
 /// overload DotNext uses for entries from a leader, so re-implementing it here covers every
-/// acknowledgement a follower sends. A flush writes the entries' pages and DotNext's
+/// acknowledgement of log entries a follower sends (a snapshot install acknowledges state the
+/// store has checkpointed before it answers). A flush writes the entries' pages and DotNext's
 /// <c>checkpoint</c> file (which a restart trusts for the last index), as the commit that
-/// follows would have waited for anyway. The leader's own entries need nothing: DotNext commits
-/// only what it has flushed. So a committed entry is on a quorum's disks, and nobody has to
-/// spend a replication round to make sure of it.
+/// follows would have waited for anyway. A heartbeat flushes too: DotNext counts its answer for
+/// the entries before it, and an earlier append's flush may have been cancelled; with nothing
+/// unflushed it returns at once. The leader's own entries need nothing: DotNext commits only
+/// what it has flushed. So a committed entry is on a quorum's disks, and nobody has to spend a
+/// replication round to make sure of it, provided every voter runs this log:
+/// <see cref="StoreStateMachine.Version"/> keeps older members from counting.
 /// </remarks>
 internal sealed class FlushedAppendLog(WriteAheadLog.Options options, IStateMachine stateMachine)
     : WriteAheadLog(options, stateMachine), IAuditTrail<IRaftLogEntry>
 {
     async ValueTask IAuditTrail<IRaftLogEntry>.AppendAsync<TEntry>(ILogEntryProducer<TEntry> entries, long startIndex, bool skipCommitted, CancellationToken token)
     {
-        bool any = entries.RemainingCount != 0; // a heartbeat carries none: nothing to wait for
         await AppendAsync(entries, startIndex, skipCommitted, token).ConfigureAwait(false);
-        if (any)
-        {
-            await FlushAsync(token).ConfigureAwait(false);
-        }
+        await FlushAsync(token).ConfigureAwait(false);
     }
 }

@@ -17,7 +17,8 @@ namespace Backbone.Store.Raft;
 /// Why this is safe: the entries above the store's applied entry were never applied here (they
 /// were held back until the leader confirmed them, <see cref="StoreStateMachine"/>), and every
 /// entry at or below it is on the leader too (a follower applies only what the leader committed
-/// and flushed; a leader only what a replication round put on a quorum's disks). It is the state
+/// and flushed; a leader only what DotNext committed, which is on a quorum's disks since
+/// <see cref="FlushedAppendLog"/>, or what a round confirmed while settling). It is the state
 /// DotNext itself leaves after a crash that lost unflushed entries.
 ///
 /// Two steps, because DotNext must not be running when its files change: <see cref="Request"/>

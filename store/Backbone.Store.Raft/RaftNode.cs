@@ -362,7 +362,7 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
                 }
             }
 
-            Volatile.Write(ref propagating, 0);
+            Interlocked.Exchange(ref propagating, 0); // a full fence: the read below may not move before it
         }
         while (Volatile.Read(ref commitToPropagate) == 1 && Interlocked.CompareExchange(ref propagating, 1, 0) == 0);
     }

@@ -285,7 +285,8 @@ internal sealed partial class StoreStateMachine
     /// Applies, in order, what was read from the log, then what DotNext delivered meanwhile. An
     /// attempt made as leader (<paramref name="confirmedOnly"/>), or by a member that leads now,
     /// stops at what a round confirmed (<see cref="durableThrough"/>), even if leadership moved
-    /// since: what it held may be its own entries, acknowledged but not yet flushed by a quorum.
+    /// since: what it held may be its own entries from a log written before followers flushed
+    /// before answering (<see cref="FlushedAppendLog"/>), acknowledged but not yet flushed by a quorum.
     /// </summary>
     private async Task<SettleOutcome> ApplyHeldAsync(ISettleAccess node, List<(long Index, long Term, bool Ours, byte[] Payload)> copied, bool confirmedOnly, CancellationToken stopping)
     {

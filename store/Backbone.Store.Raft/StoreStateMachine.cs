@@ -94,7 +94,14 @@ internal sealed partial class StoreStateMachine : IStateMachine
     /// <summary>The entry the last checkpoint covers: DotNext truncates its log up to it and sends it to members behind it.</summary>
     public ISnapshot? Snapshot => Volatile.Read(ref snapshot);
 
-    public int Version => 1;
+    /// <summary>
+    /// DotNext's state version: a member refuses appends, snapshots and votes from one with a
+    /// higher version. 2: followers flush before they answer (<see cref="FlushedAppendLog"/>), and
+    /// leaders rely on it, applying what DotNext commits at once. A version-1 follower answers
+    /// unflushed, so a version-2 leader must not count it: it gets "unsupported version" until it
+    /// is upgraded (a rolling upgrade keeps a quorum of upgraded members, one at a time).
+    /// </summary>
+    public int Version => 2;
 
     public async ValueTask<long> ApplyAsync(LogEntry entry, CancellationToken token)
     {
@@ -120,8 +127,8 @@ internal sealed partial class StoreStateMachine : IStateMachine
                 return entry.Index; // the store holds it already (replay after a checkpoint, or a snapshot)
             }
 
-            // Not yet known to be on a quorum's disks (replay after a restart, or leadership lost
-            // while confirming): left to SettleAsync, which reads it back from the log later.
+            // Not yet known to be on a quorum's disks (replay after a restart), or after such an
+            // entry: left to SettleAsync, which reads it back from the log later.
             if (!live || Deferring)
             {
                 await HoldAsync(entry, token).ConfigureAwait(false);
