@@ -111,9 +111,9 @@ public sealed class ReadIndexTests(ITestOutputHelper output)
                 continue;
             }
 
-            // The follower already knows the commit index and a round confirmed it durable, so its
-            // read indexes need no round of their own (a housekeeping write of the members' own
-            // between two reads may cost one). One per read would be 40.
+            // The follower already knows the commit index, so its read indexes need no round of
+            // their own (a housekeeping write of the members' own between two reads may cost
+            // one). One per read would be 40.
             Assert.True(rounds < Reads / 4, $"the leader forced {rounds} rounds for {Reads} follower reads with no write between them\n{cluster.Logs()}");
             return;
         }

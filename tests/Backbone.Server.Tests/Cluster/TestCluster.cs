@@ -48,6 +48,9 @@ public sealed partial class TestCluster : IAsyncDisposable
     /// <summary>Flags every member starts with beyond the addresses (for example a small --snapshot-count).</summary>
     private IReadOnlyList<string> memberFlags = [];
 
+    /// <summary>The tests' election timeout, unless the member flags name their own (every member gets the same).</summary>
+    private string[] ElectionFlags => memberFlags.Contains("--election-timeout-ms") ? [] : ["--election-timeout-ms", $"{ElectionTimeoutMs}"];
+
     /// <summary>When set, every node's client port serves TLS with these certificates and requires client certificates of their CA.</summary>
     public TestCertificates? ClientTls { get; private set; }
 
@@ -69,7 +72,7 @@ public sealed partial class TestCluster : IAsyncDisposable
             await first.StartAsync(
             [
                 "--init", "--name", first.Name, "--data-dir", first.DataDir, "--listen-client", first.ClientEndpoint,
-                "--listen-peer", first.PeerEndpoint, "--election-timeout-ms", $"{ElectionTimeoutMs}", .. cluster.memberFlags,
+                "--listen-peer", first.PeerEndpoint, .. cluster.ElectionFlags, .. cluster.memberFlags,
             ]).ConfigureAwait(false);
             Match token = TokenPattern().Match(first.Output);
             cluster.Token = token.Success ? token.Value : throw new InvalidOperationException("--init printed no join token:\n" + first.Output);
@@ -98,7 +101,7 @@ public sealed partial class TestCluster : IAsyncDisposable
         await joiner.StartAsync(
         [
             "--join", via.JoinAddress, "--token", token ?? Token, "--name", joiner.Name, "--data-dir", joiner.DataDir,
-            "--listen-client", joiner.ClientEndpoint, "--listen-peer", joiner.PeerEndpoint, "--election-timeout-ms", $"{ElectionTimeoutMs}", .. memberFlags,
+            "--listen-client", joiner.ClientEndpoint, "--listen-peer", joiner.PeerEndpoint, .. ElectionFlags, .. memberFlags,
         ]).ConfigureAwait(false);
         return joiner;
     }
@@ -120,7 +123,7 @@ public sealed partial class TestCluster : IAsyncDisposable
         await worker.StartWorkerAsync(
         [
             "--join", via.JoinAddress, "--token", token, "--name", worker.Name, "--data-dir", worker.DataDir, "--listen-client", worker.ClientEndpoint,
-            "--listen-peer", worker.PeerEndpoint, "--election-timeout-ms", $"{ElectionTimeoutMs}", // its Raft endpoint, should it be promoted
+            "--listen-peer", worker.PeerEndpoint, .. ElectionFlags, // its Raft endpoint, should it be promoted
             .. ClientTls?.NodeFlags() ?? [],
         ]).ConfigureAwait(false);
         return worker;
