@@ -10,7 +10,8 @@ namespace Backbone.Store.Raft;
 /// followers apply what DotNext delivers. Two kinds of entry are not known to be, and wait here:
 /// - entries DotNext replays at start-up (a log written before the flush-first append, or by a
 ///   member whose acknowledgements were counted before it crashed, may hold as committed an
-///   entry the others lost), and entries whose leader lost leadership while they were in doubt,
+///   entry the others lost), and entries of a term this member led that reach it after it
+///   stopped leading (checked against the current leader's log, see <see cref="ApplyAsync"/>),
 ///   are deferred: <see cref="SettleAsync"/> waits for a read index from the current leader
 ///   (its commit index, once it has committed in its term and confirmed that it still leads, by
 ///   a round or its read lease: everything up to it is final), then reads them back from the
