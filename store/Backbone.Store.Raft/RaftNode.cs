@@ -24,6 +24,7 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
     private readonly FlushedAppendLog wal;
     private readonly MembershipStorage membership;
     private readonly ReadFences fences;
+    private readonly ReadFences commitRounds; // rounds after commits, shared (PropagateCommit)
     private readonly LeaderLease lease;
     private readonly MetadataRefresh metadataRefresh;
     private readonly CancellationTokenSource stopping = new();
@@ -83,6 +84,11 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
         metadataRefresh = new MetadataRefresh(config.RequestTimeout);
         peerRequestTimeout = config.RequestTimeout;
         fences = new ReadFences(CommitFenceAsync);
+        commitRounds = new ReadFences(async _ =>
+        {
+            await FullRoundAsync(stopping.Token).ConfigureAwait(false); // also renews the read lease
+            return null;
+        });
         lease = new LeaderLease(TimeSpan.FromMilliseconds(options.LowerElectionTimeoutMs / 2.0), TimeProvider.System);
         stateMachine.Attach(this);
     }
@@ -318,53 +324,22 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
         PropagateCommit();
     }
 
-    private int commitToPropagate; // 1: a commit since the last propagating round was asked for
-    private int propagating; // 1 while PropagateCommitAsync runs
-
     /// <summary>
     /// Followers learn the commit index only from the leader's next AppendEntries, and DotNext
     /// sends one when an entry is appended or at the heartbeat (60 ms by default). A follower
     /// answers the writes it forwarded, and its watchers, only once it applies, so after a commit
     /// the leader starts a round at once. DotNext merges requests for a round into the next one
     /// it starts, so under load this costs nothing: the round that carries the next entries
-    /// carries the commit index too. One request is outstanding at a time; commits meanwhile ask
-    /// for one more. Nothing waits for it.
+    /// carries the commit index too. Commits share rounds as reads share fences (one in flight,
+    /// the next forming: <see cref="ReadFences"/>); a whole round that starts after the commit,
+    /// since one that had just started may carry the index from before it. Nothing waits for it.
     /// </summary>
     private void PropagateCommit()
     {
-        if (cluster.Members.Count <= 1)
+        if (cluster.Members.Count > 1)
         {
-            return;
+            _ = commitRounds.ConfirmAsync(CancellationToken.None); // never faults: ReadFences turns a failed round into null
         }
-
-        Volatile.Write(ref commitToPropagate, 1);
-        if (Interlocked.CompareExchange(ref propagating, 1, 0) == 0)
-        {
-            _ = PropagateCommitAsync();
-        }
-    }
-
-    private async Task PropagateCommitAsync()
-    {
-        do
-        {
-            while (Interlocked.Exchange(ref commitToPropagate, 0) == 1)
-            {
-                try
-                {
-                    // A whole round that starts after the commit (one that had just started may
-                    // carry the index from before it); it also renews the read lease.
-                    await FullRoundAsync(stopping.Token).ConfigureAwait(false);
-                }
-                catch (Exception)
-                {
-                    // Leadership lost or stopping: the next leader's own commits reach its followers.
-                }
-            }
-
-            Interlocked.Exchange(ref propagating, 0); // a full fence: the read below may not move before it
-        }
-        while (Volatile.Read(ref commitToPropagate) == 1 && Interlocked.CompareExchange(ref propagating, 1, 0) == 0);
     }
 
     /// <summary>

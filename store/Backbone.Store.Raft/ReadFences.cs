@@ -7,6 +7,7 @@ namespace Backbone.Store.Raft;
 /// every write acknowledged before the reads that asked. Reads share fences: a read joins the
 /// next fence that starts after it arrived (never one already in flight, whose quorum answers may
 /// predate the read), so under load there is at most one fence in flight and one forming.
+/// RaftNode shares the rounds it starts after commits the same way (<c>PropagateCommit</c>).
 /// A leader lease would save the round trip, but DotNext's lease equals the lower election
 /// timeout with no drift margin, and a leader resumed from a pause can read its lease as live
 /// before its timer fires: we do not serve linearizable reads from it.
