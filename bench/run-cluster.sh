@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # A 3-member Backbone cluster vs a 3-member etcd 3.4 cluster: the same client (bench/Backbone.Bench)
 # spread over all three members, the same machine, one cluster after the other, each on fresh temp
-# data dirs and free loopback ports. Closed-loop throughput, server CPU per operation summed over
+# data dirs and free loopback ports. With BENCH_ROUNDS=N the two suites run N times, alternating which
+# server goes first, and the table shows each point's median with the range of per-round ratios. Closed-loop throughput, server CPU per operation summed over
 # the members at a fixed rate, and failover: the leader killed (SIGKILL) under a paced write load,
 # reporting the longest time no write succeeded anywhere (a fresh cluster for each repeat). Prints
 # a markdown table and writes it to bench/results/cluster-latest.md. About 9 minutes, plus any build.
 #
 # Environment (all optional):
+#   BENCH_ROUNDS             suite rounds (1). On this 2-core machine one round's ratios move by
+#                            15-30% between runs of the same code; 3 rounds (about 25 minutes) give
+#                            a median and a spread to judge a target by
 #   BENCH_DURATION           measured seconds per throughput / CPU point (8)
 #   BENCH_WARMUP             warm-up seconds per point, failover included (2)
 #   BENCH_SETTLE             seconds of unmeasured load on each fresh suite cluster before its first
@@ -39,6 +43,8 @@ failover_runs="${BENCH_FAILOVER_RUNS:-3}"
 failover_duration="${BENCH_FAILOVER_DURATION:-12}"
 failover_kill_at="${BENCH_FAILOVER_KILL_AT:-3}"
 run_suite="${BENCH_SUITE:-1}"
+rounds="${BENCH_ROUNDS:-1}"
+[[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "run-cluster.sh: BENCH_ROUNDS must be a whole number from 1, got '$rounds'" >&2; exit 2; }
 settle_s="${BENCH_SETTLE:-60}"
 read -r -a backbone_flags <<<"${BENCH_BACKBONE_FLAGS:-}"
 host=127.0.0.1 # never anything else: this script loads only the local machine
@@ -226,7 +232,8 @@ require_cluster() {
   done
 }
 
-# One point on every member: appends the generator's RESULT line to $results; a failed point is reported and skipped.
+# One point on every member: appends the generator's RESULT line, tagged with the round, to $results;
+# a failed point is reported and skipped.
 point() {
   local label=$1
   shift
@@ -234,7 +241,7 @@ point() {
   require_cluster
   if line="$(dotnet "$bench_dll" --endpoint "$endpoints" --server-pid "$pids" \
       --duration "$duration" --warmup "$warmup" --label "$label" "$@" 2>>"$work/$name.bench.log")"; then
-    echo "$line" >>"$results"
+    echo "$line round=$round" >>"$results"
     echo "  $name ${line#RESULT }" >&2
   else
     echo "  $name $label FAILED (see below)" >&2
@@ -324,17 +331,27 @@ started="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 : >"$work/etcd.results"
 cluster_id=0
 
+# Rounds alternate which server goes first (backbone, etcd, then etcd, backbone, ...), so a drift in
+# the machine's speed over the run does not favour the one that always runs first.
+if [ "$run_suite" != 0 ]; then
+  for round in $(seq 1 "$rounds"); do
+    order="backbone etcd"
+    [ $((round % 2)) = 1 ] || order="etcd backbone"
+    for name in $order; do
+      [ "$only" = "" ] || [ "$only" = "$name" ] || continue
+      results="$work/$name.results"
+      echo "run-cluster.sh: round $round of $rounds: $name, 3 members" >&2
+      "start_$name"
+      require_cluster
+      settle_in "$endpoints" "$settle_s" "$work/$name.bench.log"
+      suite
+      stop_cluster
+    done
+  done
+fi
 for name in backbone etcd; do
   [ "$only" = "" ] || [ "$only" = "$name" ] || continue
   results="$work/$name.results"
-  echo "run-cluster.sh: $name, 3 members" >&2
-  if [ "$run_suite" != 0 ]; then
-    "start_$name"
-    require_cluster
-    settle_in "$endpoints" "$settle_s" "$work/$name.bench.log"
-    suite
-    stop_cluster
-  fi
   for k in $(seq 1 "$failover_runs"); do
     failover "$k"
   done
@@ -358,6 +375,7 @@ commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "of one server on loopback, then three of the other. Client i uses member i mod 3 (followers first,"
   echo "the leader last: the 1-client points load a follower); connections are split over the members, at least"
   echo "one each (so the 1-client points open 3, of which 1 is used)."
+  [ "$rounds" = 1 ] || echo "$rounds rounds, each on fresh clusters, alternating which server goes first: each cell is the median over the rounds; the ratio column adds the lowest and highest ratio within one round."
   [ "$settle_s" -gt 0 ] && echo "Each server's suite cluster first took ${settle_s} s of unmeasured load (puts, then linearizable gets, 64 clients)."
   echo "${duration} s measured after ${warmup} s warm-up per point; 1,000 keys, 256-byte values. Default election"
   echo "timeouts (Backbone 300-450 ms, heartbeat 60 ms; etcd 1000 ms, heartbeat 100 ms). Commit $commit."
