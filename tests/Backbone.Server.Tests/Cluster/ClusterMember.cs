@@ -127,7 +127,7 @@ public sealed partial class ClusterMember : IAsyncDisposable
             runStart = output.Length;
         }
 
-        Process started = new() { StartInfo = Tool.StartInfo(NodeProcess.Script(), ["node", .. args], new Dictionary<string, string>([.. NoDiagnostics, .. ExtraEnvironment])) };
+        Process started = new() { StartInfo = Tool.StartInfo(Program, ["node", .. args], new Dictionary<string, string>([.. NoDiagnostics, .. ExtraEnvironment])) };
         started.OutputDataReceived += (_, e) => Append(e.Data);
         started.ErrorDataReceived += (_, e) => Append(e.Data);
         started.Start();
@@ -153,6 +153,13 @@ public sealed partial class ClusterMember : IAsyncDisposable
         servingLine = WorkerServingLine();
         return StartAsync(args);
     }
+
+    /// <summary>
+    /// What the next starts run: the repository's <c>./backbone</c>, or an older release's
+    /// launcher (<see cref="PreviousRelease"/>) in an upgrade test. It must <c>exec</c> the node,
+    /// so that signals reach the node itself.
+    /// </summary>
+    public string Program { get; set; } = NodeProcess.Script();
 
     /// <summary>Environment variables for the next starts (fault injection hooks).</summary>
     public Dictionary<string, string> ExtraEnvironment { get; } = [];

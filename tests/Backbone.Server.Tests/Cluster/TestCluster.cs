@@ -54,15 +54,20 @@ public sealed partial class TestCluster : IAsyncDisposable
     /// <summary>When set, every node's client port serves TLS with these certificates and requires client certificates of their CA.</summary>
     public TestCertificates? ClientTls { get; private set; }
 
+    /// <summary>What new members run (<see cref="ClusterMember.Program"/>); null: the repository's <c>./backbone</c>.</summary>
+    private string? program;
+
     /// <summary>
     /// Starts <paramref name="managers"/> managers (with client TLS when <paramref name="clientTls"/>
-    /// is given); on any failure, stops what it started.
+    /// is given; running <paramref name="program"/> instead of this tree's <c>./backbone</c> when
+    /// given); on any failure, stops what it started.
     /// </summary>
     public static async Task<TestCluster> StartAsync(int managers, string prefix = "bbcluster", IReadOnlyList<string>? memberFlags = null,
-        TestCertificates? clientTls = null, string? agentPrefix = null)
+        TestCertificates? clientTls = null, string? agentPrefix = null, string? program = null)
     {
         TestCluster cluster = new(Path.Combine(Path.GetTempPath(), $"{prefix}-{Guid.NewGuid().ToString("N")[..12]}"));
         cluster.agentPrefix = agentPrefix;
+        cluster.program = program;
         cluster.ClientTls = clientTls;
         cluster.memberFlags = [.. memberFlags ?? [], .. clientTls?.NodeFlags() ?? []];
         try
@@ -233,6 +238,11 @@ public sealed partial class TestCluster : IAsyncDisposable
     {
         string name = $"n{members.Count + 1}";
         ClusterMember member = new(name, Path.Combine(Root, name)) { ClientTls = ClientTls is not null, AgentFlags = AgentFlagsFor(name) };
+        if (program is not null)
+        {
+            member.Program = program;
+        }
+
         members.Add(member);
         return member;
     }
