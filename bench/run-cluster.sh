@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # A 3-member Backbone cluster vs a 3-member etcd 3.4 cluster: the same client (bench/Backbone.Bench)
 # spread over all three members, the same machine, one cluster after the other, each on fresh temp
-# data dirs and free loopback ports. With BENCH_ROUNDS=N the two suites run N times, alternating which
-# server goes first, and the table shows each point's median with the range of per-round ratios. Closed-loop throughput, server CPU per operation summed over
+# data dirs and free loopback ports. With BENCH_ROUNDS=N the two suites run N times, alternating
+# which server goes first, and the table shows each point's medians and its per-round ratios. Closed-loop throughput, server CPU per operation summed over
 # the members at a fixed rate, and failover: the leader killed (SIGKILL) under a paced write load,
 # reporting the longest time no write succeeded anywhere (a fresh cluster for each repeat). Prints
-# a markdown table and writes it to bench/results/cluster-latest.md. About 9 minutes, plus any build.
+# a markdown table and writes it to bench/results/cluster-latest.md. About 10 minutes a round with 5
+# failover runs, plus any build.
 #
 # Environment (all optional):
 #   BENCH_ROUNDS             suite rounds (1). On this 2-core machine one round's ratios move by
-#                            15-30% between runs of the same code; 3 rounds (about 25 minutes) give
-#                            a median and a spread to judge a target by
+#                            15-30% between runs of the same code; 3 rounds (about 22 minutes with
+#                            5 failover runs) give a median and a spread to judge a target by
 #   BENCH_DURATION           measured seconds per throughput / CPU point (8)
 #   BENCH_WARMUP             warm-up seconds per point, failover included (2)
 #   BENCH_SETTLE             seconds of unmeasured load on each fresh suite cluster before its first
@@ -237,8 +238,15 @@ require_cluster() {
 point() {
   local label=$1
   shift
-  local line
+  local line now
   require_cluster
+  # The endpoint order (leader last) decides which member the 1-client points load: after a
+  # leader change they would measure the leader, so say so and reorder.
+  now="$(leader_index)"
+  if [ "$now" != "$leader_member" ]; then
+    echo "  $name: the leader moved to $(member_name $((now + 1))) before $label; endpoints reordered" >&2
+    set_endpoints
+  fi
   if line="$(dotnet "$bench_dll" --endpoint "$endpoints" --server-pid "$pids" \
       --duration "$duration" --warmup "$warmup" --label "$label" "$@" 2>>"$work/$name.bench.log")"; then
     echo "$line round=$round" >>"$results"
@@ -375,7 +383,7 @@ commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "of one server on loopback, then three of the other. Client i uses member i mod 3 (followers first,"
   echo "the leader last: the 1-client points load a follower); connections are split over the members, at least"
   echo "one each (so the 1-client points open 3, of which 1 is used)."
-  [ "$rounds" = 1 ] || echo "$rounds rounds, each on fresh clusters, alternating which server goes first: each cell is the median over the rounds; the ratio column adds the lowest and highest ratio within one round."
+  [ "$rounds" = 1 ] || [ "$run_suite" = 0 ] || echo "$rounds rounds, each on fresh clusters, alternating which server goes first: each cell is the median over the rounds (failure counts: their sum); the ratio column gives the median, lowest and highest of the per-round ratios."
   [ "$settle_s" -gt 0 ] && echo "Each server's suite cluster first took ${settle_s} s of unmeasured load (puts, then linearizable gets, 64 clients)."
   echo "${duration} s measured after ${warmup} s warm-up per point; 1,000 keys, 256-byte values. Default election"
   echo "timeouts (Backbone 300-450 ms, heartbeat 60 ms; etcd 1000 ms, heartbeat 100 ms). Commit $commit."

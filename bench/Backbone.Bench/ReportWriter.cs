@@ -9,9 +9,8 @@ namespace Backbone.Bench;
 /// </summary>
 /// <remarks>
 /// A label that appears more than once (bench/run-cluster.sh with <c>BENCH_ROUNDS</c>: one line a
-/// round, each tagged <c>round=N</c>) shows the median of each number over its lines, and the
-/// ratio column adds the range of the per-round ratios: on a 2-core machine one run's ratio moves
-/// by 15-30% between runs of the same code, so a single run cannot say whether a target holds.
+/// round, each tagged <c>round=N</c>) is merged by <see cref="RoundStats"/>: medians in the value
+/// cells, and in the ratio column the median and range of the per-round ratios.
 /// </remarks>
 public static class ReportWriter
 {
@@ -27,8 +26,8 @@ public static class ReportWriter
     {
         Dictionary<string, List<Dictionary<string, string>>> backboneRounds = ByLabel(backbonePath, out List<string> labels);
         Dictionary<string, List<Dictionary<string, string>>> etcdRounds = ByLabel(etcdPath, out List<string> etcdLabels);
-        Dictionary<string, Dictionary<string, string>> backbone = backboneRounds.ToDictionary(p => p.Key, p => Median(p.Value), StringComparer.Ordinal);
-        Dictionary<string, Dictionary<string, string>> etcd = etcdRounds.ToDictionary(p => p.Key, p => Median(p.Value), StringComparer.Ordinal);
+        Dictionary<string, Dictionary<string, string>> backbone = backboneRounds.ToDictionary(p => p.Key, p => RoundStats.Merge(p.Value), StringComparer.Ordinal);
+        Dictionary<string, Dictionary<string, string>> etcd = etcdRounds.ToDictionary(p => p.Key, p => RoundStats.Merge(p.Value), StringComparer.Ordinal);
         foreach (string label in etcdLabels)
         {
             if (!backbone.ContainsKey(label))
@@ -93,7 +92,7 @@ public static class ReportWriter
                     $"{op} @ {Get(any, "rate")}/s, {Get(any, "clients")} clients",
                     Get(b, "server_cpu_us_per_op"),
                     Get(e, "server_cpu_us_per_op"),
-                    Ratio(b, e, "server_cpu_us_per_op") + RoundRange(bRounds, eRounds, "server_cpu_us_per_op"),
+                    RoundStats.Ratio(bRounds, eRounds, "server_cpu_us_per_op") ?? Ratio(b, e, "server_cpu_us_per_op"),
                     $"{Get(b, "ops_per_s")} / {Get(e, "ops_per_s")}",
                     $"{Get(b, "p50_ms")} / {Get(b, "p99_ms")}",
                     $"{Get(e, "p50_ms")} / {Get(e, "p99_ms")}",
@@ -105,7 +104,7 @@ public static class ReportWriter
                     $"{op}, {Get(any, "clients")} clients / {Get(any, "connections")} conns",
                     Get(b, "ops_per_s"),
                     Get(e, "ops_per_s"),
-                    Ratio(b, e, "ops_per_s") + RoundRange(bRounds, eRounds, "ops_per_s"),
+                    RoundStats.Ratio(bRounds, eRounds, "ops_per_s") ?? Ratio(b, e, "ops_per_s"),
                     $"{Get(b, "p50_ms")} / {Get(b, "p99_ms")}",
                     $"{Get(e, "p50_ms")} / {Get(e, "p99_ms")}",
                     $"{Get(b, "server_cpu_pct")} / {Get(e, "server_cpu_pct")}",
@@ -166,71 +165,6 @@ public static class ReportWriter
     {
         double ratio = Number(b, key) / Number(e, key);
         return double.IsFinite(ratio) ? ratio.ToString("0.00", CultureInfo.InvariantCulture) + "×" : "–";
-    }
-
-    /// <summary>
-    /// " (a-b× over N rounds)": the lowest and highest ratio of one round's Backbone line to the
-    /// same round's etcd line; empty when fewer than two rounds have both.
-    /// </summary>
-    private static string RoundRange(List<Dictionary<string, string>> b, List<Dictionary<string, string>> e, string key)
-    {
-        var ratios = new List<double>();
-        foreach (Dictionary<string, string> bRow in b)
-        {
-            string? round = bRow.GetValueOrDefault("round");
-            Dictionary<string, string>? eRow = round is null ? null : e.Find(r => r.GetValueOrDefault("round") == round);
-            double ratio = eRow is null ? double.NaN : Number(bRow, key) / Number(eRow, key);
-            if (double.IsFinite(ratio))
-            {
-                ratios.Add(ratio);
-            }
-        }
-
-        return ratios.Count < 2
-            ? ""
-            : string.Create(CultureInfo.InvariantCulture, $" ({ratios.Min():0.00}-{ratios.Max():0.00}× over {ratios.Count} rounds)");
-    }
-
-    /// <summary>
-    /// One line standing for a label's lines: each field that is a number on every line becomes
-    /// their median (the mean of the middle two for an even count), printed with as many decimals
-    /// as its most precise input; other fields come from the first line.
-    /// </summary>
-    private static Dictionary<string, string> Median(List<Dictionary<string, string>> rows)
-    {
-        if (rows.Count == 1)
-        {
-            return rows[0];
-        }
-
-        var merged = new Dictionary<string, string>(rows[0], StringComparer.Ordinal);
-        foreach (string key in rows[0].Keys)
-        {
-            var values = new List<double>();
-            int decimals = 0;
-            foreach (Dictionary<string, string> row in rows)
-            {
-                string text = row.GetValueOrDefault(key, "");
-                if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value))
-                {
-                    break;
-                }
-
-                values.Add(value);
-                int dot = text.IndexOf('.', StringComparison.Ordinal);
-                decimals = Math.Max(decimals, dot < 0 ? 0 : text.Length - dot - 1);
-            }
-
-            if (values.Count == rows.Count)
-            {
-                values.Sort();
-                int mid = values.Count / 2;
-                double median = values.Count % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
-                merged[key] = median.ToString("F" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
-            }
-        }
-
-        return merged;
     }
 
     private static Dictionary<string, List<Dictionary<string, string>>> ByLabel(string path, out List<string> labels)
