@@ -177,6 +177,17 @@ public sealed partial class ClusterMember : IAsyncDisposable
     /// <summary>The host listener of the node's DNS server, from its start-up line (null before it printed one).</summary>
     public string? DnsEndpoint => DnsLine().Matches(Output) is { Count: > 0 } lines ? lines[^1].Groups[1].Value : null;
 
+    /// <summary>
+    /// <see cref="DnsEndpoint"/>, waiting for it: the node prints it before its serving line, but
+    /// as a note on stderr, read by another handler than stdout's serving line, so it can reach
+    /// this process after the start returned.
+    /// </summary>
+    public async Task<string> DnsEndpointAsync(TimeSpan timeout)
+    {
+        await Poll.UntilAsync(() => Task.FromResult(DnsEndpoint is not null), timeout, () => $"{Name} printed no DNS listener:\n{Output}").ConfigureAwait(false);
+        return DnsEndpoint!;
+    }
+
     /// <summary>http://IP:PORT/metrics of a node started with --metrics-addr, from its start-up line (null before it printed one).</summary>
     public string? MetricsUrl => MetricsLine().Matches(Output) is { Count: > 0 } lines ? lines[^1].Groups[1].Value : null;
 

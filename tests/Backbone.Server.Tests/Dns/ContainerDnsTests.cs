@@ -35,7 +35,7 @@ public sealed class ContainerDnsTests(ITestOutputHelper output)
         {
             await using TestCluster cluster = await TestCluster.StartAsync(1, "bbdns", memberFlags: ["--dns-upstream", upstream.Endpoint.ToString()], agentPrefix: prefix);
             string endpoint = cluster[0].ClientEndpoint;
-            string hostDns = cluster[0].DnsEndpoint ?? throw new InvalidOperationException("the node printed no DNS listener:\n" + cluster[0].Output);
+            string hostDns = await cluster[0].DnsEndpointAsync(TimeSpan.FromSeconds(10));
             Assert.Equal(0, (await Backbone(endpoint, "network", "create", "--subnet", "10.233.1.0/24", "appnet")).ExitCode);
             string[] echo = [NodeProcess.Script(), "echo-server", "--port", "8080"];
             Assert.Equal(0, (await Backbone(endpoint, ["service", "create", "--name", "web", "--replicas", "2", "--network", "appnet", "--alias", "api", "--publish", "8080/tcp", "--", .. echo])).ExitCode);

@@ -68,7 +68,7 @@ public sealed class WorkerDnsTests(ITestOutputHelper output)
         await cluster.WaitForLeaderAsync(Patience);
         string workerToken = await BackboneCli.JoinTokenAsync(output, cluster[0].ClientEndpoint, "worker");
         ClusterMember worker = await cluster.JoinWorkerAsync(workerToken);
-        string dns = worker.DnsEndpoint ?? throw new InvalidOperationException("the worker printed no DNS listener:\n" + worker.Output);
+        string dns = await worker.DnsEndpointAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(0, (await Backbone(cluster[0], "network", "create", "--subnet", subnet, network)).ExitCode);
         return (worker, dns);
     }

@@ -28,7 +28,7 @@ public sealed class NodeMetricsTests
             memberFlags: ["--dns-upstream", upstream.Endpoint.ToString(), "--metrics-addr", "127.0.0.1:0"]);
         ClusterMember node = cluster[0];
         string url = node.MetricsUrl ?? throw new InvalidOperationException("the node printed no metrics address:\n" + node.Output);
-        string dns = node.DnsEndpoint ?? throw new InvalidOperationException("the node printed no DNS listener:\n" + node.Output);
+        string dns = await node.DnsEndpointAsync(TimeSpan.FromSeconds(10));
         using var http = new HttpClient { Timeout = Patience };
 
         // A vip-mode service's name answers its VIP from the table though no agent runs its task.
