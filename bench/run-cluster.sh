@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # A 3-member Backbone cluster vs a 3-member etcd 3.4 cluster: the same client (bench/Backbone.Bench)
 # spread over all three members, the same machine, one cluster after the other, each on fresh temp
-# data dirs and free loopback ports. With BENCH_ROUNDS=N the two suites run N times, alternating
-# which server goes first, and the table shows each point's medians and its per-round ratios. Closed-loop throughput, server CPU per operation summed over
+# data dirs and free loopback ports. Closed-loop throughput, server CPU per operation summed over
 # the members at a fixed rate, and failover: the leader killed (SIGKILL) under a paced write load,
-# reporting the longest time no write succeeded anywhere (a fresh cluster for each repeat). Prints
+# reporting the longest time no write succeeded anywhere (a fresh cluster for each repeat). With
+# BENCH_ROUNDS=N the two suites run N times, alternating which server goes first, and the table
+# shows each point's medians and the spread of its per-round ratios. Prints
 # a markdown table and writes it to bench/results/cluster-latest.md. About 10 minutes a round with 5
 # failover runs, plus any build.
 #
@@ -360,6 +361,7 @@ fi
 for name in backbone etcd; do
   [ "$only" = "" ] || [ "$only" = "$name" ] || continue
   results="$work/$name.results"
+  [ "$failover_runs" = 0 ] || echo "run-cluster.sh: $name, $failover_runs failover runs" >&2
   for k in $(seq 1 "$failover_runs"); do
     failover "$k"
   done
