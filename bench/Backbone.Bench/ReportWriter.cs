@@ -86,7 +86,7 @@ public static class ReportWriter
                     $"{Get(e, "p50_ms")} / {Get(e, "max_ms")}",
                     $"{Get(b, "errors")} ({Get(b, "timeouts")}) / {Get(e, "errors")} ({Get(e, "timeouts")})"));
             }
-            else if (Number(any, "rate") > 0)
+            else if (RoundStats.Number(any, "rate") > 0)
             {
                 paced.Append(Row(
                     $"{op} @ {Get(any, "rate")}/s, {Get(any, "clients")} clients",
@@ -158,12 +158,9 @@ public static class ReportWriter
 
     private static string Get(Dictionary<string, string> row, string key) => row.GetValueOrDefault(key, "–");
 
-    private static double Number(Dictionary<string, string> row, string key) =>
-        double.TryParse(row.GetValueOrDefault(key), NumberStyles.Float, CultureInfo.InvariantCulture, out double d) ? d : double.NaN;
-
     private static string Ratio(Dictionary<string, string> b, Dictionary<string, string> e, string key)
     {
-        double ratio = Number(b, key) / Number(e, key);
+        double ratio = RoundStats.Number(b, key) / RoundStats.Number(e, key);
         return double.IsFinite(ratio) ? ratio.ToString("0.00", CultureInfo.InvariantCulture) + "×" : "–";
     }
 

@@ -85,6 +85,7 @@ public static class RoundStats
         return sorted.Count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     }
 
-    private static double Number(Dictionary<string, string> row, string key) =>
+    /// <summary>A field as a number; NaN when absent or not one (shared with <see cref="ReportWriter"/>).</summary>
+    internal static double Number(Dictionary<string, string> row, string key) =>
         double.TryParse(row.GetValueOrDefault(key), NumberStyles.Float, CultureInfo.InvariantCulture, out double d) ? d : double.NaN;
 }

@@ -171,25 +171,28 @@ public sealed partial class ClusterMember : IAsyncDisposable
     /// </summary>
     public IReadOnlyList<string> AgentFlags { get; set; } = ["--no-agent", .. DnsFlags];
 
-    /// <summary>Many nodes share this host: each DNS host listener takes a free port (<see cref="DnsEndpoint"/> tells which).</summary>
+    /// <summary>Many nodes share this host: each DNS host listener takes a free port (<see cref="DnsEndpointAsync"/> tells which).</summary>
     public static IReadOnlyList<string> DnsFlags { get; } = ["--dns-addr", "127.0.0.1:0"];
 
-    /// <summary>The host listener of the node's DNS server, from its start-up line (null before it printed one).</summary>
-    public string? DnsEndpoint => DnsLine().Matches(Output) is { Count: > 0 } lines ? lines[^1].Groups[1].Value : null;
+    /// <summary>HOST:PORT of the node's DNS host listener, from its start-up line.</summary>
+    public Task<string> DnsEndpointAsync(TimeSpan timeout) => StartupValueAsync(DnsLine(), "DNS listener", timeout);
+
+    /// <summary>http://IP:PORT/metrics of a node started with --metrics-addr, from its start-up line.</summary>
+    public Task<string> MetricsUrlAsync(TimeSpan timeout) => StartupValueAsync(MetricsLine(), "metrics address", timeout);
 
     /// <summary>
-    /// <see cref="DnsEndpoint"/>, waiting for it: the node prints it before its serving line, but
-    /// as a note on stderr, read by another handler than stdout's serving line, so it can reach
-    /// this process after the start returned.
+    /// Group 1 of the latest line matching <paramref name="line"/>, waiting for it. The node prints
+    /// such lines as notes on stderr before its serving line on stdout, but the two streams reach
+    /// this process through separate handlers, so a note can arrive after the start returned.
     /// </summary>
-    public async Task<string> DnsEndpointAsync(TimeSpan timeout)
+    private async Task<string> StartupValueAsync(Regex line, string what, TimeSpan timeout)
     {
-        await Poll.UntilAsync(() => Task.FromResult(DnsEndpoint is not null), timeout, () => $"{Name} printed no DNS listener:\n{Output}").ConfigureAwait(false);
-        return DnsEndpoint!;
+        string? value = null;
+        await Poll.UntilAsync(
+            () => Task.FromResult((value = line.Matches(Output) is { Count: > 0 } lines ? lines[^1].Groups[1].Value : null) is not null),
+            timeout, () => $"{Name} printed no {what}:\n{Output}").ConfigureAwait(false);
+        return value!;
     }
-
-    /// <summary>http://IP:PORT/metrics of a node started with --metrics-addr, from its start-up line (null before it printed one).</summary>
-    public string? MetricsUrl => MetricsLine().Matches(Output) is { Count: > 0 } lines ? lines[^1].Groups[1].Value : null;
 
     /// <summary>Restart after a kill: only <c>--data-dir</c>, everything else is kept there.</summary>
     public Task RestartAsync() => StartAsync(["--data-dir", DataDir]);

@@ -48,7 +48,7 @@ public sealed class ReadIndexTests(ITestOutputHelper output)
         for (int attempt = 1; ; attempt++)
         {
             int leader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
-            string url = cluster[leader].MetricsUrl ?? throw new InvalidOperationException("the leader printed no metrics address:\n" + cluster[leader].Output);
+            string url = await cluster[leader].MetricsUrlAsync(TimeSpan.FromSeconds(10));
             await cluster.Kv(leader).PutAsync(new PutRequest { Key = key, Value = ByteString.CopyFromUtf8("v") }, deadline: Deadline());
             double before = await LeasedAsync(http, url);
 
@@ -91,7 +91,7 @@ public sealed class ReadIndexTests(ITestOutputHelper output)
         {
             int leader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
             int follower = (leader + 1) % 3;
-            string url = cluster[leader].MetricsUrl ?? throw new InvalidOperationException("the leader printed no metrics address:\n" + cluster[leader].Output);
+            string url = await cluster[leader].MetricsUrlAsync(TimeSpan.FromSeconds(10));
             await cluster.Kv(leader).PutAsync(new PutRequest { Key = key, Value = ByteString.CopyFromUtf8("v") }, deadline: Deadline());
             await cluster.Kv(follower).RangeAsync(new RangeRequest { Key = key }, deadline: Deadline()); // may need a round: the follower may not know the put committed yet
             double before = await CounterAsync(http, url, "backbone_raft_follower_read_rounds_total");

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using Backbone.Server.Tests.Crash;
 using Backbone.Server.Tests.Support;
 using Etcdserverpb;
 using Grpc.Net.Client;
@@ -54,7 +55,7 @@ public sealed partial class TestCluster : IAsyncDisposable
     /// <summary>When set, every node's client port serves TLS with these certificates and requires client certificates of their CA.</summary>
     public TestCertificates? ClientTls { get; private set; }
 
-    /// <summary>What new members run (<see cref="ClusterMember.Program"/>); null: the repository's <c>./backbone</c>.</summary>
+    /// <summary>What new managers and workers run (<see cref="ClusterMember.Program"/>); null: the repository's <c>./backbone</c>.</summary>
     private string? program;
 
     /// <summary>
@@ -123,7 +124,7 @@ public sealed partial class TestCluster : IAsyncDisposable
     {
         via ??= members.First(m => m.IsServing);
         string name = $"w{workers.Count + 1}";
-        ClusterMember worker = new(name, Path.Combine(Root, name)) { ClientTls = ClientTls is not null, AgentFlags = AgentFlagsFor(name) };
+        ClusterMember worker = new(name, Path.Combine(Root, name)) { ClientTls = ClientTls is not null, AgentFlags = AgentFlagsFor(name), Program = program ?? NodeProcess.Script() };
         workers.Add(worker);
         await worker.StartWorkerAsync(
         [
@@ -237,12 +238,7 @@ public sealed partial class TestCluster : IAsyncDisposable
     private ClusterMember NewMember()
     {
         string name = $"n{members.Count + 1}";
-        ClusterMember member = new(name, Path.Combine(Root, name)) { ClientTls = ClientTls is not null, AgentFlags = AgentFlagsFor(name) };
-        if (program is not null)
-        {
-            member.Program = program;
-        }
-
+        ClusterMember member = new(name, Path.Combine(Root, name)) { ClientTls = ClientTls is not null, AgentFlags = AgentFlagsFor(name), Program = program ?? NodeProcess.Script() };
         members.Add(member);
         return member;
     }

@@ -27,7 +27,7 @@ public sealed class NodeMetricsTests
         await using TestCluster cluster = await TestCluster.StartAsync(1, "bbmetrics",
             memberFlags: ["--dns-upstream", upstream.Endpoint.ToString(), "--metrics-addr", "127.0.0.1:0"]);
         ClusterMember node = cluster[0];
-        string url = node.MetricsUrl ?? throw new InvalidOperationException("the node printed no metrics address:\n" + node.Output);
+        string url = await node.MetricsUrlAsync(TimeSpan.FromSeconds(10));
         string dns = await node.DnsEndpointAsync(TimeSpan.FromSeconds(10));
         using var http = new HttpClient { Timeout = Patience };
 
