@@ -25,9 +25,14 @@
 #   BENCH_FAILOVER_KILL_AT   seconds into the measured window at which the leader is killed (3)
 #   BENCH_SUITE              0 skips the throughput and CPU points (failover runs only; the table then
 #                            goes to bench/results/cluster-failover-latest.md)
-#   BENCH_POINTS             only these points instead of the suite, e.g. "put:64 range:512"
-#                            (op:clients; quick before/after comparisons; the table then goes to
+#   BENCH_POINTS             only these points instead of the suite, e.g. "put:64 range:512 put@2000"
+#                            (op:clients, or op@rate for a CPU point: 64 clients held at that rate;
+#                            quick before/after comparisons; the table then goes to
 #                            bench/results/cluster-points-latest.md)
+#   BENCH_BACKBONE_DATA_ROOT a directory for Backbone's members' data instead of the work dir under /tmp,
+#   BENCH_ETCD_DATA_ROOT     and the same for etcd's. /dev/shm (tmpfs) makes every flush free: not a
+#                            durable setup, but it bounds what cheaper flushes could buy. With either
+#                            set, the table goes to bench/results/cluster-data-root-latest.md
 #   BENCH_KEEP_WORK          1 keeps the work directory (members' logs and data) at the end
 #   BENCH_BACKBONE_FLAGS     extra flags for every Backbone member (e.g. "--log-level Information"
 #                            for DotNext's election log in the members' logs, kept in the work dir)
@@ -57,6 +62,18 @@ for tool in etcd etcdctl dotnet; do
 done
 
 work="$(mktemp -d /tmp/backbone-cluster-bench.XXXXXX)"
+# Where each server's members keep their data: the work dir unless a root is given.
+data_dir() {
+  local root=$1 variable=$2
+  if [ -z "$root" ]; then
+    echo "$work"
+    return
+  fi
+  [ -d "$root" ] && [ -w "$root" ] || { echo "run-cluster.sh: $variable=$root is not a writable directory (try /dev/shm, or unset it)" >&2; exit 2; }
+  mktemp -d "$root/backbone-cluster-bench-data.XXXXXX"
+}
+backbone_data="$work"
+etcd_data="$work"
 . "$root/bench/lib.sh"
 
 # The running cluster: member pids and client ports, in member order (n1 / e1 first).
@@ -88,13 +105,15 @@ cleanup() {
     show_logs run-cluster.sh
   fi
   if [ "${BENCH_KEEP_WORK:-0}" = 1 ]; then
-    echo "run-cluster.sh: kept $work (members' logs and data)" >&2
+    echo "run-cluster.sh: kept $work (members' logs and data), $backbone_data and $etcd_data (data)" >&2
   else
-    rm -rf "$work"
+    rm -rf "$work" "$backbone_data" "$etcd_data"
   fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+backbone_data="$(data_dir "${BENCH_BACKBONE_DATA_ROOT:-}" BENCH_BACKBONE_DATA_ROOT)"
+etcd_data="$(data_dir "${BENCH_ETCD_DATA_ROOT:-}" BENCH_ETCD_DATA_ROOT)"
 
 # Fails the run when a member has exited (its exit status and log are shown).
 require_alive() {
@@ -187,10 +206,10 @@ start_backbone() {
     log="$work/$name-$cluster_id-$i.log"
     : >"$log" # exists before wait_log reads it
     if [ "$i" = 1 ]; then
-      "$backbone" node --init --name n1 --data-dir "$work/$name-$cluster_id-data/n1" \
+      "$backbone" node --init --name n1 --data-dir "$backbone_data/$name-$cluster_id-data/n1" \
         --listen-client "$host:${client_ports[0]}" --listen-peer "$host:$peer" "${backbone_flags[@]}" >"$log" 2>&1 &
     else
-      "$backbone" node --join "$host:${client_ports[0]}" --token "$token" --name "n$i" --data-dir "$work/$name-$cluster_id-data/n$i" \
+      "$backbone" node --join "$host:${client_ports[0]}" --token "$token" --name "n$i" --data-dir "$backbone_data/$name-$cluster_id-data/n$i" \
         --listen-client "$host:${client_ports[$((i - 1))]}" --listen-peer "$host:$peer" "${backbone_flags[@]}" >"$log" 2>&1 &
     fi
     member_pids+=($!)
@@ -216,7 +235,7 @@ start_etcd() {
     initial="$initial${initial:+,}e$i=http://$host:${peers[$((i - 1))]}"
   done
   for i in $(seq 1 "$members"); do
-    etcd --name "e$i" --data-dir "$work/$name-$cluster_id-data/e$i" \
+    etcd --name "e$i" --data-dir "$etcd_data/$name-$cluster_id-data/e$i" \
       --listen-client-urls "http://$host:${client_ports[$((i - 1))]}" --advertise-client-urls "http://$host:${client_ports[$((i - 1))]}" \
       --listen-peer-urls "http://$host:${peers[$((i - 1))]}" --initial-advertise-peer-urls "http://$host:${peers[$((i - 1))]}" \
       --initial-cluster "$initial" --initial-cluster-state new --initial-cluster-token bench \
@@ -260,8 +279,13 @@ point() {
 
 suite() {
   if [ -n "${BENCH_POINTS:-}" ]; then
-    local spec op clients
+    local spec op clients rate
     for spec in $BENCH_POINTS; do
+      if [[ "$spec" == *@* ]]; then
+        op="${spec%%@*}" rate="${spec##*@}"
+        point "$op-rate-$rate" --op "$op" --clients 64 --connections 8 --rate "$rate"
+        continue
+      fi
       op="${spec%%:*}" clients="${spec##*:}"
       point "$op-$clients" --op "$op" --clients "$clients" --connections $((clients >= 512 ? 16 : clients >= 8 ? 8 : clients))
     done
@@ -369,7 +393,9 @@ done
 
 mkdir -p bench/results
 # A partial run (some points, or the failover runs only) does not replace the full suite's table.
-if [ -n "${BENCH_POINTS:-}" ]; then
+if [ -n "${BENCH_BACKBONE_DATA_ROOT:-}${BENCH_ETCD_DATA_ROOT:-}" ]; then
+  out=bench/results/cluster-data-root-latest.md
+elif [ -n "${BENCH_POINTS:-}" ]; then
   out=bench/results/cluster-points-latest.md
 elif [ "${BENCH_SUITE:-1}" = 0 ]; then
   out=bench/results/cluster-failover-latest.md
@@ -389,6 +415,7 @@ commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
   [ "$settle_s" -gt 0 ] && echo "Each server's suite cluster first took ${settle_s} s of unmeasured load (puts, then linearizable gets, 64 clients)."
   echo "${duration} s measured after ${warmup} s warm-up per point; 1,000 keys, 256-byte values. Default election"
   echo "timeouts (Backbone 300-450 ms, heartbeat 60 ms; etcd 1000 ms, heartbeat 100 ms). Commit $commit."
+  echo "Data: Backbone's members under $backbone_data ($(stat -f -c %T "$backbone_data")), etcd's under $etcd_data ($(stat -f -c %T "$etcd_data"))$([ -z "${BENCH_BACKBONE_DATA_ROOT:-}${BENCH_ETCD_DATA_ROOT:-}" ] || echo ": a data root was given; on tmpfs a flush costs nothing and survives no crash, so those numbers bound what cheaper flushes could buy")."
   [ -z "${BENCH_BACKBONE_FLAGS:-}" ] || echo "Every Backbone member ran with BENCH_BACKBONE_FLAGS: $BENCH_BACKBONE_FLAGS (over the defaults above)."
   echo "Load average at start $load_start, at end $(cut -d' ' -f1-3 /proc/loadavg); $(( ($(date +%s) - started_s) / 60 )) min."
   echo "Latency is per operation, from send to response. Server CPU is summed over the three members"
