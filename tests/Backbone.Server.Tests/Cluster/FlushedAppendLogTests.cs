@@ -9,9 +9,10 @@ namespace Backbone.Server.Tests.Cluster;
 
 /// <summary>
 /// Known risk (b) of DotNext 6.12, closed at its cause: a follower acknowledges an AppendEntries
-/// request once its append returns, so the append must not return before the entries are on
-/// disk, where a restart finds them. DotNext's handler calls the append through
-/// <see cref="IAuditTrail{TEntry}"/>, as these tests do.
+/// request once its handler's append and commit return, so they must not return before the
+/// entries are on disk, where a restart finds them. These tests make DotNext's handler's calls,
+/// in its order: the append through <see cref="IAuditTrail{TEntry}"/>, then the commit up to the
+/// leader's commit index (never past the last entry) through <see cref="IAuditTrail"/>.
 /// </summary>
 public sealed class FlushedAppendLogTests : IDisposable
 {
@@ -30,19 +31,20 @@ public sealed class FlushedAppendLogTests : IDisposable
         }
     }
 
-    // DotNext's own log fails this: its append only wakes the background flusher, so the
-    // checkpoint a restart trusts still ends before the entry (checked by dropping the flush).
+    // DotNext's own log fails this: its append only wakes the background flusher, and a commit
+    // below the new entry does not wait for it, so the checkpoint a restart trusts still ends
+    // before the entry (checked by dropping the flush).
     [Fact]
-    public async Task AFollowersAppendReturnsOnlyOnceARestartWouldFindTheEntries()
+    public async Task AFollowerAnswersOnlyOnceARestartWouldFindTheEntries()
     {
         Directory.CreateDirectory(raft);
         await using FlushedAppendLog log = Open(LogDir);
-        IAuditTrail<IRaftLogEntry> asFollower = log;
         for (long index = 1; index <= 40; index++)
         {
-            await asFollower.AppendAsync(LogEntryProducer<BinaryLogEntry>.Of(Entry(term: 1, content: (byte)index)), index, skipCommitted: true);
+            // The leader's commit index trails its newest entry, as in a pipelined round.
+            await AnswerAppendEntriesAsync(log, index, [Entry(term: 1, content: (byte)index)], leaderCommit: index - 1);
             Assert.True(LogRepair.LastEntry(LogDir) >= index,
-                $"the append of entry {index} returned while the log's checkpoint ended at {LogRepair.LastEntry(LogDir)}: a crash now would lose an acknowledged entry");
+                $"the handler's append and commit of entry {index} returned while the log's checkpoint ended at {LogRepair.LastEntry(LogDir)}: a crash now would lose an acknowledged entry");
         }
 
         // A crash now (the files as they are, the process gone): a restart holds every entry.
@@ -53,18 +55,25 @@ public sealed class FlushedAppendLogTests : IDisposable
     }
 
     [Fact]
-    public async Task ABatchOfEntriesIsOnDiskWhenItsAppendReturns()
+    public async Task ABatchOfEntriesIsOnDiskWhenTheFollowerAnswers()
     {
         Directory.CreateDirectory(raft);
         await using FlushedAppendLog log = Open(LogDir);
-        IAuditTrail<IRaftLogEntry> asFollower = log;
         BinaryLogEntry[] batch = [.. Enumerable.Range(1, 25).Select(i => Entry(term: 2, content: (byte)i))];
-        await asFollower.AppendAsync(new LogEntryProducer<BinaryLogEntry>(batch), 1, skipCommitted: true);
+        await AnswerAppendEntriesAsync(log, 1, batch, leaderCommit: 0);
         Assert.Equal(25, LogRepair.LastEntry(LogDir));
 
-        // A heartbeat (no entries) changes nothing and returns.
-        await asFollower.AppendAsync(new LogEntryProducer<BinaryLogEntry>(), 26, skipCommitted: true);
+        // A heartbeat (no entries) changes nothing, commits what the leader committed, and returns.
+        await AnswerAppendEntriesAsync(log, 26, [], leaderCommit: 25);
         Assert.Equal(25, log.LastEntryIndex);
+        Assert.Equal(25, log.LastCommittedEntryIndex);
+    }
+
+    /// <summary>What DotNext's AppendEntries handler does before it answers: append at <paramref name="startIndex"/>, then commit up to the leader's commit index, capped at the last entry.</summary>
+    private static async Task AnswerAppendEntriesAsync(FlushedAppendLog log, long startIndex, BinaryLogEntry[] entries, long leaderCommit)
+    {
+        await ((IAuditTrail<IRaftLogEntry>)log).AppendAsync(new LogEntryProducer<BinaryLogEntry>(entries), startIndex, skipCommitted: true);
+        await ((IAuditTrail)log).CommitAsync(Math.Min(leaderCommit, startIndex + entries.Length - 1));
     }
 
     private static FlushedAppendLog Open(string location) => new(RaftLogFixtures.Options(location), IStateMachine.CreateNoOp());
