@@ -33,7 +33,8 @@
 #   BENCH_ETCD_DATA_ROOT     and the same for etcd's. /dev/shm (tmpfs) makes every flush free: not a
 #                            durable setup, but it bounds what cheaper flushes could buy. With either
 #                            set, the table goes to bench/results/cluster-data-root-latest.md
-#   BENCH_KEEP_WORK          1 keeps the work directory (members' logs and data) at the end
+#   BENCH_KEEP_WORK          1 keeps the work directory (members' logs and data) at the end, and the
+#                            data directories made under the data roots below
 #   BENCH_BACKBONE_FLAGS     extra flags for every Backbone member (e.g. "--log-level Information"
 #                            for DotNext's election log in the members' logs, kept in the work dir)
 #
@@ -64,13 +65,13 @@ done
 work="$(mktemp -d /tmp/backbone-cluster-bench.XXXXXX)"
 # Where each server's members keep their data: the work dir unless a root is given.
 data_dir() {
-  local root=$1 variable=$2
-  if [ -z "$root" ]; then
+  local dir=$1 variable=$2
+  if [ -z "$dir" ]; then
     echo "$work"
     return
   fi
-  [ -d "$root" ] && [ -w "$root" ] || { echo "run-cluster.sh: $variable=$root is not a writable directory (try /dev/shm, or unset it)" >&2; exit 2; }
-  mktemp -d "$root/backbone-cluster-bench-data.XXXXXX"
+  [ -d "$dir" ] && [ -w "$dir" ] || { echo "run-cluster.sh: $variable=$dir is not a writable directory (try /dev/shm, or unset it)" >&2; exit 2; }
+  mktemp -d "$dir/backbone-cluster-bench-data.XXXXXX"
 }
 backbone_data="$work"
 etcd_data="$work"
@@ -105,7 +106,9 @@ cleanup() {
     show_logs run-cluster.sh
   fi
   if [ "${BENCH_KEEP_WORK:-0}" = 1 ]; then
-    echo "run-cluster.sh: kept $work (members' logs and data), $backbone_data and $etcd_data (data)" >&2
+    echo "run-cluster.sh: kept $work (members' logs and data)" >&2
+    [ "$backbone_data" = "$work" ] || echo "run-cluster.sh: kept $backbone_data (Backbone's data)" >&2
+    [ "$etcd_data" = "$work" ] || echo "run-cluster.sh: kept $etcd_data (etcd's data)" >&2
   else
     rm -rf "$work" "$backbone_data" "$etcd_data"
   fi
@@ -392,7 +395,8 @@ for name in backbone etcd; do
 done
 
 mkdir -p bench/results
-# A partial run (some points, or the failover runs only) does not replace the full suite's table.
+# A partial run (some points, the failover runs only, or data off the usual disk) does not
+# replace the full suite's table.
 if [ -n "${BENCH_BACKBONE_DATA_ROOT:-}${BENCH_ETCD_DATA_ROOT:-}" ]; then
   out=bench/results/cluster-data-root-latest.md
 elif [ -n "${BENCH_POINTS:-}" ]; then
@@ -415,7 +419,10 @@ commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
   [ "$settle_s" -gt 0 ] && echo "Each server's suite cluster first took ${settle_s} s of unmeasured load (puts, then linearizable gets, 64 clients)."
   echo "${duration} s measured after ${warmup} s warm-up per point; 1,000 keys, 256-byte values. Default election"
   echo "timeouts (Backbone 300-450 ms, heartbeat 60 ms; etcd 1000 ms, heartbeat 100 ms). Commit $commit."
-  echo "Data: Backbone's members under $backbone_data ($(stat -f -c %T "$backbone_data")), etcd's under $etcd_data ($(stat -f -c %T "$etcd_data"))$([ -z "${BENCH_BACKBONE_DATA_ROOT:-}${BENCH_ETCD_DATA_ROOT:-}" ] || echo ": a data root was given; on tmpfs a flush costs nothing and survives no crash, so those numbers bound what cheaper flushes could buy")."
+  data_note=""
+  [ -z "${BENCH_BACKBONE_DATA_ROOT:-}${BENCH_ETCD_DATA_ROOT:-}" ] ||
+    data_note=": a data root was given; on tmpfs a flush costs nothing and survives no crash, so those numbers bound what cheaper flushes could buy"
+  echo "Data: Backbone's members under $backbone_data ($(stat -f -c %T "$backbone_data")), etcd's under $etcd_data ($(stat -f -c %T "$etcd_data"))$data_note."
   [ -z "${BENCH_BACKBONE_FLAGS:-}" ] || echo "Every Backbone member ran with BENCH_BACKBONE_FLAGS: $BENCH_BACKBONE_FLAGS (over the defaults above)."
   echo "Load average at start $load_start, at end $(cut -d' ' -f1-3 /proc/loadavg); $(( ($(date +%s) - started_s) / 60 )) min."
   echo "Latency is per operation, from send to response. Server CPU is summed over the three members"

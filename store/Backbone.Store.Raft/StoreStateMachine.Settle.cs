@@ -8,7 +8,7 @@ namespace Backbone.Store.Raft;
 /// flushing them (known risk (b)); <see cref="FlushedAppendLog"/> makes them flush first, so an
 /// entry DotNext commits while this process runs is on a quorum's disks, and the leader and the
 /// followers apply what DotNext delivers. Two kinds of entry are not known to be, and wait here:
-/// - entries DotNext replays at start-up (a log written before the flush-first append, or by a
+/// - entries DotNext replays at start-up (a log written before the flush-first answer, or by a
 ///   member whose acknowledgements were counted before it crashed, may hold as committed an
 ///   entry the others lost), and entries of a term this member led that reach it after it
 ///   stopped leading (checked against the current leader's log, see <see cref="ApplyAsync"/>),

@@ -69,6 +69,23 @@ public sealed class FlushedAppendLogTests : IDisposable
         Assert.Equal(25, log.LastCommittedEntryIndex);
     }
 
+    // A heartbeat answers for the entries before it, so it flushes what an earlier append left
+    // unflushed (here appended without the handler, as one whose flush was cancelled would be).
+    // Fails when an empty append owes nothing: the checkpoint then often ends before the entry.
+    [Fact]
+    public async Task AHeartbeatAnswersOnlyOnceTheEntriesBeforeItAreOnDisk()
+    {
+        Directory.CreateDirectory(raft);
+        await using FlushedAppendLog log = Open(LogDir);
+        for (long index = 1; index <= 40; index++)
+        {
+            await log.AppendAsync(Entry(term: 4, content: (byte)index));
+            await AnswerAppendEntriesAsync(log, index + 1, [], leaderCommit: index - 1);
+            Assert.True(LogRepair.LastEntry(LogDir) >= index,
+                $"a heartbeat after entry {index} returned while the log's checkpoint ended at {LogRepair.LastEntry(LogDir)}");
+        }
+    }
+
     /// <summary>What DotNext's AppendEntries handler does before it answers: append at <paramref name="startIndex"/>, then commit up to the leader's commit index, capped at the last entry.</summary>
     private static async Task AnswerAppendEntriesAsync(FlushedAppendLog log, long startIndex, BinaryLogEntry[] entries, long leaderCommit)
     {
