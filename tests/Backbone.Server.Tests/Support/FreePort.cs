@@ -67,14 +67,20 @@ public static class FreePort
     /// <summary>The low end of the kernel's ephemeral port range (Linux's default when it cannot be read).</summary>
     private static int EphemeralLow()
     {
+        const int LinuxDefault = 32768;
+        string text;
         try
         {
-            string[] range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-            return int.Parse(range[0], System.Globalization.CultureInfo.InvariantCulture);
+            text = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range");
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return 32768;
+            return LinuxDefault;
         }
+
+        string[] range = text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        return range.Length > 0 && int.TryParse(range[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int low)
+            ? low
+            : LinuxDefault;
     }
 }
