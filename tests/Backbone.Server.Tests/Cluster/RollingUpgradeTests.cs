@@ -11,9 +11,9 @@ namespace Backbone.Server.Tests.Cluster;
 /// <summary>
 /// The upgrade docs/cluster.md tells operators to do: one manager at a time, each back before the
 /// next, from the last commit whose followers acknowledged before flushing (Raft state version 1)
-/// to this tree (version 2: followers flush before they acknowledge). Members refuse appends and votes from a newer version, so while
-/// versions are mixed the cluster must keep a leader that a quorum follows, keep taking writes
-/// through every member, and lose none of them.
+/// to this tree (version 2: followers flush before they acknowledge). Members refuse appends and
+/// votes from a newer version, so while versions are mixed the cluster must keep a leader that a
+/// quorum follows, keep taking writes through every member, and lose none of them.
 /// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed class RollingUpgradeTests(ITestOutputHelper output)

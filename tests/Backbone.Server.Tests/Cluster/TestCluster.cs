@@ -123,8 +123,7 @@ public sealed partial class TestCluster : IAsyncDisposable
     public async Task<ClusterMember> JoinWorkerAsync(string token, ClusterMember? via = null)
     {
         via ??= members.First(m => m.IsServing);
-        string name = $"w{workers.Count + 1}";
-        ClusterMember worker = new(name, Path.Combine(Root, name)) { ClientTls = ClientTls is not null, AgentFlags = AgentFlagsFor(name), Program = program ?? NodeProcess.Script() };
+        ClusterMember worker = NewNode($"w{workers.Count + 1}");
         workers.Add(worker);
         await worker.StartWorkerAsync(
         [
@@ -237,11 +236,14 @@ public sealed partial class TestCluster : IAsyncDisposable
 
     private ClusterMember NewMember()
     {
-        string name = $"n{members.Count + 1}";
-        ClusterMember member = new(name, Path.Combine(Root, name)) { ClientTls = ClientTls is not null, AgentFlags = AgentFlagsFor(name), Program = program ?? NodeProcess.Script() };
+        ClusterMember member = NewNode($"n{members.Count + 1}");
         members.Add(member);
         return member;
     }
+
+    /// <summary>A manager or worker of this cluster, not started: its own directory, this cluster's client TLS, agent flags and program.</summary>
+    private ClusterMember NewNode(string name) =>
+        new(name, Path.Combine(Root, name)) { ClientTls = ClientTls is not null, AgentFlags = AgentFlagsFor(name), Program = program ?? NodeProcess.Script() };
 
     [GeneratedRegex("BBTKN-1-[0-9a-f]{64}-[a-z0-9]{25}")]
     public static partial Regex TokenPattern();
