@@ -524,6 +524,10 @@ public static class NodeServer
         ClientPort.Listen(builder, endpoint, tls, clusterCa);
         MetricsRegistry? metrics = MetricsStart.Register(builder, options, note);
         metrics?.Add(new StoreMetrics(context, log));
+        if (link is not null)
+        {
+            metrics?.Add(new PeerLinkMetrics(link));
+        }
         builder.Services.AddGrpc(grpc =>
         {
             grpc.MaxReceiveMessageSize = StoreLimits.MaxReceiveMessageBytes;

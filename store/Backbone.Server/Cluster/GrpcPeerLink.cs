@@ -21,6 +21,9 @@ public sealed class GrpcPeerLink(MemberTls tls) : IPeerLink, IDisposable
     /// <summary>Channels for a join's calls, which cannot check a server certificate yet (see <see cref="MemberTls.JoinOptions"/>).</summary>
     private readonly ConcurrentDictionary<string, GrpcChannel> joinChannels = new(StringComparer.Ordinal);
 
+    /// <summary>The peer stream to each member's client URL, over its channel; opened at its first call.</summary>
+    private readonly ConcurrentDictionary<string, PeerStream> streams = new(StringComparer.Ordinal);
+
     public async Task<ForwardOutcome> ForwardAsync(RaftPeer leader, IReadOnlyList<Proposal> proposals, CancellationToken cancellationToken)
     {
         var request = new ForwardRequest();
@@ -50,12 +53,29 @@ public sealed class GrpcPeerLink(MemberTls tls) : IPeerLink, IDisposable
         }
     }
 
+    /// <summary>
+    /// Over the leader's peer stream (<see cref="PeerStream"/>): a follower's linearizable read
+    /// costs both members a message each way instead of a call. By the unary call when the
+    /// leader does not know the stream (an older release).
+    /// </summary>
     public async Task<long?> ReadIndexAsync(RaftPeer leader, long knownCommitIndex, CancellationToken cancellationToken)
     {
+        var request = new ReadIndexRequest { KnownCommitIndex = knownCommitIndex };
         try
         {
-            var request = new ReadIndexRequest { KnownCommitIndex = knownCommitIndex };
-            ReadIndexResponse response = await ClientFor(leader).ReadIndexAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
+            PeerStreamResponse? streamed = await StreamFor(leader).CallAsync(new PeerStreamRequest { ReadIndex = request }, cancellationToken).ConfigureAwait(false);
+            ReadIndexResponse response;
+            if (streamed?.ReadIndex is { } answer)
+            {
+                response = answer;
+                Interlocked.Increment(ref streamedReadIndexes);
+            }
+            else
+            {
+                response = await ClientFor(leader).ReadIndexAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
+                Interlocked.Increment(ref calledReadIndexes);
+            }
+
             return response.IsLeader ? response.Index : null;
         }
         catch (RpcException)
@@ -63,6 +83,15 @@ public sealed class GrpcPeerLink(MemberTls tls) : IPeerLink, IDisposable
             return null; // unreachable leader: the caller looks for the leader again
         }
     }
+
+    private long streamedReadIndexes;
+    private long calledReadIndexes;
+
+    /// <summary>Read indexes this member got from a leader as messages on its peer stream (for tests and metrics).</summary>
+    public long StreamedReadIndexes => Volatile.Read(ref streamedReadIndexes);
+
+    /// <summary>Read indexes this member got from a leader by unary calls: the leader knew no stream (for tests and metrics).</summary>
+    public long CalledReadIndexes => Volatile.Read(ref calledReadIndexes);
 
     public async Task<IReadOnlyDictionary<long, EntryMark>?> EntryMarksAsync(RaftPeer leader, long from, long to, CancellationToken cancellationToken)
     {
@@ -95,6 +124,11 @@ public sealed class GrpcPeerLink(MemberTls tls) : IPeerLink, IDisposable
 
     public void Dispose()
     {
+        foreach (PeerStream stream in streams.Values)
+        {
+            stream.Dispose(); // before the channels it runs on
+        }
+
         foreach (GrpcChannel channel in channels.Values.Concat(joinChannels.Values))
         {
             channel.Dispose();
@@ -111,6 +145,12 @@ public sealed class GrpcPeerLink(MemberTls tls) : IPeerLink, IDisposable
         HttpHandler = MemberTls.Handler(ssl), // TLS or not, with keep-alive pings: a frozen member's calls fail instead of hanging
         DisposeHttpClient = true, // the handler is this channel's alone
     });
+
+    private PeerStream StreamFor(RaftPeer peer)
+    {
+        Peer.PeerClient client = ClientFor(peer); // throws for a member without a client URL, as a call would
+        return streams.GetOrAdd(peer.ClientUrl, static (_, client) => new PeerStream(client), client);
+    }
 
     private Peer.PeerClient ClientFor(RaftPeer peer) =>
         string.IsNullOrEmpty(peer.ClientUrl)

@@ -119,6 +119,49 @@ public sealed class ReadIndexTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task FollowerReadIndexesTravelOnThePeerStreamAcrossALeaderChange()
+    {
+        await using TestCluster cluster = await TestCluster.StartAsync(3, "bbpstream", memberFlags: ["--metrics-addr", "127.0.0.1:0"]);
+        using var http = new HttpClient { Timeout = CallTimeout };
+        ByteString key = ByteString.CopyFromUtf8("pstream/k");
+        int leader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+        foreach (string value in new[] { "before", "after" })
+        {
+            await cluster.Kv(leader).PutAsync(new PutRequest { Key = key, Value = ByteString.CopyFromUtf8(value) }, deadline: Deadline());
+            int follower = cluster.Serving.First(i => i != leader);
+            string url = await cluster[follower].MetricsUrlAsync(TimeSpan.FromSeconds(10));
+            (double streamed, double called) = await ReadIndexesAsync(http, url);
+
+            const int Reads = 20;
+            for (int i = 0; i < Reads; i++)
+            {
+                // Sequential: each read asks the leader for an index of its own.
+                RangeResponse got = await cluster.Kv(follower).RangeAsync(new RangeRequest { Key = key }, deadline: Deadline());
+                Assert.Equal(value, Assert.Single(got.Kvs).Value.ToStringUtf8());
+            }
+
+            (double streamedAfter, double calledAfter) = await ReadIndexesAsync(http, url);
+            output.WriteLine($"{Reads} linearizable reads on {cluster[follower].Name} (leader {cluster[leader].Name}): "
+                + $"{streamedAfter - streamed} read indexes on the peer stream, {calledAfter - called} by calls");
+            Assert.True(streamedAfter - streamed >= Reads, $"only {streamedAfter - streamed} of {Reads} read indexes came over the peer stream\n{cluster.Logs()}");
+            Assert.Equal(called, calledAfter); // the leader knows the stream: no unary call
+
+            if (value == "before")
+            {
+                // The follower's stream to this leader breaks with it; its next reads open one to the next.
+                cluster[leader].Kill();
+                leader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+            }
+        }
+    }
+
+    private static async Task<(double Streamed, double Called)> ReadIndexesAsync(HttpClient http, string url)
+    {
+        Backbone.Dns.Tests.Metrics.Exposition samples = Backbone.Dns.Tests.Metrics.Exposition.Parse(await http.GetStringAsync(url));
+        return (samples["backbone_peer_read_indexes_total{transport=\"stream\"}"], samples["backbone_peer_read_indexes_total{transport=\"call\"}"]);
+    }
+
     private static Task<double> LeasedAsync(HttpClient http, string url) => CounterAsync(http, url, "backbone_raft_leased_read_indexes_total");
 
     private static async Task<double> CounterAsync(HttpClient http, string url, string name) =>

@@ -13,7 +13,8 @@ namespace Backbone.Server.Tests.Cluster;
 /// next, from the last commit whose followers acknowledged before flushing (Raft state version 1)
 /// to this tree (version 2: followers flush before they acknowledge). Members refuse appends and
 /// votes from a newer version, so while versions are mixed the cluster must keep a leader that a
-/// quorum follows, keep taking writes through every member, and lose none of them.
+/// quorum follows, keep taking writes and linearizable reads through every member, and lose no
+/// write.
 /// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed class RollingUpgradeTests(ITestOutputHelper output)
@@ -33,7 +34,7 @@ public sealed class RollingUpgradeTests(ITestOutputHelper output)
         await using TestCluster cluster = await TestCluster.StartAsync(3, "bbupgrade", program: previous.Launcher);
         int leader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(60));
         List<AcknowledgedPut> mine = [];
-        await PutThroughEveryMemberAsync(cluster, "v1", mine);
+        await PutAndReadThroughEveryMemberAsync(cluster, "v1", mine);
 
         // Three writers, one per member, throughout; steered off a member while it is replaced.
         await using WriteLoad load = new(cluster, $"{Prefix}load/", writers: 3, route: w => w % 3, callTimeout: TimeSpan.FromSeconds(3));
@@ -55,7 +56,7 @@ public sealed class RollingUpgradeTests(ITestOutputHelper output)
                 + string.Join(", ", cluster.Members.Select(m => $"{m.Name} {(m.Program == previous.Launcher ? 1 : 2)}")));
 
             await load.WaitForAcknowledgedAsync(acknowledged + 20, TimeSpan.FromSeconds(60));
-            await PutThroughEveryMemberAsync(cluster, $"after-{cluster[member].Name}", mine);
+            await PutAndReadThroughEveryMemberAsync(cluster, $"after-{cluster[member].Name}", mine);
         }
 
         await load.StopAsync();
@@ -65,12 +66,13 @@ public sealed class RollingUpgradeTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// One acknowledged put through each member within <see cref="PutDeadline"/> (the server
-    /// retries a leader change within a call). A member just restarted can be refused at first by
-    /// this test's own channel, still backing off from the connection the kill broke: such a call
-    /// (Unavailable, never sent) is tried again with a fresh key, so only acknowledged keys count.
+    /// One acknowledged put through each member, read back through it, within
+    /// <see cref="PutDeadline"/> (the server retries a leader change within a call). A member just
+    /// restarted can be refused at first by this test's own channel, still backing off from the
+    /// connection the kill broke: such a call (Unavailable, never sent) is tried again with a fresh
+    /// key, so only acknowledged keys count.
     /// </summary>
-    private static async Task PutThroughEveryMemberAsync(TestCluster cluster, string step, List<AcknowledgedPut> acknowledged)
+    private static async Task PutAndReadThroughEveryMemberAsync(TestCluster cluster, string step, List<AcknowledgedPut> acknowledged)
     {
         for (int i = 0; i < cluster.Members.Count; i++)
         {
@@ -84,6 +86,12 @@ public sealed class RollingUpgradeTests(ITestOutputHelper output)
                     PutResponse put = await cluster.Kv(i).PutAsync(
                         new PutRequest { Key = ByteString.CopyFromUtf8(key), Value = ByteString.CopyFromUtf8(step) }, deadline: deadline);
                     acknowledged.Add(new AcknowledgedPut(key, step, put.Header.Revision, i, invoked, Stopwatch.GetTimestamp()));
+
+                    // A linearizable read back through the same member: on a follower it needs the
+                    // leader's read index, over the peer stream or, from a leader of the older
+                    // version (which has none), by the unary call.
+                    RangeResponse read = await cluster.Kv(i).RangeAsync(new RangeRequest { Key = ByteString.CopyFromUtf8(key) }, deadline: deadline);
+                    Assert.Equal(step, Assert.Single(read.Kvs).Value.ToStringUtf8());
                     break;
                 }
                 catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable && DateTime.UtcNow < deadline)
