@@ -14,7 +14,10 @@ public sealed partial class PeerService
     /// </summary>
     public override async Task Stream(IAsyncStreamReader<PeerStreamRequest> requests, IServerStreamWriter<PeerStreamResponse> responses, ServerCallContext context)
     {
-        CancellationToken cancellationToken = context.CancellationToken;
+        // Ended when this node stops, too: Kestrel's graceful stop waits for open requests, and
+        // the follower keeps this one open for as long as it follows.
+        using var call = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        CancellationToken cancellationToken = call.Token;
         var answers = new StreamAnswers(responses, cancellationToken);
         try
         {
@@ -22,6 +25,10 @@ public sealed partial class PeerService
             {
                 answers.Send(AnswerAsync(requests.Current, cancellationToken));
             }
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            // Stopping: the follower sees the stream end and asks the next leader.
         }
         finally
         {

@@ -6,6 +6,7 @@ using Backbone.Store;
 using Backbone.Store.Model;
 using Backbone.Store.Raft;
 using Grpc.Core;
+using Microsoft.Extensions.Hosting;
 using Proposal = Backbone.Store.Raft.Proposal;
 
 namespace Backbone.Server.Services;
@@ -14,7 +15,7 @@ namespace Backbone.Server.Services;
 /// Member-to-member calls beside Raft: proposals and read-index requests forwarded by followers,
 /// and joins. Mapped only on cluster members.
 /// </summary>
-public sealed partial class PeerService(NodeContext node, RaftCommandLog log, GrpcPeerLink link, RaftView view) : Peer.PeerBase
+public sealed partial class PeerService(NodeContext node, RaftCommandLog log, GrpcPeerLink link, RaftView view, IHostApplicationLifetime lifetime) : Peer.PeerBase
 {
     private static readonly byte[] NoncePrefix = Encoding.UTF8.GetBytes("/bb/cluster/join-nonces/");
 
