@@ -10,9 +10,10 @@ namespace Backbone.Server.Cluster;
 
 /// <summary>
 /// <see cref="IPeerLink"/> over the members' Peer gRPC service on their client ports: one HTTP/2
-/// channel per member, kept for the life of the node. A member whose client URL is https:// is
-/// called over TLS as <see cref="MemberTls"/> says (this node's certificate, the cluster CA's
-/// trust); an http:// one in cleartext.
+/// channel per member, kept for the life of the node, and on it one <see cref="PeerStream"/> for
+/// read indexes. A member whose client URL is https:// is called over TLS as
+/// <see cref="MemberTls"/> says (this node's certificate, the cluster CA's trust); an http:// one
+/// in cleartext.
 /// </summary>
 public sealed class GrpcPeerLink(MemberTls tls) : IPeerLink, IDisposable
 {

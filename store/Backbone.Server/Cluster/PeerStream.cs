@@ -42,33 +42,22 @@ internal sealed class PeerStream(Peer.PeerClient client) : IDisposable
         request.Id = id;
         var answer = new TaskCompletionSource<PeerStreamResponse?>(TaskCreationOptions.RunContinuationsAsynchronously);
         session.Pending[id] = answer;
+        Interlocked.MemoryBarrier(); // the add before the check below; End sets Ended before its sweep
         try
         {
             if (Volatile.Read(ref session.Ended) is { } ended)
             {
-                // Ended between Open and the line above: its sweep may have missed this call.
+                // Ended between Open and the add above: its sweep may have missed this call.
                 return session.Unsupported ? null : throw ended;
             }
 
             try
             {
-                await session.Writing.WaitAsync(cancellationToken).ConfigureAwait(false);
-                try
-                {
-                    // Not cancelled by the caller: a write cut short would leave half a message on
-                    // the stream every later call shares. A message this small waits only on a
-                    // member whose flow-control window is full (a paused one), and the caller's
-                    // wait below still ends at its deadline.
-                    await session.Call.RequestStream.WriteAsync(request, CancellationToken.None).ConfigureAwait(false);
-                }
-                finally
-                {
-                    session.Writing.Release();
-                }
+                await WriteAsync(session, request, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                End(session, e); // answers this call too
+                End(session, e); // answers this call too, with an RpcException
             }
 
             return await answer.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -76,6 +65,44 @@ internal sealed class PeerStream(Peer.PeerClient client) : IDisposable
         finally
         {
             session.Pending.TryRemove(id, out _);
+        }
+    }
+
+    /// <summary>
+    /// Writes one message, one writer at a time. The write itself is never cancelled: one cut
+    /// short would leave half a message on the stream every later call shares. A caller whose
+    /// token fires while its message is still not out (the connection never came up, or the
+    /// member stopped reading: a paused member's flow-control window is full) ends the session
+    /// instead, which aborts the write; the next call opens a new stream.
+    /// </summary>
+    private async Task WriteAsync(Session session, PeerStreamRequest request, CancellationToken cancellationToken)
+    {
+        await session.Writing.WaitAsync(cancellationToken).ConfigureAwait(false);
+        Task write;
+        try
+        {
+            write = session.Call.RequestStream.WriteAsync(request, CancellationToken.None);
+        }
+        catch
+        {
+            session.Writing.Release();
+            throw;
+        }
+
+        _ = write.ContinueWith(static (done, writing) =>
+        {
+            _ = done.Exception; // observed here: a caller that gave up no longer awaits it
+            ((SemaphoreSlim)writing!).Release();
+        }, session.Writing, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+        try
+        {
+            await write.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !write.IsCompleted)
+        {
+            End(session, new RpcException(new Status(StatusCode.DeadlineExceeded, "a message to the peer stream was not sent in time: the stream is abandoned")));
+            throw;
         }
     }
 
@@ -105,9 +132,10 @@ internal sealed class PeerStream(Peer.PeerClient client) : IDisposable
                 return null;
             }
 
-            current = new Session(client.Stream(cancellationToken: lifetime.Token));
-            _ = ReadAsync(current);
-            return current;
+            var opened = new Session(client.Stream(cancellationToken: lifetime.Token));
+            current = opened;
+            _ = ReadAsync(opened);
+            return opened; // not current: a reader that ended at once has cleared it
         }
     }
 
@@ -140,7 +168,7 @@ internal sealed class PeerStream(Peer.PeerClient client) : IDisposable
     /// <summary>Retires <paramref name="session"/> and fails (or, when unsupported, turns away) every call waiting on it.</summary>
     private void End(Session session, Exception cause)
     {
-        bool unsupported = cause is RpcException { StatusCode: StatusCode.Unimplemented };
+        bool unsupported = StatusOf(session, cause) == StatusCode.Unimplemented;
         RpcException failure = cause as RpcException
             ?? new RpcException(new Status(StatusCode.Unavailable, $"the peer stream broke: {cause.Message}", cause));
         lock (gate)
@@ -151,7 +179,7 @@ internal sealed class PeerStream(Peer.PeerClient client) : IDisposable
             }
 
             session.Unsupported = unsupported;
-            Interlocked.Exchange(ref session.Ended, failure); // a full fence: see CallAsync's check after it adds itself
+            Interlocked.Exchange(ref session.Ended, failure); // a full fence before the sweep: see CallAsync's check after it adds itself
             if (current == session)
             {
                 current = null;
@@ -179,6 +207,27 @@ internal sealed class PeerStream(Peer.PeerClient client) : IDisposable
         }
 
         session.Call.Dispose();
+    }
+
+    /// <summary>
+    /// The status the stream ended with: the failure's own, or else the member's answer when it
+    /// has already ended the call (a write to a finished call need not fail with its status).
+    /// </summary>
+    private static StatusCode? StatusOf(Session session, Exception cause)
+    {
+        if (cause is RpcException rpc)
+        {
+            return rpc.StatusCode;
+        }
+
+        try
+        {
+            return session.Call.GetStatus().StatusCode;
+        }
+        catch (InvalidOperationException)
+        {
+            return null; // the call has no status yet: the member did not answer it
+        }
     }
 
     private sealed class Session(AsyncDuplexStreamingCall<PeerStreamRequest, PeerStreamResponse> call)

@@ -10,7 +10,8 @@ public sealed partial class PeerService
     /// <see cref="Cluster.PeerStream"/>). Each message is answered as soon as its call is done, in
     /// any order: a read index that waits for a round must not hold up the next. The call ends
     /// when the follower ends its stream or goes away, once every answer is written or can no
-    /// longer be.
+    /// longer be. Unlike a call, a message cannot be cancelled: one the follower gave up on is
+    /// still answered, and its answer dropped there.
     /// </summary>
     public override async Task Stream(IAsyncStreamReader<PeerStreamRequest> requests, IServerStreamWriter<PeerStreamResponse> responses, ServerCallContext context)
     {
@@ -23,6 +24,7 @@ public sealed partial class PeerService
         {
             while (await requests.MoveNext(cancellationToken).ConfigureAwait(false))
             {
+                await answers.WaitForRoomAsync().ConfigureAwait(false);
                 answers.Send(AnswerAsync(requests.Current, cancellationToken));
             }
         }
@@ -67,13 +69,22 @@ public sealed partial class PeerService
 
     /// <summary>
     /// Writes a stream's answers one at a time (gRPC allows no more) as they become ready, and
-    /// knows when the last one is out.
+    /// knows when the last one is out. At most <see cref="MaxUnanswered"/> are being worked on at
+    /// once: a follower has one read index in flight, so only a misbehaving caller reaches the
+    /// bound, and then its stream stops being read (HTTP/2 flow control holds it back) instead
+    /// of this node's memory growing with its requests.
     /// </summary>
     private sealed class StreamAnswers(IServerStreamWriter<PeerStreamResponse> responses, CancellationToken cancellationToken)
     {
+        private const int MaxUnanswered = 256;
+
+        private readonly SemaphoreSlim room = new(MaxUnanswered, MaxUnanswered);
         private readonly SemaphoreSlim writing = new(1, 1);
         private readonly TaskCompletionSource drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int unsent = 1; // the reading loop's own share, given up by DrainAsync
+
+        /// <summary>Returns once fewer than <see cref="MaxUnanswered"/> answers are unsent; call before each <see cref="Send"/>.</summary>
+        public Task WaitForRoomAsync() => room.WaitAsync(cancellationToken);
 
         public void Send(Task<PeerStreamResponse> answer)
         {
@@ -109,6 +120,7 @@ public sealed partial class PeerService
             }
             finally
             {
+                room.Release();
                 Release();
             }
         }
