@@ -130,8 +130,7 @@ public sealed class ReadIndexTests(ITestOutputHelper output)
         {
             await cluster.Kv(leader).PutAsync(new PutRequest { Key = key, Value = ByteString.CopyFromUtf8(value) }, deadline: Deadline());
             int follower = cluster.Serving.First(i => i != leader);
-            string url = await cluster[follower].MetricsUrlAsync(TimeSpan.FromSeconds(10));
-            (double streamed, double called) = await ReadIndexesAsync(http, url);
+            (double streamed, double called) = await PeerLinkCounters.ReadIndexesAsync(http, cluster[follower]);
 
             const int Reads = 20;
             for (int i = 0; i < Reads; i++)
@@ -141,7 +140,7 @@ public sealed class ReadIndexTests(ITestOutputHelper output)
                 Assert.Equal(value, Assert.Single(got.Kvs).Value.ToStringUtf8());
             }
 
-            (double streamedAfter, double calledAfter) = await ReadIndexesAsync(http, url);
+            (double streamedAfter, double calledAfter) = await PeerLinkCounters.ReadIndexesAsync(http, cluster[follower]);
             output.WriteLine($"{Reads} linearizable reads on {cluster[follower].Name} (leader {cluster[leader].Name}): "
                 + $"{streamedAfter - streamed} read indexes on the peer stream, {calledAfter - called} by calls");
             Assert.True(streamedAfter - streamed >= Reads, $"only {streamedAfter - streamed} of {Reads} read indexes came over the peer stream\n{cluster.Logs()}");
@@ -154,12 +153,6 @@ public sealed class ReadIndexTests(ITestOutputHelper output)
                 leader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
             }
         }
-    }
-
-    private static async Task<(double Streamed, double Called)> ReadIndexesAsync(HttpClient http, string url)
-    {
-        Backbone.Dns.Tests.Metrics.Exposition samples = Backbone.Dns.Tests.Metrics.Exposition.Parse(await http.GetStringAsync(url));
-        return (samples["backbone_peer_read_indexes_total{transport=\"stream\"}"], samples["backbone_peer_read_indexes_total{transport=\"call\"}"]);
     }
 
     private static Task<double> LeasedAsync(HttpClient http, string url) => CounterAsync(http, url, "backbone_raft_leased_read_indexes_total");

@@ -31,7 +31,8 @@ public sealed class RollingUpgradeTests(ITestOutputHelper output)
         string? missing = await PreviousRelease.MissingReasonAsync(PreviousRelease.AcknowledgeBeforeFlush);
         Skip.If(missing is not null, missing);
         await using PreviousRelease previous = await PreviousRelease.BuildAsync(PreviousRelease.AcknowledgeBeforeFlush, output);
-        await using TestCluster cluster = await TestCluster.StartAsync(3, "bbupgrade", program: previous.Launcher);
+        await using TestCluster cluster = await TestCluster.StartAsync(3, "bbupgrade", memberFlags: ["--metrics-addr", "127.0.0.1:0"], program: previous.Launcher);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         int leader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(60));
         List<AcknowledgedPut> mine = [];
         await PutAndReadThroughEveryMemberAsync(cluster, "v1", mine);
@@ -56,13 +57,43 @@ public sealed class RollingUpgradeTests(ITestOutputHelper output)
                 + string.Join(", ", cluster.Members.Select(m => $"{m.Name} {(m.Program == previous.Launcher ? 1 : 2)}")));
 
             await load.WaitForAcknowledgedAsync(acknowledged + 20, TimeSpan.FromSeconds(60));
+            int leaderBefore = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
             await PutAndReadThroughEveryMemberAsync(cluster, $"after-{cluster[member].Name}", mine);
+            await CheckReadIndexTransportAsync(cluster, previous, http, member, leaderBefore);
         }
 
         await load.StopAsync();
         KeySnapshot agreed = await cluster.WaitForSameDataAsync(Prefix, TimeSpan.FromSeconds(30));
         ClusterAssert.AcknowledgedPutsPresent(agreed, [.. load.Acknowledged, .. mine], cluster.Logs());
         output.WriteLine($"{load.AcknowledgedCount + mine.Count} acknowledged puts on every member at revision {agreed.Revision}; {load.Failures} failed attempts while members restarted");
+    }
+
+    /// <summary>
+    /// The member just upgraded, when it followed one leader through its reads: a leader of the
+    /// older version has no peer stream, so its read indexes came by unary calls; one of this
+    /// version answers on the stream. (Its counters start at its restart.)
+    /// </summary>
+    private async Task CheckReadIndexTransportAsync(TestCluster cluster, PreviousRelease previous, HttpClient http, int member, int leaderBefore)
+    {
+        int leaderAfter = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+        if (leaderBefore != leaderAfter || leaderAfter == member)
+        {
+            output.WriteLine($"{cluster[member].Name}: leadership moved or is its own ({cluster[leaderBefore].Name} → {cluster[leaderAfter].Name}): no transport to check");
+            return;
+        }
+
+        (double streamed, double called) = await PeerLinkCounters.ReadIndexesAsync(http, cluster[member]);
+        bool oldLeader = cluster[leaderAfter].Program == previous.Launcher;
+        output.WriteLine($"{cluster[member].Name} follows {cluster[leaderAfter].Name} (version {(oldLeader ? 1 : 2)}): {streamed} read indexes on the stream, {called} by calls");
+        // Only "some": before this leader it may have followed another since its restart.
+        if (oldLeader)
+        {
+            Assert.True(called > 0, $"{cluster[member].Name} read through a leader without the stream, yet made no unary call: {streamed} streamed\n{cluster.Logs()}");
+        }
+        else
+        {
+            Assert.True(streamed > 0, $"{cluster[member].Name} read through a leader with the stream, yet sent nothing on it: {called} called\n{cluster.Logs()}");
+        }
     }
 
     /// <summary>
