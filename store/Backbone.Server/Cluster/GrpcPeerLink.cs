@@ -147,11 +147,11 @@ public sealed class GrpcPeerLink(MemberTls tls) : IPeerLink, IDisposable
         DisposeHttpClient = true, // the handler is this channel's alone
     });
 
-    private PeerStream StreamFor(RaftPeer peer)
-    {
-        Peer.PeerClient client = ClientFor(peer); // throws for a member without a client URL, as a call would
-        return streams.GetOrAdd(peer.ClientUrl, static (_, client) => new PeerStream(client), client);
-    }
+    /// <summary>The stream to <paramref name="peer"/>, made once per client URL (a read index must not allocate a client each time).</summary>
+    private PeerStream StreamFor(RaftPeer peer) =>
+        string.IsNullOrEmpty(peer.ClientUrl)
+            ? throw new InvalidOperationException($"member {peer.PeerAddress} published no client URL")
+            : streams.GetOrAdd(peer.ClientUrl, static (url, link) => new PeerStream(link.ClientFor(url)), this);
 
     private Peer.PeerClient ClientFor(RaftPeer peer) =>
         string.IsNullOrEmpty(peer.ClientUrl)

@@ -48,7 +48,7 @@ internal sealed class PeerStream(Peer.PeerClient client) : IDisposable
             if (Volatile.Read(ref session.Ended) is { } ended)
             {
                 // Ended between Open and the add above: its sweep may have missed this call.
-                return session.Unsupported ? null : throw ended;
+                return ended.StatusCode == StatusCode.Unimplemented ? null : throw ended;
             }
 
             try
@@ -169,8 +169,8 @@ internal sealed class PeerStream(Peer.PeerClient client) : IDisposable
     private void End(Session session, Exception cause)
     {
         bool unsupported = StatusOf(session, cause) == StatusCode.Unimplemented;
-        RpcException failure = cause as RpcException
-            ?? new RpcException(new Status(StatusCode.Unavailable, $"the peer stream broke: {cause.Message}", cause));
+        RpcException failure = unsupported ? new RpcException(new Status(StatusCode.Unimplemented, "the member has no peer stream", cause))
+            : cause as RpcException ?? new RpcException(new Status(StatusCode.Unavailable, $"the peer stream broke: {cause.Message}", cause));
         lock (gate)
         {
             if (session.Ended is not null)
@@ -178,7 +178,6 @@ internal sealed class PeerStream(Peer.PeerClient client) : IDisposable
                 return;
             }
 
-            session.Unsupported = unsupported;
             Interlocked.Exchange(ref session.Ended, failure); // a full fence before the sweep: see CallAsync's check after it adds itself
             if (current == session)
             {
@@ -239,9 +238,7 @@ internal sealed class PeerStream(Peer.PeerClient client) : IDisposable
         /// <summary>One write at a time: gRPC allows no more on a stream.</summary>
         public SemaphoreSlim Writing { get; } = new(1, 1);
 
-        /// <summary>Set once, when the stream ended: what its calls fail with.</summary>
+        /// <summary>Set once, when the stream ended: what its calls fail with (UNIMPLEMENTED: the member has no stream).</summary>
         public RpcException? Ended;
-
-        public bool Unsupported { get; set; }
     }
 }
