@@ -334,7 +334,7 @@ failover() {
     # Reaped and forgotten: its pid may be reused, and the other loops must skip the member.
     wait "$leader_pid" 2>/dev/null || true
     unset 'member_pids[leader_member]'
-    echo "  $name failover-$k: killed the leader $(member_name $((leader_member + 1))) (pid $leader_pid)" >&2
+    echo "  $name failover-$k: killed the leader $(member_name $((leader_member + 1))) (pid $leader_pid) at $(date -u -d "@$((killed / 1000000000)).$(printf '%09d' $((killed % 1000000000)))" +%H:%M:%S.%3N) UTC" >&2
   fi
   wait "$generator_pid" || status=$?
   generator_pid=""

@@ -90,6 +90,7 @@ public static class FailoverLoad
         successTs.Sort();
         (long gapTicks, long gapStartTs) = LongestGap(successTs, window.MeasureStartTs, window.MeasureEndTs);
 
+        DescribeGap(writers, gapStartTs, gapStartTs + gapTicks);
         var line = new ResultLine();
         if (options.Label is string label)
         {
@@ -110,12 +111,34 @@ public static class FailoverLoad
             .Add("max_ms", latency.MaxMicroseconds / 1_000.0, "0.000")
             .Add("max_gap_ms", gapTicks * 1_000.0 / Stopwatch.Frequency, "0.0")
             .Add("gap_start_ms", (gapStartTs - window.MeasureStartTs) * 1_000.0 / Stopwatch.Frequency, "0")
+            // Wall-clock edges of the gap, to line it up with the members' logs.
+            .Add("gap_utc", $"{WallClock(gapStartTs):HH:mm:ss.fff}-{WallClock(gapStartTs + gapTicks):HH:mm:ss.fff}")
             .Add("recovered", gapStartTs + gapTicks < window.MeasureEndTs ? "true" : "false")
             .Add("errors", errors)
             .Add("timeouts", timeouts);
         cpu.AddTo(line, successTs.Count);
         return line;
     }
+
+    /// <summary>
+    /// Who ended the gap, and how: the first puts that succeeded after it, and each writer's last
+    /// failed attempt inside it (stderr, for reading beside the members' logs).
+    /// </summary>
+    private static void DescribeGap(FailoverWriter[] writers, long gapStartTs, long gapEndTs)
+    {
+        var attempts = writers.SelectMany((w, i) => w.Attempts.Select(a => (Writer: i, a.StartTs, a.EndTs, a.Endpoint, a.Status))).ToList();
+        foreach (var a in attempts.Where(a => a.Status == StatusCode.OK && a.EndTs >= gapEndTs).OrderBy(a => a.EndTs).Take(5))
+        {
+            Console.Error.WriteLine($"bench: gap ended by writer {a.Writer} on endpoint {a.Endpoint}: sent {WallClock(a.StartTs):HH:mm:ss.fff}, done {WallClock(a.EndTs):HH:mm:ss.fff}");
+        }
+
+        foreach (var a in attempts.Where(a => a.Status != StatusCode.OK && a.EndTs > gapStartTs && a.StartTs < gapEndTs).OrderBy(a => a.StartTs))
+        {
+            Console.Error.WriteLine($"bench: in the gap, writer {a.Writer} on endpoint {a.Endpoint}: sent {WallClock(a.StartTs):HH:mm:ss.fff}, {a.Status} at {WallClock(a.EndTs):HH:mm:ss.fff}");
+        }
+    }
+
+    private static DateTime WallClock(long ts) => DateTime.UtcNow - Stopwatch.GetElapsedTime(ts, Stopwatch.GetTimestamp());
 
     /// <summary>
     /// The longest interval between consecutive completions in <paramref name="sortedTs"/>, with

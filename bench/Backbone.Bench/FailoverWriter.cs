@@ -41,6 +41,9 @@ public sealed class FailoverWriter
     /// <summary>Completion time (Stopwatch ticks) of every put that succeeded in the window, ascending; at most one per paced turn.</summary>
     public List<long> SuccessTs { get; } = [];
 
+    /// <summary>Every attempt that ended in the window, in order: when it was sent and ended, where, and its status (OK for a success).</summary>
+    public List<(long StartTs, long EndTs, int Endpoint, StatusCode Status)> Attempts { get; } = [];
+
     /// <summary>Failed attempts that ended in the window (timeouts included).</summary>
     public long Errors { get; private set; }
 
@@ -71,6 +74,11 @@ public sealed class FailoverWriter
             long endTs = Stopwatch.GetTimestamp();
             bool counted = window.Contains(endTs);
             retry = failure is not null;
+            if (counted)
+            {
+                Attempts.Add((startTs, endTs, endpoint, failure?.StatusCode ?? StatusCode.OK));
+            }
+
             if (failure is null)
             {
                 if (counted)
