@@ -40,6 +40,8 @@ public sealed class RaftCommandLog : ICommandLog
         forwarder = new ForwardBatcher(link, () => node.NextLeaderChange);
         leaderReadIndex = new ReadFences(_ => FetchReadIndexAsync());
         applier.MoreMaintenance = Tick;
+        // Settling keeps its own retries and must not wait on the write barrier: a new leader's
+        // barrier waits for DotNext's apply, which held entries settle behind.
         node.ReadIndexSource = ct => node.IsLeader ? node.ConfirmLeadershipAsync(ct) : ReadIndexFromLeaderAsync(ct);
         node.LeaderMarksSource = async (from, to, ct) =>
         {
@@ -145,7 +147,19 @@ public sealed class RaftCommandLog : ICommandLog
 
     /// <summary>The leader's side of a forward: batch the proposals, answer once committed (or refuse if not leading).</summary>
     public Task<ForwardOutcome> AcceptForwardedAsync(IReadOnlyList<Proposal> proposals, CancellationToken cancellationToken) =>
-        node.IsLeader ? batcher.SubmitAsync(proposals, cancellationToken) : Task.FromResult(ForwardOutcome.NotLeader);
+        node.IsLeader ? batcher.SubmitAsync(proposals, cancellationToken) : AcceptOnceLeadingAsync(proposals, cancellationToken);
+
+    /// <summary>Followers forward to a new leader as soon as they hear from it, often within its write barrier.</summary>
+    private async Task<ForwardOutcome> AcceptOnceLeadingAsync(IReadOnlyList<Proposal> proposals, CancellationToken cancellationToken) =>
+        await node.WaitUntilLeadingAsync(cancellationToken).ConfigureAwait(false)
+            ? await batcher.SubmitAsync(proposals, cancellationToken).ConfigureAwait(false)
+            : ForwardOutcome.NotLeader;
+
+    /// <summary>This node's read index: its own confirmation round when it leads, else the leader's answer (null when leadership moved).</summary>
+    private async Task<long?> ReadIndexAsync(CancellationToken cancellationToken) =>
+        await node.WaitUntilLeadingAsync(cancellationToken).ConfigureAwait(false)
+            ? await node.ConfirmLeadershipAsync(cancellationToken).ConfigureAwait(false)
+            : await ReadIndexFromLeaderAsync(cancellationToken).ConfigureAwait(false);
 
     /// <summary>
     /// Waits until this node has applied everything committed before the call (ReadIndex): the
@@ -162,9 +176,7 @@ public sealed class RaftCommandLog : ICommandLog
             for (int attempt = 0; ; attempt++)
             {
                 Task leaderChange = node.NextLeaderChange;
-                long? index = node.IsLeader
-                    ? await node.ConfirmLeadershipAsync(deadline.Token).ConfigureAwait(false)
-                    : await ReadIndexFromLeaderAsync(deadline.Token).ConfigureAwait(false);
+                long? index = await ReadIndexAsync(deadline.Token).ConfigureAwait(false);
                 if (index is long readIndex)
                 {
                     await node.WaitAppliedAsync(readIndex, deadline.Token).ConfigureAwait(false);
@@ -223,7 +235,7 @@ public sealed class RaftCommandLog : ICommandLog
         {
             Task leaderChange = node.NextLeaderChange;
             ForwardOutcome outcome;
-            if (node.IsLeader)
+            if (await node.WaitUntilLeadingAsync(cancellationToken).ConfigureAwait(false))
             {
                 outcome = await batcher.SubmitAsync(one, cancellationToken).ConfigureAwait(false);
             }

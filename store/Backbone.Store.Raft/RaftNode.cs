@@ -182,6 +182,52 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
     /// <summary>True while this node leads (its leadership token is live).</summary>
     public bool IsLeader => cluster.Leader is { IsRemote: false } && !cluster.LeadershipToken.IsCancellationRequested;
 
+    /// <summary>
+    /// Whether this node leads, once it may write. A node just elected is named leader at once,
+    /// but DotNext keeps its leadership token cancelled (so <see cref="IsLeader"/> false) until the
+    /// entries of earlier terms are committed under the new term: its write barrier, one
+    /// replication round. A caller that gave up on <see cref="IsLeader"/> then backed off for up
+    /// to 200 ms with no leader change left to wake it, and that pause was most of the time from
+    /// an election to the first write after a failover (docs/benchmarks.md, session 18). So this
+    /// waits out that round; it answers false at once while another member leads or none does,
+    /// and as soon as the leadership is lost.
+    /// </summary>
+    public Task<bool> WaitUntilLeadingAsync(CancellationToken cancellationToken)
+    {
+        if (IsLeader)
+        {
+            return Task.FromResult(true);
+        }
+
+        return cluster.Leader is { IsRemote: false } ? WaitForWriteBarrierAsync(cancellationToken) : Task.FromResult(false);
+    }
+
+    private async Task<bool> WaitForWriteBarrierAsync(CancellationToken cancellationToken)
+    {
+        Task change = NextLeaderChange;
+        if (cluster.Leader is not { IsRemote: false })
+        {
+            return IsLeader; // lost before the change above was read
+        }
+
+        Interlocked.Increment(ref writeBarrierWaits);
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task ready = cluster.WaitForLeadershipAsync(waiting.Token);
+        try
+        {
+            await Task.WhenAny(ready, change).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await waiting.CancelAsync().ConfigureAwait(false);
+            // Its outcome is read from IsLeader below; a failure (the node stopping, or losing its
+            // quorum) must not surface as an unobserved task exception.
+            _ = ready.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        }
+
+        return IsLeader;
+    }
+
     /// <summary>Whether any leader is known right now.</summary>
     public bool HasLeader => cluster.Leader is not null;
 
@@ -453,6 +499,11 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
     /// <summary>Replication rounds this node forced as leader, beside its heartbeats (for tests and metrics).</summary>
     public long ForcedRounds => Volatile.Read(ref forcedRounds);
 
+    private long writeBarrierWaits;
+
+    /// <summary>Requests that reached this node newly elected, before it could write, and waited for that (for tests and metrics).</summary>
+    public long WriteBarrierWaits => Volatile.Read(ref writeBarrierWaits);
+
     private long followerReadRounds;
 
     /// <summary>Rounds this node forced as leader for followers' read indexes (for tests and metrics).</summary>
@@ -469,7 +520,10 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
     /// </summary>
     public async Task<long?> ReadIndexForFollowerAsync(long followerCommitIndex, CancellationToken cancellationToken)
     {
-        long? index = await ConfirmLeadershipAsync(cancellationToken).ConfigureAwait(false);
+        // A follower asks as soon as it hears from a new leader, often within its write barrier.
+        long? index = await WaitUntilLeadingAsync(cancellationToken).ConfigureAwait(false)
+            ? await ConfirmLeadershipAsync(cancellationToken).ConfigureAwait(false)
+            : null;
         if (index > followerCommitIndex)
         {
             Interlocked.Increment(ref followerReadRounds);

@@ -33,5 +33,8 @@ public sealed class StoreMetrics(NodeContext context, RaftCommandLog? log) : IMe
         writer.Counter("backbone_raft_follower_read_rounds_total",
             "Of those, rounds forced for followers' read indexes: the follower did not yet know the index was committed.",
             log.Node.FollowerReadRounds);
+        writer.Counter("backbone_raft_write_barrier_waits_total",
+            "Writes and reads that reached this member newly elected, before its first round under its term committed, and waited for that round.",
+            log.Node.WriteBarrierWaits);
     }
 }

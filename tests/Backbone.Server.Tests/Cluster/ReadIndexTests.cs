@@ -94,7 +94,7 @@ public sealed class ReadIndexTests(ITestOutputHelper output)
             string url = await cluster[leader].MetricsUrlAsync(TimeSpan.FromSeconds(10));
             await cluster.Kv(leader).PutAsync(new PutRequest { Key = key, Value = ByteString.CopyFromUtf8("v") }, deadline: Deadline());
             await cluster.Kv(follower).RangeAsync(new RangeRequest { Key = key }, deadline: Deadline()); // may need a round: the follower may not know the put committed yet
-            double before = await CounterAsync(http, url, "backbone_raft_follower_read_rounds_total");
+            double before = await MemberCounters.ReadAsync(http, url, "backbone_raft_follower_read_rounds_total");
 
             const int Reads = 40;
             for (int i = 0; i < Reads; i++)
@@ -103,7 +103,7 @@ public sealed class ReadIndexTests(ITestOutputHelper output)
                 Assert.Equal("v", Assert.Single(got.Kvs).Value.ToStringUtf8());
             }
 
-            double rounds = await CounterAsync(http, url, "backbone_raft_follower_read_rounds_total") - before;
+            double rounds = await MemberCounters.ReadAsync(http, url, "backbone_raft_follower_read_rounds_total") - before;
             output.WriteLine($"{Reads} linearizable reads on the follower {cluster[follower].Name}: the leader {cluster[leader].Name} forced {rounds} rounds");
             if (await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30)) != leader && attempt < 3)
             {
@@ -130,7 +130,7 @@ public sealed class ReadIndexTests(ITestOutputHelper output)
         {
             await cluster.Kv(leader).PutAsync(new PutRequest { Key = key, Value = ByteString.CopyFromUtf8(value) }, deadline: Deadline());
             int follower = cluster.Serving.First(i => i != leader);
-            (double streamed, double called) = await PeerLinkCounters.ReadIndexesAsync(http, cluster[follower]);
+            (double streamed, double called) = await MemberCounters.PeerReadIndexesAsync(http, cluster[follower]);
 
             const int Reads = 20;
             for (int i = 0; i < Reads; i++)
@@ -140,7 +140,7 @@ public sealed class ReadIndexTests(ITestOutputHelper output)
                 Assert.Equal(value, Assert.Single(got.Kvs).Value.ToStringUtf8());
             }
 
-            (double streamedAfter, double calledAfter) = await PeerLinkCounters.ReadIndexesAsync(http, cluster[follower]);
+            (double streamedAfter, double calledAfter) = await MemberCounters.PeerReadIndexesAsync(http, cluster[follower]);
             output.WriteLine($"{Reads} linearizable reads on {cluster[follower].Name} (leader {cluster[leader].Name}): "
                 + $"{streamedAfter - streamed} read indexes on the peer stream, {calledAfter - called} by calls");
             Assert.True(streamedAfter - streamed >= Reads, $"only {streamedAfter - streamed} of {Reads} read indexes came over the peer stream\n{cluster.Logs()}");
@@ -155,10 +155,8 @@ public sealed class ReadIndexTests(ITestOutputHelper output)
         }
     }
 
-    private static Task<double> LeasedAsync(HttpClient http, string url) => CounterAsync(http, url, "backbone_raft_leased_read_indexes_total");
+    private static Task<double> LeasedAsync(HttpClient http, string url) => MemberCounters.ReadAsync(http, url, "backbone_raft_leased_read_indexes_total");
 
-    private static async Task<double> CounterAsync(HttpClient http, string url, string name) =>
-        Backbone.Dns.Tests.Metrics.Exposition.Parse(await http.GetStringAsync(url))[name];
 
     [Fact]
     public async Task ThawedLeaderServesNoStaleRead()

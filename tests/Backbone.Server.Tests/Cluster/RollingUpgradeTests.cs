@@ -82,7 +82,7 @@ public sealed class RollingUpgradeTests(ITestOutputHelper output)
             return;
         }
 
-        (double streamed, double called) = await PeerLinkCounters.ReadIndexesAsync(http, cluster[member]);
+        (double streamed, double called) = await MemberCounters.PeerReadIndexesAsync(http, cluster[member]);
         bool oldLeader = cluster[leaderAfter].Program == previous.Launcher;
         output.WriteLine($"{cluster[member].Name} follows {cluster[leaderAfter].Name} (version {(oldLeader ? 1 : 2)}): {streamed} read indexes on the stream, {called} by calls");
         // Only "some": before this leader it may have followed another since its restart.
