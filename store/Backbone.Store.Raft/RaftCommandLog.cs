@@ -40,8 +40,8 @@ public sealed class RaftCommandLog : ICommandLog
         forwarder = new ForwardBatcher(link, () => node.NextLeaderChange);
         leaderReadIndex = new ReadFences(_ => FetchReadIndexAsync());
         applier.MoreMaintenance = Tick;
-        // Settling keeps its own retries and must not wait on the write barrier: a new leader's
-        // barrier waits for DotNext's apply, which held entries settle behind.
+        // Settling keeps its own loop: in a new leader's write barrier it finds no leader to ask
+        // but itself, and tries again 50 ms later, as before the barrier wait existed.
         node.ReadIndexSource = ct => node.IsLeader ? node.ConfirmLeadershipAsync(ct) : ReadIndexFromLeaderAsync(ct);
         node.LeaderMarksSource = async (from, to, ct) =>
         {
@@ -156,7 +156,10 @@ public sealed class RaftCommandLog : ICommandLog
             : ForwardOutcome.NotLeader;
 
     /// <summary>This node's read index: its own confirmation round when it leads, else the leader's answer (null when leadership moved).</summary>
-    private async Task<long?> ReadIndexAsync(CancellationToken cancellationToken) =>
+    private Task<long?> ReadIndexAsync(CancellationToken cancellationToken) =>
+        node.IsLeader ? node.ConfirmLeadershipAsync(cancellationToken) : ReadIndexOnceLeadingAsync(cancellationToken);
+
+    private async Task<long?> ReadIndexOnceLeadingAsync(CancellationToken cancellationToken) =>
         await node.WaitUntilLeadingAsync(cancellationToken).ConfigureAwait(false)
             ? await node.ConfirmLeadershipAsync(cancellationToken).ConfigureAwait(false)
             : await ReadIndexFromLeaderAsync(cancellationToken).ConfigureAwait(false);

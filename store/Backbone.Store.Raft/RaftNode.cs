@@ -183,24 +183,31 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
     public bool IsLeader => cluster.Leader is { IsRemote: false } && !cluster.LeadershipToken.IsCancellationRequested;
 
     /// <summary>
-    /// Whether this node leads, once it may write. A node just elected is named leader at once,
-    /// but DotNext keeps its leadership token cancelled (so <see cref="IsLeader"/> false) until the
-    /// entries of earlier terms are committed under the new term: its write barrier, one
-    /// replication round. A caller that gave up on <see cref="IsLeader"/> then backed off for up
-    /// to 200 ms with no leader change left to wake it, and that pause was most of the time from
-    /// an election to the first write after a failover (docs/benchmarks.md, session 18). So this
-    /// waits out that round; it answers false at once while another member leads or none does,
-    /// and as soon as the leadership is lost.
+    /// Whether this node leads, once it may write. DotNext names a member leader as soon as it wins
+    /// but keeps its leadership token cancelled (so <see cref="IsLeader"/> false) until the entries
+    /// of earlier terms are committed under the new term: its write barrier. That takes two rounds,
+    /// as DotNext 6.12 starts each follower after the new term's no-op entry, so its first
+    /// AppendEntries always misses and is retried at the next heartbeat (a fifth of the election
+    /// timeout). A caller that gave up on <see cref="IsLeader"/> then backed off for up to 200 ms
+    /// with no leader change left to wake it: most of the time from an election to the first write
+    /// after a failover (docs/benchmarks.md, session 18). So this waits for the barrier, for at most
+    /// an election timeout: a leader that cannot commit for that long is losing its quorum (DotNext
+    /// steps it down without naming another leader, so it still names itself until it hears of the
+    /// next one: the bound keeps a caller from waiting for that). False at once while another
+    /// member leads or none does, and at the next leader change.
     /// </summary>
     public Task<bool> WaitUntilLeadingAsync(CancellationToken cancellationToken)
     {
         if (IsLeader)
         {
-            return Task.FromResult(true);
+            return CachedTrue;
         }
 
-        return cluster.Leader is { IsRemote: false } ? WaitForWriteBarrierAsync(cancellationToken) : Task.FromResult(false);
+        return cluster.Leader is { IsRemote: false } ? WaitForWriteBarrierAsync(cancellationToken) : CachedFalse;
     }
+
+    private static readonly Task<bool> CachedTrue = Task.FromResult(true);
+    private static readonly Task<bool> CachedFalse = Task.FromResult(false);
 
     private async Task<bool> WaitForWriteBarrierAsync(CancellationToken cancellationToken)
     {
@@ -212,6 +219,7 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
 
         Interlocked.Increment(ref writeBarrierWaits);
         using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        waiting.CancelAfter(Options.UpperElectionTimeoutMs);
         Task ready = cluster.WaitForLeadershipAsync(waiting.Token);
         try
         {
@@ -501,7 +509,7 @@ public sealed class RaftNode : IAsyncDisposable, StoreStateMachine.ISettleAccess
 
     private long writeBarrierWaits;
 
-    /// <summary>Requests that reached this node newly elected, before it could write, and waited for that (for tests and metrics).</summary>
+    /// <summary>Calls (a request, a forwarded batch, a shared read index) that waited for this node's write barrier (for tests and metrics).</summary>
     public long WriteBarrierWaits => Volatile.Read(ref writeBarrierWaits);
 
     private long followerReadRounds;

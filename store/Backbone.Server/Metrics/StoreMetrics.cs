@@ -34,7 +34,7 @@ public sealed class StoreMetrics(NodeContext context, RaftCommandLog? log) : IMe
             "Of those, rounds forced for followers' read indexes: the follower did not yet know the index was committed.",
             log.Node.FollowerReadRounds);
         writer.Counter("backbone_raft_write_barrier_waits_total",
-            "Writes and reads that reached this member newly elected, before its first round under its term committed, and waited for that round.",
+            "Calls (writes, reads, forwarded batches, followers' read indexes) that reached this member while named leader but not yet allowed to write (newly elected), and waited.",
             log.Node.WriteBarrierWaits);
     }
 }

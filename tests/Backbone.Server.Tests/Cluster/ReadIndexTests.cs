@@ -157,7 +157,6 @@ public sealed class ReadIndexTests(ITestOutputHelper output)
 
     private static Task<double> LeasedAsync(HttpClient http, string url) => MemberCounters.ReadAsync(http, url, "backbone_raft_leased_read_indexes_total");
 
-
     [Fact]
     public async Task ThawedLeaderServesNoStaleRead()
     {
