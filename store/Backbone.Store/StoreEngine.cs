@@ -142,9 +142,24 @@ public sealed class StoreEngine : IAsyncDisposable
         return (DeleteRangeResult)await ProposeAsync(new WriteCommand { Op = new RequestOp { DeleteRange = request } }, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// A txn. One that only reads is served as etcd serves it: after the read barrier (none when
+    /// every range is serializable), at the current revision, without a log entry, a flush on every
+    /// member, or a revision. Our own control loops read this way every second.
+    /// </summary>
     public async Task<TxnResult> TxnAsync(TxnRequest request, CancellationToken cancellationToken)
     {
         RequestValidator.Txn(request);
+        if (request.IsReadOnly())
+        {
+            if (!request.IsSerializable())
+            {
+                await log.ReadBarrierAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return mvcc.ReadTxn(request);
+        }
+
         return (TxnResult)await ProposeAsync(new WriteCommand { Op = new RequestOp { Txn = request } }, cancellationToken).ConfigureAwait(false);
     }
 

@@ -20,6 +20,31 @@ internal sealed partial class MvccStore
         }
     }
 
+    /// <summary>
+    /// A txn whose branches hold only ranges (<see cref="TxnRequest.IsReadOnly"/>: etcd serves these without its log too), decided and read
+    /// at the current revision under the read lock, so its compares and ranges see one state, as a
+    /// txn applied from the log does. Any thread.
+    /// </summary>
+    public TxnResult ReadTxn(TxnRequest request)
+    {
+        stateLock.EnterReadLock();
+        try
+        {
+            bool succeeded = request.Compare.All(c => CompareHolds(c, revision));
+            RequestOp[] ops = succeeded ? request.Success : request.Failure;
+            foreach (RequestOp op in ops)
+            {
+                CheckRange(op.Range ?? throw new InvalidOperationException("a read-only txn holds only ranges"));
+            }
+
+            return new TxnResult(succeeded, [.. ops.Select(op => new OpResult(Range: RangeLocked(op.Range!, revision)))], revision);
+        }
+        finally
+        {
+            stateLock.ExitReadLock();
+        }
+    }
+
     /// <summary>The value a key had just before <paramref name="at"/>, for prev_kv of watch events.</summary>
     public KeyValue? TryGetPrevious(byte[] key, Revision at)
     {

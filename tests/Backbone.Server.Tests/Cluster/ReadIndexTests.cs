@@ -16,7 +16,7 @@ public sealed class ReadIndexTests(ITestOutputHelper output)
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(10);
 
     [Fact]
-    public async Task LinearizableReadsAppendNoLogEntries()
+    public async Task LinearizableReadsAndReadOnlyTxnsAppendNoLogEntries()
     {
         await using TestCluster cluster = await TestCluster.StartAsync(3, "bbrindex");
         int leader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
@@ -37,6 +37,26 @@ public sealed class ReadIndexTests(ITestOutputHelper output)
         output.WriteLine($"{Reads} linearizable reads: the log grew by {grew} entries");
         // A few entries may come from the members' own housekeeping; one per read would be 40.
         Assert.True(grew < Reads / 4, $"the log grew by {grew} entries over {Reads} linearizable reads: reads append fences again\n{cluster.Logs()}");
+
+        // Txns that only read are reads too (as in etcd), and as linearizable: each sees the value
+        // just written through the other member.
+        indexBefore = (long)(await cluster.StatusAsync(leader)).RaftIndex;
+        for (int i = 0; i < Reads; i++)
+        {
+            string value = $"v{i}";
+            await cluster.Kv(i % 2 == 0 ? follower : leader).PutAsync(new PutRequest { Key = key, Value = ByteString.CopyFromUtf8(value) }, deadline: Deadline());
+            TxnResponse txn = await cluster.Kv(i % 2 == 0 ? leader : follower).TxnAsync(new TxnRequest
+            {
+                Compare = { new Compare { Key = key, Target = Compare.Types.CompareTarget.Value, Result = Compare.Types.CompareResult.Equal, Value = ByteString.CopyFromUtf8(value) } },
+                Success = { new RequestOp { RequestRange = new RangeRequest { Key = key } } },
+            }, deadline: Deadline());
+            Assert.True(txn.Succeeded, $"a read-only txn did not see {value}, written just before through the other member");
+            Assert.Equal(value, Assert.Single(txn.Responses.Single().ResponseRange.Kvs).Value.ToStringUtf8());
+        }
+
+        grew = (long)(await cluster.StatusAsync(leader)).RaftIndex - indexBefore;
+        output.WriteLine($"{Reads} puts, each followed by a read-only txn: the log grew by {grew} entries");
+        Assert.True(grew < Reads + Reads / 4, $"the log grew by {grew} entries over {Reads} puts and {Reads} read-only txns: those txns are logged again\n{cluster.Logs()}");
     }
 
     [Fact]

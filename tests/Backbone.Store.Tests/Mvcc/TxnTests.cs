@@ -237,6 +237,39 @@ public sealed class TxnTests
     }
 
     [Fact]
+    public async Task AReadOnlyTxnIsServedAsAReadWithoutALogEntry()
+    {
+        using TempDir dir = new();
+        await using StoreEngine engine = StoreEngine.Open(dir.Fast());
+        await engine.PutAsync("a", "1");
+        await engine.PutAsync("b", "2");
+        long position = engine.Applier.AppliedPosition;
+
+        TxnResult hit = await engine.TxnAsync([Cmp("a", CompareTarget.Value, CompareResult.Equal, value: "1")], [RangeOp("a"), RangeOp("b")], [RangeOp("x")]);
+        TxnResult miss = await engine.TxnAsync([Cmp("a", CompareTarget.Mod, CompareResult.Greater, 2)], [RangeOp("x")], [RangeOp("a", revision: 2), RangeOp("b")]);
+        TxnResult compareOnly = await engine.TxnAsync([Cmp("b", CompareTarget.Version, CompareResult.Equal, 1)], []);
+        StoreError future = await ErrorOfAsync(() => engine.TxnAsync([], [RangeOp("a"), RangeOp("a", revision: 50)]));
+
+        Assert.True(hit.Succeeded);
+        Assert.Equal(["1", "2"], hit.Responses.Select(r => S(Assert.Single(r.Range!.Kvs).Value)));
+        Assert.Equal(3, hit.Revision);
+        Assert.False(miss.Succeeded);
+        Assert.Equal(["1", "2"], miss.Responses.Select(r => S(Assert.Single(r.Range!.Kvs).Value)));
+        Assert.True(compareOnly.Succeeded);
+        Assert.Empty(compareOnly.Responses);
+        Assert.Equal(StoreError.FutureRevision, future);
+        // Nothing went through the log (etcd serves such txns without its log too)...
+        Assert.Equal(position, engine.Applier.AppliedPosition);
+        Assert.Equal(3, engine.Revision);
+
+        // ...but a txn that may write does, even when the branch it takes only reads.
+        TxnResult mayWrite = await engine.TxnAsync([Cmp("a", CompareTarget.Value, CompareResult.Equal, value: "1")], [RangeOp("a")], [PutOp("c", "1")]);
+        Assert.True(mayWrite.Succeeded);
+        Assert.True(engine.Applier.AppliedPosition > position);
+        Assert.Equal(["a", "b"], engine.Keys());
+    }
+
+    [Fact]
     public async Task ARangeAtAFutureRevisionRefusesTheWholeTxn()
     {
         using TempDir dir = new();
