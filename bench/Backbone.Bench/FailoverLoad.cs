@@ -121,8 +121,8 @@ public static class FailoverLoad
     }
 
     /// <summary>
-    /// Who ended the gap, and how: the first puts that succeeded after it, and each writer's last
-    /// failed attempt inside it (stderr, for reading beside the members' logs).
+    /// Who ended the gap, and how: the first puts that succeeded after it, and every failed
+    /// attempt inside it (stderr, for reading beside the members' logs).
     /// </summary>
     private static void DescribeGap(FailoverWriter[] writers, long gapStartTs, long gapEndTs)
     {

@@ -145,7 +145,7 @@ public sealed class StoreEngine : IAsyncDisposable
     /// <summary>
     /// A txn. One that only reads is served as etcd serves it: after the read barrier (none when
     /// every range is serializable), at the current revision, without a log entry, a flush on every
-    /// member, or a revision. Our own control loops read this way every second.
+    /// member, or a revision. Every node's agent reads its state this way every 5 s.
     /// </summary>
     public async Task<TxnResult> TxnAsync(TxnRequest request, CancellationToken cancellationToken)
     {

@@ -17,8 +17,12 @@ public sealed class ManagerStore(GrpcPeerLink link, IReadOnlyList<string> manage
     public Task<RangeResponse> RangeAsync(RangeRequest request, CancellationToken cancellationToken) =>
         CallAsync(invoker => new ClientKeyValue(invoker).RangeAsync(request, cancellationToken), repeatable: true, cancellationToken);
 
+    /// <summary>A txn that only reads is a read (a manager serves it as one: etcd's isTxnReadonly), as safe to ask again.</summary>
     public Task<TxnResponse> TxnAsync(TxnRequest request, CancellationToken cancellationToken) =>
-        CallAsync(invoker => new ClientKeyValue(invoker).TxnAsync(request, cancellationToken), repeatable: false, cancellationToken);
+        CallAsync(invoker => new ClientKeyValue(invoker).TxnAsync(request, cancellationToken), repeatable: OnlyReads(request), cancellationToken);
+
+    private static bool OnlyReads(TxnRequest request) =>
+        request.Success.Concat(request.Failure).All(op => op.RequestCase == RequestOp.RequestOneofCase.RequestRange);
 
     public Task<long> GrantAsync(long ttlSeconds, CancellationToken cancellationToken) =>
         CallAsync(invoker => new ClientLeases(invoker).GrantAsync(ttlSeconds, cancellationToken), repeatable: false, cancellationToken);

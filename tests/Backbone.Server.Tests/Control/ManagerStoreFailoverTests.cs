@@ -13,7 +13,7 @@ namespace Backbone.Server.Tests.Control;
 /// <summary>
 /// Which failures make a worker's <see cref="ManagerStore"/> send a call to the next manager: a
 /// write only when it never left (sending it again after the first manager took it could apply it
-/// twice), a read whenever the way to a manager broke. The first "manager" is either a port nobody
+/// twice), a read (a range, or a txn that only reads) whenever the way to a manager broke. The first "manager" is either a port nobody
 /// listens on or a peer that takes the request and drops the connection; the second a real node.
 /// </summary>
 public sealed class ManagerStoreFailoverTests
@@ -66,6 +66,28 @@ public sealed class ManagerStoreFailoverTests
         RangeResponse read = await store.RangeAsync(new RangeRequest { Key = ByteString.CopyFromUtf8("k") }, CancellationToken.None);
 
         Assert.Equal("v", Assert.Single(read.Kvs).Value.ToStringUtf8());
+        Assert.Equal(1, dropper.Requests);
+    }
+
+    [Fact]
+    public async Task AReadOnlyTxnAManagerTookIsAskedOfTheNextManager()
+    {
+        await using TestNode node = await TestNode.StartAsync();
+        await node.Client().PutAsync("k", "v");
+        await using RequestDropper dropper = RequestDropper.Start();
+        using GrpcPeerLink link = LinkFor(node);
+        var store = new ManagerStore(link, [dropper.Url, $"http://{node.Endpoint}"]);
+        var onlyReads = new TxnRequest
+        {
+            Compare = { new Compare { Key = ByteString.CopyFromUtf8("k"), Target = Compare.Types.CompareTarget.Version, Result = Compare.Types.CompareResult.Greater, Version = 0 } },
+            Success = { new RequestOp { RequestRange = new RangeRequest { Key = ByteString.CopyFromUtf8("k") } } },
+            Failure = { new RequestOp { RequestRange = new RangeRequest { Key = ByteString.CopyFromUtf8("other") } } },
+        };
+
+        TxnResponse read = await store.TxnAsync(onlyReads, CancellationToken.None);
+
+        Assert.True(read.Succeeded);
+        Assert.Equal("v", Assert.Single(read.Responses.Single().ResponseRange.Kvs).Value.ToStringUtf8());
         Assert.Equal(1, dropper.Requests);
     }
 
