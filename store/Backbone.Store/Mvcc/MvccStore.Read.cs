@@ -21,9 +21,9 @@ internal sealed partial class MvccStore
     }
 
     /// <summary>
-    /// A txn whose branches hold only ranges (<see cref="TxnRequest.IsReadOnly"/>: etcd serves these without its log too), decided and read
-    /// at the current revision under the read lock, so its compares and ranges see one state, as a
-    /// txn applied from the log does. Any thread.
+    /// A txn whose branches hold only ranges (<see cref="TxnRequest.IsReadOnly"/>: etcd serves
+    /// these without its log too), decided and read at the current revision under the read lock,
+    /// so its compares and ranges see one state, as a txn applied from the log does. Any thread.
     /// </summary>
     public TxnResult ReadTxn(TxnRequest request)
     {
